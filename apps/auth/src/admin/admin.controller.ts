@@ -1,0 +1,37 @@
+import { Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import { userIdSchema, type RevokeResponse, type SessionView, type UserId } from '@app/contracts';
+import { ZodValidationPipe } from '@app/http';
+import { SessionStore } from '@app/sessions';
+import { AdminGuard, SessionAuthGuard } from '../auth/session-auth.guard';
+import { SessionRevoker } from '../revocation/session-revoker';
+import { toSessionView } from '../sessions/session-view';
+import { UserRepository } from '../users/user.repository';
+
+@Controller('admin/users/:userId')
+@UseGuards(SessionAuthGuard, AdminGuard)
+export class AdminController {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly sessions: SessionStore,
+    private readonly revoker: SessionRevoker,
+  ) {}
+
+  /** Ends every session of the user; every gateway drops the user's sockets. */
+  @Post('revoke')
+  @HttpCode(HttpStatus.OK)
+  async revoke(@Param('userId', new ZodValidationPipe(userIdSchema)) userId: UserId): Promise<RevokeResponse> {
+    await this.requireUser(userId);
+    const ended = await this.revoker.revoke(userId, null, 'admin_revoke');
+    return { revokedSessions: ended.length };
+  }
+
+  @Get('sessions')
+  async sessionsOf(@Param('userId', new ZodValidationPipe(userIdSchema)) userId: UserId): Promise<SessionView[]> {
+    await this.requireUser(userId);
+    return (await this.sessions.list(userId)).map((record) => toSessionView(record));
+  }
+
+  private async requireUser(userId: UserId): Promise<void> {
+    if (!(await this.users.findById(userId))) throw new NotFoundException('Unknown user');
+  }
+}

@@ -1,0 +1,53 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
+import { env, parseEnvironment, sharedEnvSchema, toSharedConfig, type Environment } from '@app/config';
+import { passwordSchema, usernameSchema } from '@app/contracts';
+import { z } from 'zod';
+
+const authEnvSchema = sharedEnvSchema.extend({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: env.port(3000),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 16kb').default('16kb'),
+  ACCESS_TOKEN_TTL: env.positiveInt(900),
+  SIGNING_KEY_FILE: z.string().optional(),
+  SIGNING_KEY: z.string().optional(),
+  DEV_SIGNING_KEY_FILE: z.string().default('.data/keys/access-token-es256.pem'),
+  ALLOW_DEV_SIGNING_KEY: env.boolean(true),
+  SESSION_IDLE_TTL: env.positiveInt(43_200),
+  SESSION_ABSOLUTE_TTL: env.positiveInt(604_800),
+  ADMIN_USERNAME: usernameSchema.default('admin'),
+  ADMIN_PASSWORD: passwordSchema.optional(),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).default(19_456),
+  ARGON2_TIME_COST: z.coerce.number().int().min(1).default(2),
+  ARGON2_PARALLELISM: z.coerce.number().int().min(1).default(1),
+  LOGIN_LIMIT_WINDOW: env.positiveInt(900),
+  LOGIN_LIMIT_PER_IP: env.positiveInt(100),
+  LOGIN_LIMIT_PER_USERNAME: env.positiveInt(10),
+});
+
+/** Reads the auth service's configuration from `env`; throws `InvalidConfigError` naming each bad variable. */
+export function loadAuthConfig(environment: Environment) {
+  const vars = parseEnvironment(authEnvSchema, environment);
+  return {
+    ...toSharedConfig(vars),
+    http: { host: vars.HOST, port: vars.PORT, bodyLimit: vars.BODY_LIMIT },
+    accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL,
+    signingKey: {
+      file: vars.SIGNING_KEY_FILE,
+      pem: vars.SIGNING_KEY,
+      generatedFile: vars.ALLOW_DEV_SIGNING_KEY ? vars.DEV_SIGNING_KEY_FILE : undefined,
+    },
+    sessions: { idleTtlSeconds: vars.SESSION_IDLE_TTL, absoluteTtlSeconds: vars.SESSION_ABSOLUTE_TTL },
+    admin: { username: vars.ADMIN_USERNAME, password: vars.ADMIN_PASSWORD },
+    /** argon2id; defaults are OWASP's minimum (m=19 MiB, t=2, p=1). */
+    passwordHashing: { memoryCost: vars.ARGON2_MEMORY_KIB, timeCost: vars.ARGON2_TIME_COST, parallelism: vars.ARGON2_PARALLELISM },
+    loginLimits: {
+      windowSeconds: vars.LOGIN_LIMIT_WINDOW,
+      attemptsPerIp: vars.LOGIN_LIMIT_PER_IP,
+      failuresPerUsername: vars.LOGIN_LIMIT_PER_USERNAME,
+    },
+  };
+}
+
+// The only place the auth service reads process.env.
+export const authConfig = registerAs('auth', () => loadAuthConfig(process.env));
+export type AuthConfig = ConfigType<typeof authConfig>;

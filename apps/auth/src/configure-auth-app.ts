@@ -1,0 +1,12 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import type { AuthConfig } from './config/auth.config';
+
+/** Settings main.ts and the tests share, so the tested app is the deployed app. */
+export function configureAuthApp(app: NestExpressApplication, config: AuthConfig): void {
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.enableShutdownHooks();
+}

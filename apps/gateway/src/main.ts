@@ -1,0 +1,2 @@
+process.stderr.write('gateway: not implemented yet\n');
+process.exit(1);

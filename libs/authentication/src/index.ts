@@ -1,0 +1,6 @@
+export { ACCESS_TOKEN_STRATEGY, AccessTokenStrategy } from './access-token.strategy';
+export { AuthenticationFailure, toAuthenticationFailure, type AuthenticationFailureCode } from './authentication-failure';
+export { AuthenticationModule } from './authentication.module';
+export type { AuthenticationOptions } from './authentication-options';
+export type { AuthenticatedRequest, Principal } from './principal';
+export { SESSION_COOKIE_STRATEGY, SessionCookieStrategy } from './session-cookie.strategy';

@@ -1,0 +1,15 @@
+import type { Role, SessionId, UserId } from '@app/contracts';
+import type { SessionRecord } from '@app/sessions';
+import type { Request } from 'express';
+
+/** Who is calling, proven by a live session. Produced by both passport strategies. */
+export interface Principal {
+  userId: UserId;
+  sessionId: SessionId;
+  roles: Role[];
+  credential: 'access_token' | 'session_cookie';
+  session: SessionRecord;
+}
+
+/** A request after a guard authenticated it (passport puts the principal on `user`). */
+export type AuthenticatedRequest = Request & { user: Principal };

@@ -1,0 +1,12 @@
+export { env } from './env-schemas';
+export { InvalidConfigError } from './invalid-config.error';
+export { parseEnvironment, type Environment } from './parse-environment';
+export {
+  sharedEnvSchema,
+  toSharedConfig,
+  type AccessTokenVerificationConfig,
+  type RedisConfig,
+  type SessionCookieConfig,
+  type SharedConfig,
+  type SharedEnv,
+} from './shared-config';

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { Role, SessionId, UserId } from './ids';
+
+export const usernameSchema = z
+  .string()
+  .min(3)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only, starting with a letter or digit');
+export const passwordSchema = z.string().min(8).max(1024);
+
+export const credentialsBodySchema = z.strictObject({ username: usernameSchema, password: passwordSchema });
+export type CredentialsBody = z.infer<typeof credentialsBodySchema>;
+
+export const refreshBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(512) });
+export type RefreshBody = z.infer<typeof refreshBodySchema>;
+
+export interface UserView {
+  id: UserId;
+  username: string;
+  roles: Role[];
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until `accessToken` expires. */
+  expiresIn: number;
+}
+
+export interface LoginResponse extends TokenPair {
+  sessionId: SessionId;
+  user: UserView;
+}
+
+export interface MeResponse extends UserView {
+  sessionId: SessionId;
+}
+
+export interface SessionView {
+  sessionId: SessionId;
+  createdAt: string;
+  expiresAt: string;
+  lastSeenAt: string;
+  userAgent: string;
+  ip: string;
+  current?: boolean;
+}
+
+export interface RevokeResponse {
+  revokedSessions: number;
+}
+
+/** The body of every error response. `code` is stable and machine-readable; `message` is for humans. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code?: ErrorCode;
+}
+
+/** Stable error codes, shared by HTTP error bodies and Socket.IO `connect_error` messages. */
+export const ERROR_CODES = [
+  'UNAUTHORIZED',
+  'TOKEN_EXPIRED',
+  'SESSION_REVOKED',
+  'ORIGIN_NOT_ALLOWED',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'FORBIDDEN',
+  'INVALID_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,21 @@
+import type { SessionId, UserId } from './ids';
+
+/**
+ * Every Redis key the system uses. A user's keys carry the hash tag `{userId}`, so on Redis Cluster
+ * they live in one slot and the Lua scripts that touch a user and its sessions stay atomic.
+ */
+export const redisKeys = {
+  /** HASH: id, username, passwordHash, roles, createdAt. */
+  user: (userId: UserId) => `user:{${userId}}`,
+  /** STRING → user id. Lower-cased, so names are unique regardless of case. */
+  username: (username: string) => `username:${username.toLowerCase()}`,
+  /** ZSET: session id → absolute expiry (epoch ms). */
+  userSessions: (userId: UserId) => `user:{${userId}}:sessions`,
+  /** HASH: the session record; its TTL enforces the idle and absolute lifetimes. */
+  session: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}`,
+  /** SET: hashes of refresh tokens already rotated away, for reuse detection. */
+  rotatedRefreshTokens: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:rotated`,
+  /** Login limiter buckets (rate-limiter-flexible prefixes). */
+  loginLimitByIp: 'limit:login:ip',
+  loginLimitByUsername: 'limit:login:user',
+} as const;

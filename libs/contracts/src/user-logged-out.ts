@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { sessionIdSchema, userIdSchema, type SessionId, type UserId } from './ids';
+
+/** Redis pub/sub channel on which every session end is announced to the gateways. */
+export const USER_LOGGED_OUT_CHANNEL = 'user-logged-out';
+
+export const sessionEndReasonSchema = z.enum(['logout', 'logout_all', 'session_revoked', 'refresh_reuse', 'admin_revoke']);
+export type SessionEndReason = z.infer<typeof sessionEndReasonSchema>;
+
+/**
+ * The `user-logged-out` message, version 1. Publishers delete the session records before publishing,
+ * so a subscriber that misses a message still finds the session gone when it re-checks.
+ */
+export const userLoggedOutSchema = z.strictObject({
+  v: z.literal(1),
+  /** Unique per message; subscribers use it to ignore duplicates. */
+  id: z.uuid(),
+  userId: userIdSchema,
+  /** The sessions that ended; `null` means every session of the user. */
+  sessionIds: z.array(sessionIdSchema).min(1).max(10_000).nullable(),
+  reason: sessionEndReasonSchema,
+  /** Epoch milliseconds at which the sessions were deleted. */
+  at: z.number().int().positive(),
+});
+export type UserLoggedOut = z.infer<typeof userLoggedOutSchema>;
+
+export function createUserLoggedOut(
+  userId: UserId,
+  sessionIds: SessionId[] | null,
+  reason: SessionEndReason,
+): UserLoggedOut {
+  return { v: 1, id: randomUUID(), userId, sessionIds, reason, at: Date.now() };
+}
+
+export type UserLoggedOutParseResult = { ok: true; message: UserLoggedOut } | { ok: false; error: string };
+
+/** Parses a raw channel payload; never throws, so a malformed message cannot take a subscriber down. */
+export function parseUserLoggedOut(payload: string): UserLoggedOutParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload);
+  } catch {
+    return { ok: false, error: 'payload is not JSON' };
+  }
+  const result = userLoggedOutSchema.safeParse(json);
+  return result.success ? { ok: true, message: result.data } : { ok: false, error: z.prettifyError(result.error) };
+}

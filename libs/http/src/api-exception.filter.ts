@@ -1,0 +1,79 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { ErrorBody, ErrorCode } from '@app/contracts';
+import { isRedisUnavailableError } from '@app/redis';
+import type { Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'INVALID_INPUT',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
+};
+
+/** An error that already knows the stable code clients should see. */
+export interface CodedError {
+  code: ErrorCode;
+}
+
+function hasErrorCode(value: unknown): value is CodedError {
+  return typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string';
+}
+
+/** body-parser / http-errors failures (malformed JSON, body too large) carry a safe 4xx `status`. */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown; expose?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose === true ? status : undefined;
+}
+
+const CLIENT_ERROR_MESSAGES: Record<string, string> = {
+  'entity.parse.failed': 'Malformed JSON body',
+  'entity.too.large': 'Request body too large',
+};
+
+/**
+ * Every error leaves as `{statusCode, error, message, code}`: never a stack trace, never an HTML page.
+ * Redis being unreachable is a 503 the client may retry, not a 500.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.statusCode === 503) response.setHeader('Retry-After', '1');
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const payload = exception.getResponse();
+      const message =
+        typeof payload === 'string' ? payload : ((payload as { message?: unknown }).message ?? exception.message);
+      const code = hasErrorCode(payload) ? payload.code : CODE_BY_STATUS[statusCode];
+      return this.body(statusCode, Array.isArray(message) ? message.join('; ') : String(message), code);
+    }
+    if (isRedisUnavailableError(exception)) {
+      this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
+      return this.body(HttpStatus.SERVICE_UNAVAILABLE, 'Session store unavailable, retry shortly', 'UNAVAILABLE');
+    }
+    const clientStatus = clientErrorStatus(exception);
+    if (clientStatus !== undefined) {
+      const type = String((exception as { type?: unknown }).type);
+      return this.body(clientStatus, CLIENT_ERROR_MESSAGES[type] ?? STATUS_CODES[clientStatus] ?? 'Bad request', CODE_BY_STATUS[clientStatus]);
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', 'INTERNAL');
+  }
+
+  private body(statusCode: number, message: string, code: ErrorCode | undefined): ErrorBody {
+    return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(code ? { code } : {}) };
+  }
+}

@@ -1,0 +1,2 @@
+export { ApiExceptionFilter, type CodedError } from './api-exception.filter';
+export { ZodValidationPipe } from './zod-validation.pipe';

@@ -1,0 +1,102 @@
+import { ConfigurableModuleBuilder, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { RedisConfig } from '@app/config';
+import { Redis } from 'ioredis';
+import { Counter, Registry } from 'prom-client';
+import { RedisUnreachableError } from './redis-errors';
+
+/** Injection token of the shared command connection (never used for SUBSCRIBE). */
+export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+
+export interface RedisModuleOptions extends RedisConfig {
+  /** Shown in `CLIENT LIST`, e.g. `auth` or `gateway:node-1`. */
+  connectionName: string;
+  /**
+   * How long boot waits for the first connection before failing with a message.
+   * @default 10000
+   */
+  connectTimeoutMs?: number;
+}
+
+const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModuleBuilder<RedisModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({}, (definition) => ({ ...definition, global: true }))
+  .build();
+
+/** Redacts credentials from a Redis URL for messages. */
+export function redisAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}`;
+}
+
+/**
+ * ioredis options shared by every connection this system opens. Commands fail fast while disconnected
+ * (no offline queue), so callers answer 503 at once instead of hanging; reconnection never gives up.
+ */
+export function redisConnectionOptions(options: RedisModuleOptions) {
+  return {
+    connectionName: options.connectionName,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs,
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000),
+  };
+}
+
+/** Connects and waits for `ready`, failing with an actionable message after the timeout. */
+export async function connectRedis(client: Redis, url: string, timeoutMs: number): Promise<void> {
+  let lastError: unknown = new Error('no answer');
+  const onError = (error: unknown) => (lastError = error);
+  client.on('error', onError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RedisUnreachableError(redisAddress(url), timeoutMs, lastError)), timeoutMs);
+      client.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.connect().catch((error: unknown) => (lastError = error));
+    });
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  } finally {
+    client.off('error', onError);
+  }
+}
+
+@Module({
+  providers: [
+    {
+      provide: REDIS_CLIENT,
+      inject: [MODULE_OPTIONS_TOKEN, Registry],
+      useFactory: async (options: RedisModuleOptions, registry: Registry) => {
+        const logger = new Logger('Redis');
+        const errors = new Counter({
+          name: 'redis_errors_total',
+          help: 'Redis connection errors seen by the command connection',
+          registers: [registry],
+        });
+        const client = new Redis(options.url, redisConnectionOptions(options));
+        await connectRedis(client, options.url, options.connectTimeoutMs ?? 10_000);
+        client.on('error', (error: Error) => {
+          errors.inc();
+          logger.warn(`Redis connection error: ${error.message}`);
+        });
+        client.on('ready', () => logger.log('Redis connection ready'));
+        return client;
+      },
+    },
+  ],
+  exports: [REDIS_CLIENT],
+})
+export class RedisModule extends ConfigurableModuleClass implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly client: Redis) {
+    super();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.client.status === 'ready') await this.client.quit();
+    else this.client.disconnect();
+  }
+}
