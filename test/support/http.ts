@@ -1,0 +1,52 @@
+import type { ErrorBody, LoginResponse } from '@app/contracts';
+
+export interface JsonResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A JSON request with real fetch; the body is parsed whatever the status (errors are JSON too). */
+export async function request<T = unknown>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { json?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.rawBody !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = options.rawBody;
+  }
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export interface LoggedIn extends LoginResponse {
+  /** `name=value` of the session cookie, ready for a Cookie header. */
+  cookie: string;
+}
+
+export async function registerUser(baseUrl: string, username: string, password = 'correct horse battery'): Promise<{ id: string; username: string }> {
+  const response = await request<{ id: string; username: string }>(baseUrl, 'POST', '/auth/register', { json: { username, password } });
+  if (response.status !== 201) throw new Error(`register ${username}: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+export async function login(baseUrl: string, username: string, password = 'correct horse battery', headers: Record<string, string> = {}): Promise<LoggedIn> {
+  const response = await request<LoginResponse>(baseUrl, 'POST', '/auth/login', { json: { username, password }, headers });
+  if (response.status !== 200) throw new Error(`login ${username}: ${response.status} ${JSON.stringify(response.body)}`);
+  const setCookie = response.headers.getSetCookie()[0] ?? '';
+  return { ...response.body, cookie: setCookie.split(';')[0] };
+}
+
+export function isErrorBody(body: unknown): body is ErrorBody {
+  return typeof body === 'object' && body !== null && 'statusCode' in body && 'error' in body && 'message' in body;
+}
