@@ -50,3 +50,30 @@ export async function login(baseUrl: string, username: string, password = 'corre
 export function isErrorBody(body: unknown): body is ErrorBody {
   return typeof body === 'object' && body !== null && 'statusCode' in body && 'error' in body && 'message' in body;
 }
+
+export interface SetCookie {
+  name: string;
+  value: string;
+  /** Attribute names lower-cased; flags (HttpOnly, Secure) map to `true`. */
+  attributes: Record<string, string | true>;
+}
+
+/** Parses one `Set-Cookie` header value. */
+export function parseSetCookie(header: string): SetCookie {
+  const [pair, ...rest] = header.split(';').map((part) => part.trim());
+  const separator = pair.indexOf('=');
+  const attributes: Record<string, string | true> = {};
+  for (const attribute of rest) {
+    const at = attribute.indexOf('=');
+    if (at < 0) attributes[attribute.toLowerCase()] = true;
+    else attributes[attribute.slice(0, at).toLowerCase()] = attribute.slice(at + 1);
+  }
+  return { name: pair.slice(0, separator), value: pair.slice(separator + 1), attributes };
+}
+
+/** The one cookie a response sets (login sets it, logout clears it). */
+export function sessionCookieOf(headers: Headers): SetCookie {
+  const cookies = headers.getSetCookie();
+  expect(cookies).toHaveLength(1);
+  return parseSetCookie(cookies[0]);
+}
