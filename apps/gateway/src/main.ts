@@ -1,2 +1,26 @@
-process.stderr.write('gateway: not implemented yet\n');
-process.exit(1);
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { gatewayConfig, type GatewayConfig } from './config/gateway.config';
+import { GatewayAppModule } from './gateway-app.module';
+import { GatewayIoAdapter } from './realtime/gateway-io.adapter';
+import { HandshakeAuthenticator } from './realtime/handshake-authenticator';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create<NestExpressApplication>(GatewayAppModule, { bufferLogs: true, abortOnError: false });
+  const config = app.get<GatewayConfig>(gatewayConfig.KEY);
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+  const adapter = new GatewayIoAdapter(app, config, app.get(HandshakeAuthenticator));
+  await adapter.connectToRedis();
+  app.useWebSocketAdapter(adapter);
+  await app.listen(config.http.port, config.http.host);
+  app.get(Logger).log(`gateway ${config.nodeId} listening on http://${config.http.host}:${config.http.port}`);
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

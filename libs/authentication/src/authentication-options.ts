@@ -1,11 +1,11 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { AccessTokenVerificationConfig } from '@app/config';
-import type { VerificationKeys } from '@app/tokens';
+import type { KeyResolver } from '@app/tokens';
 
 export interface AuthenticationOptions {
   accessTokens: AccessTokenVerificationConfig;
   /** The keys access tokens may be signed with: the auth service's own, or the gateway's copy of its JWKS. */
-  verificationKeys: VerificationKeys;
+  verificationKeys: KeyResolver;
   cookieName: string;
 }
 

@@ -1,4 +1,5 @@
 export { ACCESS_TOKEN_STRATEGY, AccessTokenStrategy } from './access-token.strategy';
+export { authenticateRequest } from './authenticate-request';
 export { AuthenticationFailure, toAuthenticationFailure, type AuthenticationFailureCode } from './authentication-failure';
 export { AuthenticationModule } from './authentication.module';
 export type { AuthenticationOptions } from './authentication-options';

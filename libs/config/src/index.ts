@@ -7,6 +7,7 @@ export {
   type AccessTokenVerificationConfig,
   type RedisConfig,
   type SessionCookieConfig,
+  type SessionLifetimeConfig,
   type SharedConfig,
   type SharedEnv,
 } from './shared-config';

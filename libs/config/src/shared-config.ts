@@ -11,6 +11,8 @@ export const sharedEnvSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('sessionwire-auth'),
   JWT_AUDIENCE: z.string().min(1).default('sessionwire'),
   COOKIE_SECURE: env.boolean(true),
+  SESSION_IDLE_TTL: env.positiveInt(43_200),
+  SESSION_ABSOLUTE_TTL: env.positiveInt(604_800),
 });
 
 export type SharedEnv = z.infer<typeof sharedEnvSchema>;
@@ -32,6 +34,13 @@ export interface SessionCookieConfig {
   secure: boolean;
 }
 
+export interface SessionLifetimeConfig {
+  /** A session unused for this long ends (seconds). */
+  idleTtlSeconds: number;
+  /** A session ends this long after login, however active (seconds). */
+  absoluteTtlSeconds: number;
+}
+
 export interface SharedConfig {
   redis: RedisConfig;
   logLevel: SharedEnv['LOG_LEVEL'];
@@ -39,6 +48,7 @@ export interface SharedConfig {
   allowedOrigins: string[];
   accessTokens: AccessTokenVerificationConfig;
   cookie: SessionCookieConfig;
+  sessions: SessionLifetimeConfig;
 }
 
 export function toSharedConfig(vars: SharedEnv): SharedConfig {
@@ -49,5 +59,6 @@ export function toSharedConfig(vars: SharedEnv): SharedConfig {
     allowedOrigins: vars.ALLOWED_ORIGINS,
     accessTokens: { issuer: vars.JWT_ISSUER, audience: vars.JWT_AUDIENCE },
     cookie: { secure: vars.COOKIE_SECURE, name: vars.COOKIE_SECURE ? '__Host-sid' : 'sid' },
+    sessions: { idleTtlSeconds: vars.SESSION_IDLE_TTL, absoluteTtlSeconds: vars.SESSION_ABSOLUTE_TTL },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Role, SessionId, UserId } from './ids';
+import type { SessionData } from './socket-events';
 
 export const usernameSchema = z
   .string()
@@ -34,6 +35,8 @@ export interface LoginResponse extends TokenPair {
 
 export interface MeResponse extends UserView {
   sessionId: SessionId;
+  /** The current session's data, as set from sockets with `session:set`. */
+  sessionData: SessionData;
 }
 
 export interface SessionView {
@@ -44,6 +47,18 @@ export interface SessionView {
   userAgent: string;
   ip: string;
   current?: boolean;
+}
+
+export interface ConnectionView {
+  nodeId: string;
+  socketId: string;
+  sessionId: SessionId;
+  connectedAt: string;
+}
+
+export interface ConnectionCounts {
+  total: number;
+  nodes: Array<{ nodeId: string; connections: number; alive: boolean }>;
 }
 
 export interface RevokeResponse {

@@ -15,6 +15,16 @@ export const redisKeys = {
   session: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}`,
   /** SET: hashes of refresh tokens already rotated away, for reuse detection. */
   rotatedRefreshTokens: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:rotated`,
+  /** HASH: small per-session preferences set from sockets (`session:set`), JSON values; same TTL as the session. */
+  sessionData: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:data`,
+  /** HASH: socket id → {nodeId, sessionId, connectedAt} of every socket of the user, on any node. */
+  userSockets: (userId: UserId) => `user:{${userId}}:sockets`,
+  /** SET: ids of gateway nodes that have registered sockets. */
+  registryNodes: 'registry:nodes',
+  /** HASH: socket id → {userId, sessionId, connectedAt} of every socket on the node. */
+  nodeSockets: (nodeId: string) => `registry:node:{${nodeId}}:sockets`,
+  /** STRING with a TTL the node keeps refreshing; when it expires the node is dead and its entries are swept. */
+  nodeHeartbeat: (nodeId: string) => `registry:node:{${nodeId}}:alive`,
   /** Login limiter buckets (rate-limiter-flexible prefixes). */
   loginLimitByIp: 'limit:login:ip',
   loginLimitByUsername: 'limit:login:user',

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { redisKeys, roleSchema, type Role, type SessionId, type UserId } from '@app/contracts';
+import { redisKeys, roleSchema, type Role, type SessionData, type SessionId, type UserId } from '@app/contracts';
 import { defineRedisScript, REDIS_CLIENT } from '@app/redis';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -17,6 +17,8 @@ export interface SessionRecord {
   userAgent: string;
   ip: string;
   cookieHash: string;
+  /** Per-session preferences (`session:set` from sockets). */
+  data: SessionData;
 }
 
 export interface NewSession {
@@ -51,20 +53,29 @@ local remaining = tonumber(ARGV[4]) - tonumber(ARGV[2])
 if redis.call('PTTL', KEYS[2]) < remaining then redis.call('PEXPIRE', KEYS[2], remaining) end
 return 1`;
 
-// KEYS: session, rotated refresh hashes. ARGV: now, idle ms. Slides the idle timeout; returns the record.
+// KEYS: session, rotated refresh hashes, session data. ARGV: now, idle ms.
+// Slides the idle timeout; returns the record and the session data.
 const TOUCH = `
 local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
 if not expiresAt then return nil end
 local remaining = tonumber(expiresAt) - tonumber(ARGV[1])
 if remaining <= 0 then
-  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
   return nil
 end
 local ttl = math.min(remaining, tonumber(ARGV[2]))
 redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ttl)
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
+return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}`;
+
+// KEYS: session, session data. ARGV: field, JSON value, max fields. Only for a live session.
+const SET_DATA = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then return 'missing' end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 and redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[3]) then return 'full' end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ttl)
-return redis.call('HGETALL', KEYS[1])`;
+return 'ok'`;
 
 // KEYS: session, rotated refresh hashes, user's session index. ARGV: presented hash, new hash, now, idle ms, session id.
 const ROTATE_REFRESH = `
@@ -81,12 +92,12 @@ if current == ARGV[1] then
   local ttl = math.min(remaining, tonumber(ARGV[4]))
   redis.call('HSET', KEYS[1], 'refreshHash', ARGV[2], 'lastSeenAt', ARGV[3])
   redis.call('SADD', KEYS[2], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  return {'rotated', redis.call('HGETALL', KEYS[1])}
+  for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  redis.call('PEXPIRE', KEYS[1] .. ':data', ttl)
+  return {'rotated', redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[1] .. ':data')}
 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
-  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[1] .. ':data')
   redis.call('ZREM', KEYS[3], ARGV[5])
   return {'reused'}
 end
@@ -101,7 +112,7 @@ local ended = {}
 for _, sessionId in ipairs(sessionIds) do
   local key = ARGV[1] .. sessionId
   if redis.call('DEL', key) == 1 then table.insert(ended, sessionId) end
-  redis.call('DEL', key .. ':rotated')
+  redis.call('DEL', key .. ':rotated', key .. ':data')
   redis.call('ZREM', KEYS[1], sessionId)
 end
 if ARGV[2] == 'all' then redis.call('DEL', KEYS[1]) end
@@ -117,14 +128,16 @@ export class SessionStore {
   private readonly touchScript;
   private readonly rotateRefreshScript;
   private readonly endScript;
+  private readonly setDataScript;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(SESSION_OPTIONS) private readonly options: SessionOptions,
   ) {
     this.createScript = defineRedisScript<number>(redis, 'sessionCreate', 2, CREATE);
-    this.touchScript = defineRedisScript<string[] | null>(redis, 'sessionTouch', 2, TOUCH);
-    this.rotateRefreshScript = defineRedisScript<[string, string[]?]>(redis, 'sessionRotateRefresh', 3, ROTATE_REFRESH);
+    this.touchScript = defineRedisScript<[string[], string[]] | null>(redis, 'sessionTouch', 3, TOUCH);
+    this.setDataScript = defineRedisScript<'ok' | 'missing' | 'full'>(redis, 'sessionSetData', 2, SET_DATA);
+    this.rotateRefreshScript = defineRedisScript<[string, string[]?, string[]?]>(redis, 'sessionRotateRefresh', 3, ROTATE_REFRESH);
     this.endScript = defineRedisScript<string[]>(redis, 'sessionEnd', 1, END);
   }
 
@@ -144,6 +157,7 @@ export class SessionStore {
       userAgent: input.userAgent.slice(0, 256),
       ip: input.ip,
       cookieHash: hashSecret(cookieSecret),
+      data: {},
     };
     const ttlMs = Math.min(this.options.idleTtlSeconds, this.options.absoluteTtlSeconds) * 1000;
     await this.createScript(
@@ -153,7 +167,7 @@ export class SessionStore {
         now,
         ttlMs,
         record.expiresAt,
-        ...Object.entries({ ...record, roles: record.roles.join(','), refreshHash: hashSecret(refreshSecret) }).flat(),
+        ...Object.entries({ ...storedFields(record), refreshHash: hashSecret(refreshSecret) }).flat(),
       ],
     );
     return { record, cookieSecret, refreshSecret };
@@ -162,16 +176,21 @@ export class SessionStore {
   /** The live session, its idle timeout slid forward; `null` if it ended or never existed. */
   async touch(userId: UserId, sessionId: SessionId): Promise<SessionRecord | null> {
     const reply = await this.touchScript(
-      [redisKeys.session(userId, sessionId), redisKeys.rotatedRefreshTokens(userId, sessionId)],
+      [redisKeys.session(userId, sessionId), redisKeys.rotatedRefreshTokens(userId, sessionId), redisKeys.sessionData(userId, sessionId)],
       [Date.now(), this.options.idleTtlSeconds * 1000],
     );
-    return reply ? toRecord(userId, sessionId, reply) : null;
+    return reply ? toRecord(userId, sessionId, reply[0], reply[1]) : null;
+  }
+
+  /** Stores one session-data value (JSON text); refused when the session ended or already has `maxKeys` keys. */
+  async setData(userId: UserId, sessionId: SessionId, key: string, json: string, maxKeys: number): Promise<'ok' | 'missing' | 'full'> {
+    return this.setDataScript([redisKeys.session(userId, sessionId), redisKeys.sessionData(userId, sessionId)], [key, json, maxKeys]);
   }
 
   /** Swaps the refresh secret if `presentedSecret` is the current one; a rotated-away secret ends the session. */
   async rotateRefresh(userId: UserId, sessionId: SessionId, presentedSecret: string): Promise<RefreshRotation> {
     const refreshSecret = newSecret();
-    const [outcome, fields] = await this.rotateRefreshScript(
+    const [outcome, fields, dataFields] = await this.rotateRefreshScript(
       [
         redisKeys.session(userId, sessionId),
         redisKeys.rotatedRefreshTokens(userId, sessionId),
@@ -179,7 +198,7 @@ export class SessionStore {
       ],
       [hashSecret(presentedSecret), hashSecret(refreshSecret), Date.now(), this.options.idleTtlSeconds * 1000, sessionId],
     );
-    if (outcome === 'rotated' && fields) return { outcome, record: toRecord(userId, sessionId, fields), refreshSecret };
+    if (outcome === 'rotated' && fields) return { outcome, record: toRecord(userId, sessionId, fields, dataFields ?? []), refreshSecret };
     return { outcome: outcome === 'reused' ? 'reused' : 'invalid' };
   }
 
@@ -189,19 +208,33 @@ export class SessionStore {
     const sessionIds = await this.redis.zrangebyscore(index, Date.now(), '+inf');
     if (sessionIds.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const sessionId of sessionIds) pipeline.hgetall(redisKeys.session(userId, sessionId));
+    for (const sessionId of sessionIds) {
+      pipeline.hgetall(redisKeys.session(userId, sessionId)).hgetall(redisKeys.sessionData(userId, sessionId));
+    }
     const replies = (await pipeline.exec()) ?? [];
     const live: SessionRecord[] = [];
     const expired: SessionId[] = [];
-    replies.forEach(([error, fields], position) => {
-      if (error) throw error;
-      const sessionId = sessionIds[position];
-      const hash = fields as Record<string, string>;
+    sessionIds.forEach((sessionId, position) => {
+      const [[recordError, record], [dataError, data]] = replies.slice(position * 2, position * 2 + 2);
+      if (recordError || dataError) throw recordError ?? dataError;
+      const hash = record as Record<string, string>;
       if (Object.keys(hash).length === 0) expired.push(sessionId);
-      else live.push(toRecord(userId, sessionId, Object.entries(hash).flat()));
+      else live.push(toRecord(userId, sessionId, Object.entries(hash).flat(), Object.entries(data as Record<string, string>).flat()));
     });
     if (expired.length > 0) await this.redis.zrem(index, ...expired);
     return live.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** For each session, whether it still exists: one pipeline however many (the gateways' re-check). */
+  async whichExist(sessions: ReadonlyArray<{ userId: UserId; sessionId: SessionId }>): Promise<boolean[]> {
+    if (sessions.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const { userId, sessionId } of sessions) pipeline.exists(redisKeys.session(userId, sessionId));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, count]) => {
+      if (error) throw error;
+      return count === 1;
+    });
   }
 
   /** Deletes the listed sessions (or all of the user's when `null`); returns the ids that existed. */
@@ -213,8 +246,18 @@ export class SessionStore {
   }
 }
 
-function toRecord(userId: UserId, sessionId: SessionId, flat: string[]): SessionRecord {
+function storedFields({ data: _data, roles, ...rest }: SessionRecord): Record<string, string | number> {
+  return { ...rest, roles: roles.join(',') };
+}
+
+function pairs(flat: string[]): Record<string, string> {
   const hash: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
-  return { userId, sessionId, ...storedSessionSchema.parse(hash) };
+  return hash;
+}
+
+function toRecord(userId: UserId, sessionId: SessionId, recordFields: string[], dataFields: string[]): SessionRecord {
+  const data: SessionData = {};
+  for (const [key, json] of Object.entries(pairs(dataFields))) data[key] = JSON.parse(json) as SessionData[string];
+  return { userId, sessionId, ...storedSessionSchema.parse(pairs(recordFields)), data };
 }

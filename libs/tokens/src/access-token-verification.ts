@@ -3,7 +3,7 @@ import type { AccessTokenVerificationConfig } from '@app/config';
 import { decodeProtectedHeader } from 'jose';
 import type { SecretOrKeyProvider } from 'passport-jwt';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './access-token-claims';
-import type { VerificationKeys } from './verification-keys';
+import type { KeyResolver } from './verification-keys';
 
 /** Why a token was refused before its signature was checked. */
 export class UnacceptableTokenHeaderError extends Error {
@@ -23,7 +23,7 @@ export function accessTokenVerifyOptions(config: AccessTokenVerificationConfig):
  * passport-jwt `secretOrKeyProvider`: picks the key by `kid`. Tokens without a `kid`, with an unknown one,
  * or with another `typ` or `alg` (`none` included) are refused here, before any signature work.
  */
-export function keyProviderFor(keys: VerificationKeys): SecretOrKeyProvider {
+export function keyProviderFor(keys: KeyResolver): SecretOrKeyProvider {
   return (_request, rawToken: string, done) => {
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {

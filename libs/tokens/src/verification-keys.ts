@@ -7,11 +7,16 @@ export interface PublicJwk extends JWK {
   use: 'sig';
 }
 
+/** Finds the public key for a token's `kid`. */
+export interface KeyResolver {
+  find(kid: string): KeyObject | undefined;
+}
+
 /**
  * The public keys access tokens may be signed with, by `kid`, held as `KeyObject`s created once:
  * a PEM string would be re-parsed on every verification (≈0.6 ms each, measured).
  */
-export class VerificationKeys {
+export class VerificationKeys implements KeyResolver {
   private constructor(
     private readonly byKid: ReadonlyMap<string, KeyObject>,
     private readonly jwks: readonly PublicJwk[],

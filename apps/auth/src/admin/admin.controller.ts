@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
-import { userIdSchema, type RevokeResponse, type SessionView, type UserId } from '@app/contracts';
+import { userIdSchema, type ConnectionView, type RevokeResponse, type SessionView, type UserId } from '@app/contracts';
 import { ZodValidationPipe } from '@app/http';
+import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { AdminGuard, SessionAuthGuard } from '../auth/session-auth.guard';
 import { SessionRevoker } from '../revocation/session-revoker';
@@ -14,6 +15,7 @@ export class AdminController {
     private readonly users: UserRepository,
     private readonly sessions: SessionStore,
     private readonly revoker: SessionRevoker,
+    private readonly registry: ConnectionRegistry,
   ) {}
 
   /** Ends every session of the user; every gateway drops the user's sockets. */
@@ -29,6 +31,19 @@ export class AdminController {
   async sessionsOf(@Param('userId', new ZodValidationPipe(userIdSchema)) userId: UserId): Promise<SessionView[]> {
     await this.requireUser(userId);
     return (await this.sessions.list(userId)).map((record) => toSessionView(record));
+  }
+
+  /** The user's live sockets on every gateway node, from the shared registry. */
+  @Get('connections')
+  async connectionsOf(@Param('userId', new ZodValidationPipe(userIdSchema)) userId: UserId): Promise<ConnectionView[]> {
+    await this.requireUser(userId);
+    const connections = await this.registry.connectionsOf(userId);
+    return connections.map(({ nodeId, socketId, sessionId, connectedAt }) => ({
+      nodeId,
+      socketId,
+      sessionId,
+      connectedAt: new Date(connectedAt).toISOString(),
+    }));
   }
 
   private async requireUser(userId: UserId): Promise<void> {

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { RegistryModule } from '@app/registry';
 import { RevocationModule } from '../revocation/revocation.module';
 import { UsersModule } from '../users/users.module';
+import { AdminConnectionsController } from './admin-connections.controller';
 import { AdminController } from './admin.controller';
 
-/** `/admin`: operators inspect and revoke any user's sessions. */
-@Module({ imports: [UsersModule, RevocationModule], controllers: [AdminController] })
+/** `/admin`: operators inspect and revoke any user's sessions and see every gateway's connections. */
+@Module({ imports: [UsersModule, RevocationModule, RegistryModule], controllers: [AdminController, AdminConnectionsController] })
 export class AdminModule {}

@@ -74,7 +74,7 @@ export class AuthService {
   async describe(principal: Principal): Promise<MeResponse> {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new AuthenticationFailure('SESSION_REVOKED', 'The user of this session no longer exists');
-    return { id: user.id, username: user.username, roles: principal.roles, sessionId: principal.sessionId };
+    return { id: user.id, username: user.username, roles: principal.roles, sessionId: principal.sessionId, sessionData: principal.session.data };
   }
 
   /** Rotates the refresh token. Presenting one that was already rotated ends the session (reuse detection). */

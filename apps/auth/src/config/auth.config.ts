@@ -12,8 +12,6 @@ const authEnvSchema = sharedEnvSchema.extend({
   SIGNING_KEY: z.string().optional(),
   DEV_SIGNING_KEY_FILE: z.string().default('.data/keys/access-token-es256.pem'),
   ALLOW_DEV_SIGNING_KEY: env.boolean(true),
-  SESSION_IDLE_TTL: env.positiveInt(43_200),
-  SESSION_ABSOLUTE_TTL: env.positiveInt(604_800),
   ADMIN_USERNAME: usernameSchema.default('admin'),
   ADMIN_PASSWORD: passwordSchema.optional(),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).default(19_456),
@@ -36,7 +34,6 @@ export function loadAuthConfig(environment: Environment) {
       pem: vars.SIGNING_KEY,
       generatedFile: vars.ALLOW_DEV_SIGNING_KEY ? vars.DEV_SIGNING_KEY_FILE : undefined,
     },
-    sessions: { idleTtlSeconds: vars.SESSION_IDLE_TTL, absoluteTtlSeconds: vars.SESSION_ABSOLUTE_TTL },
     admin: { username: vars.ADMIN_USERNAME, password: vars.ADMIN_PASSWORD },
     /** argon2id; defaults are OWASP's minimum (m=19 MiB, t=2, p=1). */
     passwordHashing: { memoryCost: vars.ARGON2_MEMORY_KIB, timeCost: vars.ARGON2_TIME_COST, parallelism: vars.ARGON2_PARALLELISM },

@@ -1,0 +1,57 @@
+import { hostname } from 'node:os';
+import { registerAs, type ConfigType } from '@nestjs/config';
+import { env, parseEnvironment, sharedEnvSchema, toSharedConfig, type Environment } from '@app/config';
+import { z } from 'zod';
+
+const gatewayEnvSchema = sharedEnvSchema.extend({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: env.port(3001),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -')
+    .default(hostname().slice(0, 64)),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000/.well-known/jwks.json'),
+  JWKS_WAIT_MS: env.positiveInt(30_000),
+  ALLOW_QUERY_TOKEN: env.boolean(false),
+  RECHECK_INTERVAL: env.positiveInt(30),
+  HEARTBEAT_INTERVAL: env.positiveInt(5),
+  HEARTBEAT_TTL: env.positiveInt(15),
+  SWEEP_INTERVAL: env.positiveInt(10),
+  MAX_MESSAGE_BYTES: env.positiveInt(16_384),
+  HANDSHAKE_LIMIT_PER_IP: env.positiveInt(120),
+  HANDSHAKE_LIMIT_WINDOW: env.positiveInt(10),
+  SESSION_DATA_MAX_VALUE_BYTES: env.positiveInt(1024),
+  SESSION_DATA_MAX_KEYS: env.positiveInt(32),
+}).refine((vars) => vars.HEARTBEAT_TTL > vars.HEARTBEAT_INTERVAL, {
+  path: ['HEARTBEAT_TTL'],
+  message: 'must be longer than HEARTBEAT_INTERVAL, or live nodes get swept',
+});
+
+/** Reads a gateway node's configuration from `env`; throws `InvalidConfigError` naming each bad variable. */
+export function loadGatewayConfig(environment: Environment) {
+  const vars = parseEnvironment(gatewayEnvSchema, environment);
+  return {
+    ...toSharedConfig(vars),
+    http: { host: vars.HOST, port: vars.PORT },
+    nodeId: vars.NODE_ID,
+    jwks: { url: vars.AUTH_JWKS_URL, waitMs: vars.JWKS_WAIT_MS },
+    handshake: {
+      /** `?token=` in the URL: off by default, URLs end up in proxy logs. */
+      allowQueryToken: vars.ALLOW_QUERY_TOKEN,
+      limitPerIp: vars.HANDSHAKE_LIMIT_PER_IP,
+      limitWindowSeconds: vars.HANDSHAKE_LIMIT_WINDOW,
+    },
+    maxMessageBytes: vars.MAX_MESSAGE_BYTES,
+    recheckIntervalMs: vars.RECHECK_INTERVAL * 1000,
+    presence: {
+      heartbeatIntervalMs: vars.HEARTBEAT_INTERVAL * 1000,
+      heartbeatTtlMs: vars.HEARTBEAT_TTL * 1000,
+      sweepIntervalMs: vars.SWEEP_INTERVAL * 1000,
+    },
+    sessionData: { maxValueBytes: vars.SESSION_DATA_MAX_VALUE_BYTES, maxKeys: vars.SESSION_DATA_MAX_KEYS },
+  };
+}
+
+// The only place a gateway reads process.env.
+export const gatewayConfig = registerAs('gateway', () => loadGatewayConfig(process.env));
+export type GatewayConfig = ConfigType<typeof gatewayConfig>;

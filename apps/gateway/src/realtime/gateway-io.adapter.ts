@@ -1,0 +1,71 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { connectRedis, redisConnectionOptions } from '@app/redis';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { IncomingMessage } from 'node:http';
+import { Redis } from 'ioredis';
+import type { Server, ServerOptions } from 'socket.io';
+import type { GatewayConfig } from '../config/gateway.config';
+import type { HandshakeAuthenticator } from './handshake-authenticator';
+
+/**
+ * Socket.IO for the gateway: the Redis adapter (rooms and broadcasts span every node), the Origin check
+ * before any upgrade, message size limits, and the authenticating handshake middleware.
+ */
+export class GatewayIoAdapter extends IoAdapter {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: GatewayConfig,
+    private readonly authenticator: HandshakeAuthenticator,
+  ) {
+    super(app);
+    // The adapter publishes without handling rejections, so its publisher keeps the offline queue and
+    // never times out: during a Redis outage broadcasts wait instead of crashing the process.
+    this.publisher = new Redis(config.redis.url, {
+      ...redisConnectionOptions({ ...config.redis, connectionName: `gateway:${config.nodeId}:adapter-pub` }),
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+    });
+    this.subscriber = new Redis(config.redis.url, redisConnectionOptions({ ...config.redis, connectionName: `gateway:${config.nodeId}:adapter-sub` }));
+  }
+
+  async connectToRedis(): Promise<void> {
+    await Promise.all([
+      connectRedis(this.publisher, this.config.redis.url, 10_000),
+      connectRedis(this.subscriber, this.config.redis.url, 10_000),
+    ]);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const server = super.createIOServer(port, {
+      ...options,
+      serveClient: false,
+      maxHttpBufferSize: this.config.maxMessageBytes,
+      cors: { origin: this.config.allowedOrigins, credentials: true },
+      allowRequest: (request, callback) => this.checkOrigin(request, callback),
+    } as ServerOptions);
+    server.adapter(createAdapter(this.publisher, this.subscriber, { publishOnSpecificResponseChannel: true }));
+    server.use(this.authenticator.middleware());
+    return server;
+  }
+
+  override async close(server: Server): Promise<void> {
+    await super.close(server);
+    await Promise.all([this.publisher, this.subscriber].map((client) => (client.status === 'ready' ? client.quit() : client.disconnect())));
+  }
+
+  /**
+   * Cross-site WebSocket hijacking defence: a browser page from a foreign origin must not open a socket
+   * carrying the user's cookie. Runs before the upgrade, for websocket and polling alike. Requests with no
+   * Origin (non-browser clients, same-origin polling GETs) carry no ambient cross-site authority.
+   */
+  private checkOrigin(request: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void): void {
+    const origin = request.headers.origin;
+    if (origin === undefined || this.config.allowedOrigins.includes(origin)) callback(null, true);
+    else callback('ORIGIN_NOT_ALLOWED', false);
+  }
+}

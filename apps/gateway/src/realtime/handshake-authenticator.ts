@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuthenticationFailure, authenticateRequest } from '@app/authentication';
+import type { HandshakeErrorCode } from '@app/contracts';
+import { isRedisUnavailableError } from '@app/redis';
+import { SessionStore } from '@app/sessions';
+import { parse as parseCookieHeader } from 'cookie';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import proxyAddr from 'proxy-addr';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ExtendedError } from 'socket.io';
+import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { RegistryWriter } from '../registry/registry-writer';
+import { rooms, type GatewaySocket } from './socket-types';
+
+class HandshakeRefused extends Error {
+  constructor(readonly code: HandshakeErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Authenticates a socket once, before Socket.IO accepts it (Nest guards do not run at connection time).
+ * Order: verify the credential → write the registry entry → re-check the session, so that a logout landing
+ * between the first check and the registry write still finds and drops this socket.
+ */
+@Injectable()
+export class HandshakeAuthenticator {
+  private readonly logger = new Logger(HandshakeAuthenticator.name);
+  private readonly perIp: RateLimiterMemory;
+  private readonly trustProxy: ReturnType<typeof proxyAddr.compile>;
+
+  constructor(
+    @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
+    private readonly sessions: SessionStore,
+    private readonly registry: RegistryWriter,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.perIp = new RateLimiterMemory({ points: config.handshake.limitPerIp, duration: config.handshake.limitWindowSeconds });
+    this.trustProxy = proxyAddr.compile(config.trustProxy.split(',').map((entry) => entry.trim()));
+  }
+
+  /** Socket.IO middleware; a refusal reaches the client as `connect_error` with `message` = the code. */
+  middleware() {
+    return (socket: GatewaySocket, next: (error?: ExtendedError) => void): void => {
+      this.authenticate(socket).then(
+        () => {
+          this.metrics.handshake('accepted');
+          next();
+        },
+        (error: unknown) => {
+          const refusal = this.toRefusal(error);
+          this.metrics.handshake(refusal.code);
+          this.logger.debug?.(`Handshake refused (${refusal.code}): ${refusal.message}`);
+          const connectError: ExtendedError = new Error(refusal.code);
+          connectError.data = { code: refusal.code, message: refusal.message };
+          next(connectError);
+        },
+      );
+    };
+  }
+
+  private async authenticate(socket: GatewaySocket): Promise<void> {
+    await this.admitIp(socket.request);
+    const principal = await authenticateRequest(this.credentialHeaders(socket));
+    const data = { userId: principal.userId, sessionId: principal.sessionId, roles: principal.roles, session: principal.session, connectedAt: Date.now() };
+    await this.registry.add([this.registry.connection(socket.id, data)]);
+    const [stillAlive] = await this.sessions.whichExist([data]);
+    if (!stillAlive) {
+      this.registry.remove(socket.id, data.userId);
+      throw new AuthenticationFailure('SESSION_REVOKED', 'The session ended during the handshake');
+    }
+    socket.data = data;
+    await socket.join([rooms.user(data.userId), rooms.session(data.sessionId)]);
+  }
+
+  private async admitIp(request: IncomingMessage): Promise<void> {
+    try {
+      await this.perIp.consume(proxyAddr(request, this.trustProxy));
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        throw new HandshakeRefused('RATE_LIMITED', `Too many connection attempts; retry in ${Math.ceil(rejection.msBeforeNext / 1000)} s`);
+      }
+      throw rejection;
+    }
+  }
+
+  /**
+   * The credential, in order: `auth.token`, `Authorization: Bearer`, the session cookie, `?token=` (only when
+   * enabled). Exactly one is handed to the strategies, as a bearer header or as the cookie.
+   */
+  private credentialHeaders(socket: GatewaySocket): IncomingHttpHeaders {
+    const { auth, headers, query } = socket.handshake;
+    if (auth.token !== undefined) {
+      if (typeof auth.token !== 'string' || auth.token.length === 0) throw new AuthenticationFailure('UNAUTHORIZED', 'auth.token must be a non-empty string');
+      return { authorization: `Bearer ${auth.token}` };
+    }
+    if (headers.authorization) return { authorization: headers.authorization };
+    const cookie = parseCookieHeader(headers.cookie ?? '')[this.config.cookie.name];
+    if (cookie) return { cookie: `${this.config.cookie.name}=${cookie}` };
+    if (this.config.handshake.allowQueryToken && typeof query.token === 'string') return { authorization: `Bearer ${query.token}` };
+    throw new AuthenticationFailure('UNAUTHORIZED', 'No credentials: pass auth.token, an Authorization header or the session cookie');
+  }
+
+  private toRefusal(error: unknown): HandshakeRefused {
+    if (error instanceof HandshakeRefused) return error;
+    if (error instanceof AuthenticationFailure) return new HandshakeRefused(error.code, error.message);
+    if (isRedisUnavailableError(error)) return new HandshakeRefused('UNAVAILABLE', 'Session store unavailable, retry shortly');
+    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return new HandshakeRefused('UNAVAILABLE', 'Handshake failed on the server, retry shortly');
+  }
+}

@@ -1,0 +1,23 @@
+import type { ClientToServerEvents, InterServerEvents, Role, ServerToClientEvents, SessionId, UserId } from '@app/contracts';
+import type { SessionRecord } from '@app/sessions';
+import type { Server, Socket } from 'socket.io';
+
+/** What the handshake proved, kept on the socket for its whole life (`socket.data`). */
+export interface SocketData {
+  userId: UserId;
+  sessionId: SessionId;
+  roles: Role[];
+  /** The session as loaded at the handshake; `data` is kept current by `session:set` from any node. */
+  session: SessionRecord;
+  connectedAt: number;
+}
+
+export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** Socket.IO rooms: every socket joins its user's and its session's room at the handshake. */
+export const rooms = {
+  user: (userId: UserId) => `user:${userId}`,
+  session: (sessionId: SessionId) => `session:${sessionId}`,
+  chat: (name: string) => `room:${name}`,
+};

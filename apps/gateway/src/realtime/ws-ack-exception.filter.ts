@@ -1,0 +1,38 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type WsExceptionFilter } from '@nestjs/common';
+import { WsException } from '@nestjs/websockets';
+import type { Ack, ErrorCode } from '@app/contracts';
+import { isRedisUnavailableError } from '@app/redis';
+
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = { 400: 'INVALID_INPUT', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 429: 'RATE_LIMITED' };
+
+/**
+ * A failed event handler answers through the client's acknowledgement as `{ok: false, error: {code, message}}`
+ * (or an `exception` event when the client sent no ack); the socket stays connected.
+ */
+@Catch()
+export class WsAckExceptionFilter implements WsExceptionFilter {
+  private readonly logger = new Logger('WsEvents');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply: Ack = { ok: false, error: this.toError(exception) };
+    const ack = host.getArgs().find((argument): argument is (reply: Ack) => void => typeof argument === 'function');
+    if (ack) ack(reply);
+    else host.switchToWs().getClient<{ emit(event: string, payload: unknown): void }>().emit('exception', reply.error);
+  }
+
+  private toError(exception: unknown): { code: ErrorCode; message: string } {
+    if (exception instanceof WsException) {
+      const error = exception.getError();
+      if (typeof error === 'object' && error !== null && 'code' in error) return error as { code: ErrorCode; message: string };
+      return { code: 'INVALID_INPUT', message: String(error) };
+    }
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
+      return { code: CODE_BY_STATUS[exception.getStatus()] ?? 'INVALID_INPUT', message };
+    }
+    if (isRedisUnavailableError(exception)) return { code: 'UNAVAILABLE', message: 'Session store unavailable, retry shortly' };
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { code: 'INTERNAL', message: 'Internal error' };
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConnectionRegistry } from '@app/registry';
+import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
+import { LocalSockets } from '../realtime/local-sockets';
+
+/**
+ * The node's heartbeat and the sweep of dead nodes. A node killed without cleaning up stops refreshing its
+ * heartbeat key; once its TTL passes, the next sweep (any node's) removes its entries. On a clean shutdown
+ * the node disconnects its sockets and removes its own entries at once.
+ */
+@Injectable()
+export class NodePresence implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(NodePresence.name);
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
+    private readonly registry: ConnectionRegistry,
+    private readonly sockets: LocalSockets,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { nodeId, presence } = this.config;
+    // Entries left by an earlier process with this NODE_ID belong to sockets that no longer exist.
+    const stale = await this.registry.clearNode(nodeId, { forget: false });
+    if (stale > 0) this.logger.warn(`Removed ${stale} registry entries left by a previous run of ${nodeId}`);
+    await this.registry.heartbeat(nodeId, presence.heartbeatTtlMs);
+    this.every(presence.heartbeatIntervalMs, () => this.registry.heartbeat(nodeId, presence.heartbeatTtlMs), 'heartbeat');
+    this.every(presence.sweepIntervalMs, () => this.sweep(), 'sweep');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    for (const socket of this.sockets.all()) socket.disconnect(true);
+    await this.registry.clearNode(this.config.nodeId, { forget: true }).catch((error: Error) => {
+      this.logger.warn(`Could not remove this node's registry entries; the sweep will: ${error.message}`);
+    });
+  }
+
+  private async sweep(): Promise<void> {
+    const dead = await this.registry.sweepDeadNodes();
+    if (dead.length > 0) this.logger.warn(`Swept registry entries of dead nodes: ${dead.join(', ')}`);
+  }
+
+  private every(intervalMs: number, task: () => Promise<unknown>, name: string): void {
+    const timer = setInterval(() => {
+      task().catch((error: Error) => this.logger.warn(`${name} failed: ${error.message}`));
+    }, intervalMs);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}

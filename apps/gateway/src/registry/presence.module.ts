@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { RegistryModule } from '@app/registry';
+import { NodePresence } from './node-presence';
+import { RegistryWriter } from './registry-writer';
+
+/** This node's entries in the shared registry: writes, heartbeat, sweep of dead nodes. */
+@Module({ imports: [RegistryModule], providers: [RegistryWriter, NodePresence], exports: [RegistryWriter, RegistryModule] })
+export class PresenceModule {}

@@ -1,0 +1,43 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConnectionRegistry, type Connection } from '@app/registry';
+import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
+import type { SocketData } from '../realtime/socket-types';
+
+/**
+ * This node's writes to the shared registry. Removals are coalesced per event-loop turn into one pipeline,
+ * so a forced logout of a thousand sockets costs one round trip, not a thousand.
+ */
+@Injectable()
+export class RegistryWriter {
+  private readonly logger = new Logger(RegistryWriter.name);
+  private pendingRemovals: Array<Pick<Connection, 'nodeId' | 'socketId' | 'userId'>> = [];
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
+  ) {}
+
+  connection(socketId: string, data: Pick<SocketData, 'userId' | 'sessionId' | 'connectedAt'>): Connection {
+    return { nodeId: this.config.nodeId, socketId, userId: data.userId, sessionId: data.sessionId, connectedAt: data.connectedAt };
+  }
+
+  add(connections: readonly Connection[]): Promise<void> {
+    return this.registry.add(connections);
+  }
+
+  remove(socketId: string, userId: string): void {
+    if (this.pendingRemovals.length === 0) setImmediate(() => void this.flushRemovals());
+    this.pendingRemovals.push({ nodeId: this.config.nodeId, socketId, userId });
+  }
+
+  private async flushRemovals(): Promise<void> {
+    const batch = this.pendingRemovals;
+    this.pendingRemovals = [];
+    try {
+      await this.registry.remove(batch);
+    } catch (error) {
+      // The periodic reconcile removes entries with no local socket, so nothing stays behind for long.
+      this.logger.warn(`Could not remove ${batch.length} registry entries: ${(error as Error).message}`);
+    }
+  }
+}

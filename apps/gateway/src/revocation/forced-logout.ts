@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import type { SocketEndReason } from '@app/contracts';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { GatewaySocket } from '../realtime/socket-types';
+
+/**
+ * Tells each socket why its session ended, then disconnects it from the server side: the official client
+ * does not auto-reconnect after a server disconnect. Socket.IO flushes the event before closing.
+ */
+@Injectable()
+export class ForcedLogout {
+  constructor(private readonly metrics: GatewayMetrics) {}
+
+  end(sockets: readonly GatewaySocket[], reason: SocketEndReason): number {
+    for (const socket of sockets) {
+      socket.emit('session:ended', { reason, sessionId: socket.data.sessionId });
+      socket.disconnect(true);
+    }
+    this.metrics.forcedDisconnect(reason, sockets.length);
+    return sockets.length;
+  }
+}

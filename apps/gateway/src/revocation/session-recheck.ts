@@ -1,0 +1,82 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { REDIS_CLIENT } from '@app/redis';
+import { ConnectionRegistry } from '@app/registry';
+import { SessionStore } from '@app/sessions';
+import type { Redis } from 'ioredis';
+import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
+import { LocalSockets } from '../realtime/local-sockets';
+import { RegistryWriter } from '../registry/registry-writer';
+import { ForcedLogout } from './forced-logout';
+
+/**
+ * Pub/sub is fire-and-forget, so every node also re-checks, on an interval and after its subscriber
+ * reconnects, that the session of each live socket still exists (one pipeline for all of them), and drops
+ * the sockets of sessions that are gone. The same pass reconciles this node's registry entries with its
+ * real sockets (entries written or removed while Redis was away).
+ */
+@Injectable()
+export class SessionRecheck implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SessionRecheck.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly sessions: SessionStore,
+    private readonly registry: ConnectionRegistry,
+    private readonly writer: RegistryWriter,
+    private readonly sockets: LocalSockets,
+    private readonly forcedLogout: ForcedLogout,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.run(), this.config.recheckIntervalMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Runs a pass now (or joins the one under way); once the command connection is back if it is not. */
+  run(): Promise<void> {
+    if (this.redis.status !== 'ready') {
+      this.redis.once('ready', () => void this.run());
+      return Promise.resolve();
+    }
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const sockets = this.sockets.all();
+    try {
+      const bySession = new Map<string, typeof sockets>();
+      for (const socket of sockets) {
+        const group = bySession.get(socket.data.sessionId);
+        if (group) group.push(socket);
+        else bySession.set(socket.data.sessionId, [socket]);
+      }
+      const groups = [...bySession.values()];
+      const alive = await this.sessions.whichExist(groups.map((group) => group[0].data));
+      const revoked = groups.filter((_, index) => !alive[index]).flat();
+      if (revoked.length > 0) {
+        this.forcedLogout.end(revoked, 'session_revoked');
+        this.logger.log(`Re-check dropped ${revoked.length} sockets of ended sessions`);
+      }
+      await this.reconcileRegistry(sockets.filter((socket) => socket.connected));
+    } catch (error) {
+      this.logger.warn(`Session re-check failed, will retry: ${(error as Error).message}`);
+    }
+  }
+
+  private async reconcileRegistry(live: ReturnType<LocalSockets['all']>): Promise<void> {
+    const liveIds = new Set(live.map((socket) => socket.id));
+    const recorded = await this.registry.socketsOfNode(this.config.nodeId);
+    const stale = recorded.filter((entry) => !liveIds.has(entry.socketId));
+    await this.registry.remove(stale);
+    const recordedIds = new Set(recorded.map((entry) => entry.socketId));
+    await this.writer.add(live.filter((socket) => !recordedIds.has(socket.id)).map((socket) => this.writer.connection(socket.id, socket.data)));
+  }
+}

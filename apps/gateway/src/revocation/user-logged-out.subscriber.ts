@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { parseUserLoggedOut, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut } from '@app/contracts';
+import { connectRedis, redisConnectionOptions } from '@app/redis';
+import { Redis } from 'ioredis';
+import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { LocalSockets } from '../realtime/local-sockets';
+import { rooms } from '../realtime/socket-types';
+import { ForcedLogout } from './forced-logout';
+import { SessionRecheck } from './session-recheck';
+
+/** How many recent message ids are remembered to ignore duplicates. */
+const SEEN_IDS = 10_000;
+
+/**
+ * This node's subscription to `user-logged-out`, on a connection of its own. Each message drops the
+ * local sockets of the ended sessions. After any reconnect a re-check runs, because messages published
+ * while the subscriber was away are lost.
+ */
+@Injectable()
+export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(UserLoggedOutSubscriber.name);
+  private readonly subscriber: Redis;
+  private readonly seenIds = new Set<string>();
+  private subscribedOnce = false;
+
+  constructor(
+    @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
+    private readonly sockets: LocalSockets,
+    private readonly forcedLogout: ForcedLogout,
+    private readonly recheck: SessionRecheck,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.subscriber = new Redis(
+      config.redis.url,
+      redisConnectionOptions({ ...config.redis, connectionName: `gateway:${config.nodeId}:user-logged-out` }),
+    );
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.subscriber.on('message', (_channel: string, payload: string) => this.handle(payload));
+    this.subscriber.on('error', (error: Error) => this.logger.warn(`Subscriber connection error: ${error.message}`));
+    this.subscriber.on('ready', () => {
+      if (this.subscribedOnce) void this.resubscribeAndRecheck();
+    });
+    await connectRedis(this.subscriber, this.config.redis.url, 10_000);
+    await this.subscriber.subscribe(USER_LOGGED_OUT_CHANNEL);
+    this.subscribedOnce = true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.subscriber.status === 'ready') await this.subscriber.quit();
+    else this.subscriber.disconnect();
+  }
+
+  /**
+   * ioredis resubscribes by itself, but without telling when it is done. Subscribing explicitly gives that
+   * moment: any logout published before it deleted its session earlier still, so the re-check that
+   * follows (on the command connection) finds it.
+   */
+  private async resubscribeAndRecheck(): Promise<void> {
+    try {
+      await this.subscriber.subscribe(USER_LOGGED_OUT_CHANNEL);
+      this.logger.log('Subscriber reconnected; re-checking live sessions for revocations missed meanwhile');
+      await this.recheck.run();
+    } catch (error) {
+      this.logger.warn(`Resubscribe failed (will retry on the next reconnect or re-check): ${(error as Error).message}`);
+    }
+  }
+
+  /** `ready` while subscribed; anything else means revocations reach this node only through the re-check. */
+  status(): string {
+    return this.subscriber.status;
+  }
+
+  private handle(payload: string): void {
+    const parsed = parseUserLoggedOut(payload);
+    if (!parsed.ok) {
+      this.logger.warn(`Ignored an invalid ${USER_LOGGED_OUT_CHANNEL} message: ${parsed.error}`);
+      return;
+    }
+    const message = parsed.message;
+    if (this.seenIds.has(message.id)) return;
+    this.remember(message.id);
+    const closed = this.forcedLogout.end(this.affectedSockets(message), message.reason);
+    if (closed > 0) {
+      this.metrics.logoutPropagated(message.at);
+      this.logger.log({ msg: 'Sessions ended', messageId: message.id, userId: message.userId, reason: message.reason, closedSockets: closed });
+    }
+  }
+
+  private affectedSockets(message: UserLoggedOut) {
+    const roomNames = message.sessionIds === null ? [rooms.user(message.userId)] : message.sessionIds.map(rooms.session);
+    // Session ids are unique, but a forged message must not reach another user's sockets.
+    return this.sockets.inRooms(roomNames).filter((socket) => socket.data.userId === message.userId);
+  }
+
+  private remember(id: string): void {
+    this.seenIds.add(id);
+    if (this.seenIds.size > SEEN_IDS) this.seenIds.delete(this.seenIds.values().next().value as string);
+  }
+}

@@ -1,0 +1,127 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { redisKeys, type SessionId, type UserId } from '@app/contracts';
+import { REDIS_CLIENT } from '@app/redis';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+
+/** One live socket, as the registry records it. */
+export interface Connection {
+  nodeId: string;
+  socketId: string;
+  userId: UserId;
+  sessionId: SessionId;
+  /** Epoch ms. */
+  connectedAt: number;
+}
+
+export interface NodeConnectionCount {
+  nodeId: string;
+  connections: number;
+  /** False when the node's heartbeat expired (its entries are about to be swept). */
+  alive: boolean;
+}
+
+const userEntrySchema = z.object({ nodeId: z.string(), sessionId: z.string(), connectedAt: z.number() });
+const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), connectedAt: z.number() });
+
+/**
+ * The shared session registry: which sockets each user (and so each session) has, on which node, since
+ * when. Two views are kept: per user (for the admin API) and per node (so a dead node's entries can be
+ * swept without scanning every user). Writes are batched into pipelines.
+ */
+@Injectable()
+export class ConnectionRegistry {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  async add(connections: readonly Connection[]): Promise<void> {
+    if (connections.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { nodeId, socketId, userId, sessionId, connectedAt } of connections) {
+      pipeline.hset(redisKeys.userSockets(userId), socketId, JSON.stringify({ nodeId, sessionId, connectedAt }));
+      pipeline.hset(redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt }));
+    }
+    await execOrThrow(pipeline);
+  }
+
+  async remove(connections: ReadonlyArray<Pick<Connection, 'nodeId' | 'socketId' | 'userId'>>): Promise<void> {
+    if (connections.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { nodeId, socketId, userId } of connections) {
+      pipeline.hdel(redisKeys.userSockets(userId), socketId);
+      pipeline.hdel(redisKeys.nodeSockets(nodeId), socketId);
+    }
+    await execOrThrow(pipeline);
+  }
+
+  /** Marks the node alive for `ttlMs` more milliseconds. */
+  async heartbeat(nodeId: string, ttlMs: number): Promise<void> {
+    await execOrThrow(this.redis.pipeline().sadd(redisKeys.registryNodes, nodeId).set(redisKeys.nodeHeartbeat(nodeId), Date.now(), 'PX', ttlMs));
+  }
+
+  async connectionsOf(userId: UserId): Promise<Connection[]> {
+    const entries = await this.redis.hgetall(redisKeys.userSockets(userId));
+    return Object.entries(entries)
+      .map(([socketId, json]) => ({ socketId, userId, ...userEntrySchema.parse(JSON.parse(json)) }))
+      .sort((a, b) => a.connectedAt - b.connectedAt);
+  }
+
+  async countsPerNode(): Promise<NodeConnectionCount[]> {
+    const nodeIds = (await this.redis.smembers(redisKeys.registryNodes)).sort();
+    if (nodeIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const nodeId of nodeIds) pipeline.hlen(redisKeys.nodeSockets(nodeId)).exists(redisKeys.nodeHeartbeat(nodeId));
+    const replies = await execOrThrow(pipeline);
+    return nodeIds.map((nodeId, index) => ({
+      nodeId,
+      connections: replies[index * 2] as number,
+      alive: replies[index * 2 + 1] === 1,
+    }));
+  }
+
+  /** The entries this node has in the registry. */
+  async socketsOfNode(nodeId: string): Promise<Connection[]> {
+    const entries = await this.redis.hgetall(redisKeys.nodeSockets(nodeId));
+    return Object.entries(entries).flatMap(([socketId, json]) => {
+      const parsed = nodeEntrySchema.safeParse(safeJson(json));
+      return parsed.success ? [{ nodeId, socketId, ...parsed.data }] : [];
+    });
+  }
+
+  /** Removes every entry of the node, and the node itself when `forget` (clean shutdown). */
+  async clearNode(nodeId: string, { forget }: { forget: boolean }): Promise<number> {
+    const entries = await this.redis.hgetall(redisKeys.nodeSockets(nodeId));
+    const pipeline = this.redis.pipeline();
+    for (const [socketId, json] of Object.entries(entries)) {
+      const parsed = nodeEntrySchema.safeParse(safeJson(json));
+      if (parsed.success) pipeline.hdel(redisKeys.userSockets(parsed.data.userId), socketId);
+    }
+    pipeline.del(redisKeys.nodeSockets(nodeId));
+    if (forget) pipeline.srem(redisKeys.registryNodes, nodeId).del(redisKeys.nodeHeartbeat(nodeId));
+    await execOrThrow(pipeline);
+    return Object.keys(entries).length;
+  }
+
+  /** Clears the entries of every node whose heartbeat expired (it died without cleaning up); returns those nodes. */
+  async sweepDeadNodes(): Promise<string[]> {
+    const counts = await this.countsPerNode();
+    const dead = counts.filter((node) => !node.alive).map((node) => node.nodeId);
+    for (const nodeId of dead) await this.clearNode(nodeId, { forget: true });
+    return dead;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}

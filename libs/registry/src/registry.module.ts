@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { ConnectionRegistry } from './connection-registry';
+
+@Module({ providers: [ConnectionRegistry], exports: [ConnectionRegistry] })
+export class RegistryModule {}
