@@ -11,6 +11,7 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   404: 'NOT_FOUND',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
+  415: 'INVALID_INPUT',
   429: 'RATE_LIMITED',
   503: 'UNAVAILABLE',
 };
@@ -24,10 +25,15 @@ function hasErrorCode(value: unknown): value is CodedError {
   return typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string';
 }
 
-/** body-parser / http-errors failures (malformed JSON, body too large) carry a safe 4xx `status`. */
-function clientErrorStatus(error: unknown): number | undefined {
-  const status = (error as { status?: unknown; expose?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose === true ? status : undefined;
+/**
+ * body-parser / http-errors failures (malformed JSON, body too large) carry a safe 4xx `status`. The Express
+ * adapter hands them over wrapped in an HttpException carrying the parser's own text (which quotes the
+ * body), so the original is taken from `cause`.
+ */
+function clientError(exception: unknown): { status: number; type: string } | undefined {
+  const error = (exception instanceof HttpException ? exception.cause : exception) as { status?: unknown; expose?: unknown; type?: unknown } | null;
+  const status = error?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 && error?.expose === true ? { status, type: String(error.type) } : undefined;
 }
 
 const CLIENT_ERROR_MESSAGES: Record<string, string> = {
@@ -52,6 +58,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ErrorBody {
+    const client = clientError(exception);
+    if (client) {
+      return this.body(client.status, CLIENT_ERROR_MESSAGES[client.type] ?? STATUS_CODES[client.status] ?? 'Bad request', CODE_BY_STATUS[client.status]);
+    }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const payload = exception.getResponse();
@@ -63,11 +73,6 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (isRedisUnavailableError(exception)) {
       this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
       return this.body(HttpStatus.SERVICE_UNAVAILABLE, 'Session store unavailable, retry shortly', 'UNAVAILABLE');
-    }
-    const clientStatus = clientErrorStatus(exception);
-    if (clientStatus !== undefined) {
-      const type = String((exception as { type?: unknown }).type);
-      return this.body(clientStatus, CLIENT_ERROR_MESSAGES[type] ?? STATUS_CODES[clientStatus] ?? 'Bad request', CODE_BY_STATUS[clientStatus]);
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', 'INTERNAL');
