@@ -25,6 +25,16 @@ function hasErrorCode(value: unknown): value is CodedError {
   return typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string';
 }
 
+/** An error that knows when the client may try again; sent as `Retry-After` (e.g. a rate limit). */
+export interface RetryableError {
+  retryAfterSeconds: number;
+}
+
+function retryAfterOf(exception: unknown): number | undefined {
+  const seconds = (exception as Partial<RetryableError> | null)?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : undefined;
+}
+
 /**
  * body-parser / http-errors failures (malformed JSON, body too large) carry a safe 4xx `status`. The Express
  * adapter hands them over wrapped in an HttpException carrying the parser's own text (which quotes the
@@ -52,7 +62,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
-    if (body.statusCode === 503) response.setHeader('Retry-After', '1');
+    const retryAfter = retryAfterOf(exception) ?? (body.statusCode === 503 ? 1 : undefined);
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     if (response.headersSent) return;
     response.status(body.statusCode).json(body);
   }

@@ -1,2 +1,2 @@
-export { ApiExceptionFilter, type CodedError } from './api-exception.filter';
+export { ApiExceptionFilter, type CodedError, type RetryableError } from './api-exception.filter';
 export { ZodValidationPipe } from './zod-validation.pipe';

@@ -1,11 +1,12 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { redisKeys } from '@app/contracts';
+import type { RetryableError } from '@app/http';
 import { REDIS_CLIENT } from '@app/redis';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 
-export class TooManyLoginAttemptsException extends HttpException {
+export class TooManyLoginAttemptsException extends HttpException implements RetryableError {
   constructor(readonly retryAfterSeconds: number) {
     super({ message: `Too many login attempts; retry in ${retryAfterSeconds} s`, code: 'RATE_LIMITED' }, HttpStatus.TOO_MANY_REQUESTS);
   }

@@ -1,0 +1,51 @@
+import { expectError } from '../support/assertions';
+import { startAuthApp, type AuthApp } from '../support/auth-app';
+import { registerUser, request } from '../support/http';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
+
+const PASSWORD = 'correct horse battery';
+const ATTEMPTS_ALLOWED = 3;
+
+// The app trusts X-Forwarded-For from loopback (TRUST_PROXY=loopback), so each test speaks as its own client IP.
+describe('login abuse: every attempt per client IP (LOGIN_LIMIT_PER_IP=3)', () => {
+  let redis: RedisServer;
+  let auth: AuthApp;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    auth = await startAuthApp(redis.url, { LOGIN_LIMIT_PER_IP: String(ATTEMPTS_ALLOWED) });
+  });
+
+  afterAll(async () => {
+    await auth?.close();
+    await redis?.cleanup();
+  });
+
+  const attempt = (username: string, password: string, ip: string) =>
+    request(auth.baseUrl, 'POST', '/auth/login', { json: { username, password }, headers: { 'x-forwarded-for': ip } });
+
+  it('after N attempts from one IP answers 429 RATE_LIMITED with Retry-After, even to the right password', async () => {
+    await registerUser(auth.baseUrl, 'ip-alice', PASSWORD);
+    await registerUser(auth.baseUrl, 'ip-bob', PASSWORD);
+    const ip = '203.0.113.10';
+    expect((await attempt('ip-alice', PASSWORD, ip)).status).toBe(200);
+    expectError(await attempt('ip-bob', 'wrong password', ip), 401, 'UNAUTHORIZED');
+    expect((await attempt('ip-bob', PASSWORD, ip)).status).toBe(200);
+
+    const limited = await attempt('ip-alice', PASSWORD, ip);
+
+    expectError(limited, 429, 'RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(auth.config.loginLimits.windowSeconds);
+    expect(limited.headers.getSetCookie()).toEqual([]);
+    expectError(await attempt('ip-bob', PASSWORD, ip), 429, 'RATE_LIMITED');
+  });
+
+  it('limits only that IP: the same users log in from another one', async () => {
+    await registerUser(auth.baseUrl, 'ip-carol', PASSWORD);
+    for (let attemptNumber = 0; attemptNumber < ATTEMPTS_ALLOWED; attemptNumber++) await attempt('ip-carol', 'wrong password', '203.0.113.20');
+    expectError(await attempt('ip-carol', PASSWORD, '203.0.113.20'), 429, 'RATE_LIMITED');
+
+    expect((await attempt('ip-carol', PASSWORD, '203.0.113.21')).status).toBe(200);
+  });
+});
