@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Substitutes `${NAME}` placeholders the way the nginx image's envsubst step does for docker-compose.yml, so
+ * both deployments render the same template. nginx's own variables are written `$lower_case` without braces
+ * and are left alone. A placeholder without a value is an error here (envsubst would leave it as is).
+ */
+export function renderTemplate(template, values) {
+  const missing = new Set();
+  const rendered = template.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (placeholder, name) => {
+    if (values[name] === undefined) missing.add(name);
+    return values[name] ?? placeholder;
+  });
+  if (missing.size > 0) throw new Error(`nginx template: no value for ${[...missing].join(', ')}`);
+  return rendered;
+}
+
+/** `server host:port;` lines for an upstream block; a group with no server yet answers 502 instead of failing to load. */
+export function upstreamServers(addresses) {
+  if (addresses.length === 0) return 'server 127.0.0.1:9 down;  # no replica running';
+  return addresses.map((address) => `server ${address};`).join('\n    ');
+}
+
+/**
+ * Renders nginx/nginx.conf.template into `prefix`/nginx.conf for a local, unprivileged-paths nginx: pid, logs
+ * and temp files under `prefix`, nothing read or written in /etc/nginx or /var.
+ */
+export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot }) {
+  for (const dir of ['logs', 'temp']) await mkdir(join(prefix, dir), { recursive: true });
+  const config = renderTemplate(await readFile(templateFile, 'utf8'), {
+    NGINX_LISTEN: listen,
+    NGINX_PID: join(prefix, 'logs/nginx.pid'),
+    NGINX_ERROR_LOG: join(prefix, 'logs/error.log'),
+    NGINX_ACCESS_LOG: join(prefix, 'logs/access.log'),
+    NGINX_TEMP_DIR: join(prefix, 'temp'),
+    NGINX_RESOLVER: '# no resolver: every upstream server below is an IP address',
+    AUTH_SERVERS: upstreamServers([authAddress]),
+    GATEWAY_SERVERS: upstreamServers(gatewayAddresses),
+    DEMO_ROOT: demoRoot,
+  });
+  const file = join(prefix, 'nginx.conf');
+  await writeFile(file, config);
+  return file;
+}
+
+/** Arguments that keep nginx inside `prefix` (`-e` so even the startup error log avoids /var/log/nginx). */
+export function nginxArgs(prefix) {
+  return ['-p', `${prefix}/`, '-c', 'nginx.conf', '-e', join(prefix, 'logs/error.log')];
+}
+
+/** `nginx -t` on the rendered file; throws with nginx's own explanation when the config is invalid. */
+export function testNginxConfig(nginx, prefix) {
+  const result = spawnSync(nginx, [...nginxArgs(prefix), '-t', '-q'], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`nginx rejected ${join(prefix, 'nginx.conf')}:\n${(result.stderr || result.stdout).trim()}`);
+  }
+}

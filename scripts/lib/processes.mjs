@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+
+/**
+ * A long-running child of the launcher. It gets its own process group, for two reasons: stopping the group also
+ * stops whatever it forked (nginx workers), and Ctrl-C in the terminal reaches only the launcher, which then
+ * stops the children in order (nginx, apps, Redis last).
+ */
+export function startService({ name, command, args, env, logFile, match, onLine }) {
+  const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.pipe(log, { end: false });
+    if (onLine) createInterface({ input: stream }).on('line', (line) => onLine(name, line));
+  }
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  exited.then(() => log.end());
+  return { name, child, pid: child.pid, match, logFile, exited };
+}
+
+/** SIGTERM to the service's group, then SIGKILL if it has not exited after `graceMs`. */
+export async function stopService(service, graceMs = 10_000) {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  signalGroup(service.pid, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(service.pid, 'SIGKILL'), graceMs);
+  await service.exited;
+  clearTimeout(timer);
+}
+
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch (error) {
+    if (error.code !== 'ESRCH') throw error; // ESRCH: the group is already gone
+  }
+}
+
+/** Runs a short command with inherited output; resolves with its exit code. */
+export function run(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit', ...options });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+/**
+ * `.data/cluster.pids`: the launcher's pid and each service's process group, rewritten on every change, so a
+ * launcher that died by `kill -9` leaves enough behind for the next run to stop its orphans.
+ */
+export class PidFile {
+  constructor(file) {
+    this.file = file;
+    this.services = [];
+  }
+
+  async add(service) {
+    this.services.push({ name: service.name, pgid: service.pid, match: service.match });
+    await this.save();
+  }
+
+  async remove() {
+    await rm(this.file, { force: true });
+  }
+
+  /**
+   * Stops what a previous run left behind. Refuses if that run's launcher is still alive (two launchers would
+   * fight over .data/redis). A recorded group is only signalled if one of its live members still runs the
+   * recorded program, so a pid reused by an unrelated process is left alone.
+   */
+  async stopLeftovers(log) {
+    const previous = await readFile(this.file, 'utf8').then(JSON.parse, () => undefined);
+    if (!previous) return;
+    const launcher = await commandLine(previous.launcher);
+    if (previous.launcher !== process.pid && launcher?.includes('cluster.mjs')) {
+      throw new Error(`Another cluster launcher is running (pid ${previous.launcher}). Stop it (Ctrl-C there, or kill ${previous.launcher}) first.`);
+    }
+    // Newest first: nginx, then the apps, then Redis, as in a normal stop.
+    for (const { name, pgid, match } of [...(previous.services ?? [])].reverse()) {
+      const members = await groupMembers(pgid);
+      if (!members.some((member) => member.cmdline.includes(match))) continue;
+      log(`Stopping ${name} left over from a previous run (process group ${pgid})`);
+      signalGroup(pgid, 'SIGTERM');
+      if (!(await groupGone(pgid, 10_000))) signalGroup(pgid, 'SIGKILL');
+      await groupGone(pgid, 5_000);
+    }
+    await this.remove();
+  }
+
+  async save() {
+    const content = { launcher: process.pid, services: this.services };
+    await writeFile(this.file, `${JSON.stringify(content, null, 2)}\n`);
+  }
+}
+
+async function commandLine(pid) {
+  if (!Number.isInteger(pid)) return undefined;
+  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return raw?.replaceAll('\0', ' ');
+}
+
+/** Live processes whose process group is `pgid` (Linux /proc; the leader may be gone while workers remain). */
+async function groupMembers(pgid) {
+  const entries = await readdir('/proc').catch(() => []);
+  const members = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    // Fields after the parenthesised command name: state ppid pgrp …
+    const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (!fields || Number(fields[2]) !== pgid || fields[0] === 'Z') continue;
+    members.push({ pid: Number(entry), cmdline: (await commandLine(Number(entry))) ?? '' });
+  }
+  return members;
+}
+
+async function groupGone(pgid, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await groupMembers(pgid)).length === 0) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}

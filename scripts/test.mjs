@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// `npm test`: checks Node, makes sure redis-server and nginx are installed (the tests start their own servers
+// on free ports; the Debian services are never used), builds both apps, then runs every Jest project in band.
+// Extra arguments go to Jest: `npm test -- --selectProjects unit`, `npm test -- test/auth`.
+import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
+import { buildApps } from './lib/build.mjs';
+import { say } from './lib/console.mjs';
+import { assertNodeVersion, ensureServerBinaries } from './lib/prerequisites.mjs';
+
+const JEST = ['--experimental-vm-modules', '--no-warnings', 'node_modules/jest/bin/jest.js', '--runInBand'];
+
+/**
+ * The environment Jest runs in: the servers' directories on PATH (nginx lives in /usr/sbin, often not on a
+ * user's PATH) plus their exact paths, and no REDIS_URL inherited from the shell, so no test can quietly use a
+ * Redis that something else started.
+ */
+function jestEnvironment(binaries) {
+  const { REDIS_URL: _ignored, ...env } = process.env;
+  const extraPath = [...new Set(Object.values(binaries).map((binary) => dirname(binary)))];
+  return {
+    ...env,
+    PATH: [...extraPath, env.PATH].filter(Boolean).join(':'),
+    REDIS_SERVER_BIN: binaries['redis-server'],
+    NGINX_BIN: binaries.nginx,
+  };
+}
+
+async function main() {
+  assertNodeVersion();
+  const binaries = ensureServerBinaries(['redis-server', 'nginx'], say);
+
+  const failedBuilds = await buildApps(['auth', 'gateway'], say);
+  if (failedBuilds.length > 0) {
+    say(`\nWARNING: build failed for ${failedBuilds.join(', ')}; tests that start ${failedBuilds.length > 1 ? 'those apps' : 'that app'} from dist/ will fail. Running the tests anyway.\n`);
+  }
+
+  const jest = spawn(process.execPath, [...JEST, ...process.argv.slice(2)], { stdio: 'inherit', env: jestEnvironment(binaries) });
+  // Ctrl-C reaches Jest directly (same process group), so we only wait for it; a SIGTERM sent to us alone
+  // (a CI timeout) is passed on so Jest can stop the servers its suites started.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => jest.kill('SIGTERM'));
+  return new Promise((resolve, reject) => {
+    jest.once('error', reject);
+    jest.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    say(`test: ${error.message}`);
+    process.exit(1);
+  },
+);
