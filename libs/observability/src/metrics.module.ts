@@ -1,13 +1,16 @@
-import { Controller, Get, Global, Header, Module } from '@nestjs/common';
+import { Controller, Get, Global, Header, Module, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 @Controller('metrics')
 class MetricsController {
   constructor(private readonly registry: Registry) {}
 
+  /** Sent with the registry's own content type: Prometheus 3 fails a scrape it cannot identify (Express would say text/html). */
   @Get()
   @Header('Cache-Control', 'no-store')
-  async scrape(): Promise<string> {
+  async scrape(@Res({ passthrough: true }) response: Response): Promise<string> {
+    response.type(this.registry.contentType);
     return this.registry.metrics();
   }
 }

@@ -1,0 +1,113 @@
+import { startAuthApp, TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
+import { LogCapture } from '../support/log-capture';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
+
+const PASSWORD = 'obs-password-that-must-never-be-logged';
+const WRONG_PASSWORD = 'obs-wrong-password-that-must-never-be-logged';
+const BROKEN_JSON_PASSWORD = 'obs-password-inside-broken-json';
+
+/** The value of one sample in Prometheus text format, or `undefined` when the series is absent. */
+function sample(metrics: string, name: string, labels: Record<string, string>): number | undefined {
+  const labelText = Object.entries(labels)
+    .map(([label, value]) => `${label}="${value}"`)
+    .join(',');
+  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${name}{${labelText}} `));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+describe('observability: /metrics counts what happened; logs carry no secret', () => {
+  let redis: RedisServer;
+  let auth: AuthApp;
+  const logs = new LogCapture();
+  /** Every credential handed out or presented during the flows. */
+  const secrets: string[] = [PASSWORD, WRONG_PASSWORD, BROKEN_JSON_PASSWORD, TEST_AUTH_ENV.ADMIN_PASSWORD];
+
+  const post = (path: string, session: LoggedIn, json?: unknown) => request(auth.baseUrl, 'POST', path, { headers: bearer(session.accessToken), json });
+  const remember = (session: LoggedIn): LoggedIn => {
+    secrets.push(session.accessToken, session.refreshToken, session.refreshToken.split('.')[3], session.cookie.split('=')[1]);
+    return session;
+  };
+
+  async function logInTimes(username: string, count: number): Promise<LoggedIn[]> {
+    const sessions: LoggedIn[] = [];
+    for (let n = 0; n < count; n++) sessions.push(remember(await login(auth.baseUrl, username, PASSWORD)));
+    return sessions;
+  }
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    auth = await startAuthApp(redis.url, { LOG_LEVEL: 'debug', LOGIN_LIMIT_PER_USERNAME: '2' }, { logDestination: logs });
+
+    // 9 successful logins: alice ×5, carol ×3, the admin.
+    await registerUser(auth.baseUrl, 'obs-alice', PASSWORD);
+    await registerUser(auth.baseUrl, 'obs-bob', PASSWORD);
+    await registerUser(auth.baseUrl, 'obs-carol', PASSWORD);
+    const alice = await logInTimes('obs-alice', 5);
+    const carol = await logInTimes('obs-carol', 3);
+    const admin = remember(await login(auth.baseUrl, TEST_AUTH_ENV.ADMIN_USERNAME, TEST_AUTH_ENV.ADMIN_PASSWORD));
+
+    // 3 invalid credentials (bob ×2, an unknown user), then bob is rate limited once.
+    for (const username of ['obs-bob', 'obs-bob', 'obs-nobody']) {
+      expect((await request(auth.baseUrl, 'POST', '/auth/login', { json: { username, password: WRONG_PASSWORD } })).status).toBe(401);
+    }
+    expect((await request(auth.baseUrl, 'POST', '/auth/login', { json: { username: 'obs-bob', password: PASSWORD } })).status).toBe(429);
+
+    // Sessions ended: logout 1, session_revoked 1, refresh_reuse 1, logout_all 2 (alice's last two), admin_revoke 3.
+    expect((await post('/auth/logout', alice[0])).status).toBe(204);
+    expect((await request(auth.baseUrl, 'DELETE', `/auth/sessions/${alice[1].sessionId}`, { headers: bearer(alice[2].accessToken) })).status).toBe(204);
+    const rotated = await request<{ refreshToken: string; accessToken: string }>(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken: alice[2].refreshToken } });
+    expect(rotated.status).toBe(200);
+    secrets.push(rotated.body.refreshToken, rotated.body.accessToken);
+    expect((await request(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken: alice[2].refreshToken } })).status).toBe(401);
+    expect((await post('/auth/logout-all', alice[3])).status).toBe(204);
+    expect((await post(`/admin/users/${carol[0].user.id}/revoke`, admin)).status).toBe(200);
+
+    // Credentials in places a careless log line would pick up.
+    await request(auth.baseUrl, 'GET', `/auth/me?access_token=${admin.accessToken}`, { headers: { cookie: admin.cookie } });
+    await request(auth.baseUrl, 'POST', '/auth/login', { rawBody: `{"username":"obs-alice","password":"${BROKEN_JSON_PASSWORD}"` });
+  });
+
+  afterAll(async () => {
+    await auth?.close();
+    await redis?.cleanup();
+  });
+
+  it('counts logins by result: auth_logins_total{result}', async () => {
+    const metrics = await (await fetch(`${auth.baseUrl}/metrics`)).text();
+
+    expect({
+      success: sample(metrics, 'auth_logins_total', { result: 'success' }),
+      invalid_credentials: sample(metrics, 'auth_logins_total', { result: 'invalid_credentials' }),
+      rate_limited: sample(metrics, 'auth_logins_total', { result: 'rate_limited' }),
+    }).toEqual({ success: 9, invalid_credentials: 3, rate_limited: 1 });
+  });
+
+  it('counts ended sessions by reason: auth_sessions_ended_total{reason}', async () => {
+    const response = await fetch(`${auth.baseUrl}/metrics`);
+    const metrics = await response.text();
+
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const ended = Object.fromEntries(
+      ['logout', 'logout_all', 'session_revoked', 'refresh_reuse', 'admin_revoke'].map((reason) => [reason, sample(metrics, 'auth_sessions_ended_total', { reason })]),
+    );
+    expect(ended).toEqual({ logout: 1, logout_all: 2, session_revoked: 1, refresh_reuse: 1, admin_revoke: 3 });
+  });
+
+  it('logged every request, and never a password, token, refresh secret or cookie secret', () => {
+    const entries = logs.entries();
+    const requestUrls = entries.map((entry) => (entry.req as { url?: string } | undefined)?.url).filter(Boolean);
+    expect(requestUrls).toEqual(expect.arrayContaining(['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/me']));
+
+    // Login responses are logged with their headers: the session cookie is there, redacted.
+    const loginHeaders = entries
+      .filter((entry) => (entry.req as { url?: string } | undefined)?.url === '/auth/login')
+      .map((entry) => (entry.res as { headers?: Record<string, unknown> } | undefined)?.headers ?? {});
+    expect(loginHeaders).toContainEqual(expect.objectContaining({ 'set-cookie': '[redacted]' }));
+
+    const text = logs.text();
+    const leaked = secrets.filter((secret) => text.includes(secret));
+    expect(leaked).toEqual([]);
+    expect(secrets.length).toBeGreaterThan(30);
+  });
+});
