@@ -16,7 +16,8 @@ const JEST = ['--experimental-vm-modules', '--no-warnings', 'node_modules/jest/b
  * Redis that something else started.
  */
 function jestEnvironment(binaries) {
-  const { REDIS_URL: _ignored, ...env } = process.env;
+  const env = { ...process.env };
+  delete env.REDIS_URL;
   const extraPath = [...new Set(Object.values(binaries).map((binary) => dirname(binary)))];
   return {
     ...env,

@@ -1,3 +1,5 @@
+/* global fetch, AbortSignal */
+import { Buffer } from 'node:buffer';
 import { open } from 'node:fs/promises';
 
 /** Thrown when a process does not become ready in time or dies first; carries the end of its log. */

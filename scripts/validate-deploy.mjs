@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+// `npm run validate:deploy`: static checks of the container deployment, for machines without a Docker engine.
+//   - docker-compose.yml: `docker compose config -q` (or the standalone `docker-compose` v1), then checks of
+//     the resolved configuration (health-gated start order, trusted proxy address, secrets, replicas…);
+//   - Dockerfile and .dockerignore: hadolint when installed, plus our own rules (multi-stage, non-root user,
+//     no devDependencies in the runtime stage, exec-form CMD);
+//   - nginx/nginx.conf.template: every placeholder is provided by compose, and the file as `npm start`
+//     renders it passes `nginx -t`.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
+import { findExecutable } from './lib/prerequisites.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
+const TEMPLATE = join(ROOT, 'nginx/nginx.conf.template');
+
+const results = [];
+
+/** Records one check: `problem` undefined means it passed. */
+function check(name, problem) {
+  results.push({ name, problem });
+  process.stdout.write(problem ? `FAIL ${name}\n     ${problem.replaceAll('\n', '\n     ')}\n` : `ok   ${name}\n`);
+}
+
+function note(message) {
+  process.stdout.write(`note ${message}\n`);
+}
+
+function exec(command, args, options = {}) {
+  return spawnSync(command, args, { encoding: 'utf8', cwd: ROOT, ...options });
+}
+
+// ---------------------------------------------------------------------------------------------- compose
+
+/** The compose implementation available here: the v2 plugin, else the standalone v1 (Debian's docker-compose). */
+function composeCommand() {
+  if (exec('docker', ['compose', 'version']).status === 0) return { command: 'docker', prefix: ['compose'], v2: true };
+  const standalone = findExecutable('docker-compose');
+  if (standalone && exec(standalone, ['version']).status === 0) return { command: standalone, prefix: [], v2: false };
+  return undefined;
+}
+
+/** The resolved compose configuration as an object (v2 prints JSON; v1 prints YAML, read with PyYAML). */
+function resolvedComposeConfig(compose) {
+  const args = [...compose.prefix, '-f', COMPOSE_FILE, 'config'];
+  if (compose.v2) return JSON.parse(exec(compose.command, [...args, '--format', 'json']).stdout);
+  const yaml = exec(compose.command, args).stdout;
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const converted = exec(python, ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], { input: yaml });
+    if (converted.status === 0) return JSON.parse(converted.stdout);
+  }
+  return undefined;
+}
+
+function environmentOf(service) {
+  const environment = service?.environment ?? {};
+  if (!Array.isArray(environment)) return environment;
+  return Object.fromEntries(environment.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+}
+
+function checkCompose(templatePlaceholders) {
+  const compose = composeCommand();
+  if (!compose) {
+    check(
+      'docker-compose.yml: compose validation',
+      'neither `docker compose` (plugin) nor `docker-compose` is installed. Debian: apt-get install -y docker-compose',
+    );
+    return;
+  }
+  const label = compose.v2 ? 'docker compose config -q' : 'docker-compose config -q (standalone v1)';
+  const validated = exec(compose.command, [...compose.prefix, '-f', COMPOSE_FILE, 'config', '-q']);
+  check(`docker-compose.yml: ${label}`, validated.status === 0 ? undefined : (validated.stderr || validated.stdout).trim());
+  if (validated.status !== 0) return;
+
+  const config = resolvedComposeConfig(compose);
+  if (!config) {
+    note('skipped the checks of the resolved compose file: no JSON output (compose v2) and no python3 with PyYAML');
+    return;
+  }
+  const { services = {} } = config;
+  const { redis, auth, gateway, nginx } = services;
+  check('compose: services redis, auth, gateway, nginx', [redis, auth, gateway, nginx].every(Boolean) ? undefined : `found: ${Object.keys(services).join(', ')}`);
+  if (![redis, auth, gateway, nginx].every(Boolean)) return;
+
+  check('compose: redis persists with AOF and has a healthcheck', String(redis.command).includes('appendonly') && redis.healthcheck && redis.volumes?.length ? undefined : 'expected --appendonly yes, a volume and a healthcheck');
+
+  const ungated = Object.entries({ auth, gateway, nginx }).flatMap(([name, service]) =>
+    Object.entries(service.depends_on ?? {})
+      .filter(([, dependency]) => dependency?.condition !== 'service_healthy')
+      .map(([dependency]) => `${name} -> ${dependency}`),
+  );
+  const gated = auth.depends_on?.redis && gateway.depends_on?.auth && nginx.depends_on?.gateway;
+  check('compose: start order waits for health (depends_on condition: service_healthy)', gated && ungated.length === 0 ? undefined : `not health-gated: ${ungated.join(', ') || 'missing depends_on'}`);
+
+  check('compose: auth and gateway have healthchecks', auth.healthcheck && gateway.healthcheck ? undefined : 'missing healthcheck');
+
+  const authEnv = environmentOf(auth);
+  const keyFile = authEnv.SIGNING_KEY_FILE ?? '';
+  const secretMounted = (auth.secrets ?? []).some((secret) => keyFile === `/run/secrets/${secret.source ?? secret}`);
+  check(
+    'compose: auth signs with a mounted secret, never a generated dev key',
+    String(authEnv.ALLOW_DEV_SIGNING_KEY) === 'false' && secretMounted && !authEnv.SIGNING_KEY ? undefined : 'expected ALLOW_DEV_SIGNING_KEY=false, SIGNING_KEY_FILE=/run/secrets/<secret of auth>, no SIGNING_KEY',
+  );
+
+  const replicas = gateway.deploy?.replicas ?? 1;
+  check('compose: several gateway replicas', replicas >= 2 ? undefined : `deploy.replicas is ${replicas}`);
+
+  const nginxAddress = Object.values(nginx.networks ?? {}).find((network) => network?.ipv4_address)?.ipv4_address;
+  const trust = [authEnv.TRUST_PROXY, environmentOf(gateway).TRUST_PROXY];
+  check(
+    'compose: apps trust only nginx for X-Forwarded-* (TRUST_PROXY = nginx address)',
+    nginxAddress && trust.every((value) => value === nginxAddress) ? undefined : `nginx address ${nginxAddress}, TRUST_PROXY ${trust.join(' / ')}`,
+  );
+
+  const published = Object.entries(services).filter(([name, service]) => name !== 'nginx' && service.ports?.length);
+  check('compose: only nginx publishes a port', published.length === 0 ? undefined : `also published: ${published.map(([name]) => name).join(', ')}`);
+
+  const nginxEnv = environmentOf(nginx);
+  const missing = templatePlaceholders.filter((name) => nginxEnv[name] === undefined);
+  const mountsTemplate = (nginx.volumes ?? []).some((volume) => String(volume.target ?? volume).includes('/etc/nginx/templates/nginx.conf.template'));
+  check(
+    'compose: nginx renders nginx/nginx.conf.template as its whole nginx.conf',
+    missing.length === 0 && mountsTemplate && nginxEnv.NGINX_ENVSUBST_OUTPUT_DIR === '/etc/nginx'
+      ? undefined
+      : `missing placeholders: ${missing.join(', ') || 'none'}; template mounted: ${mountsTemplate}; NGINX_ENVSUBST_OUTPUT_DIR=${nginxEnv.NGINX_ENVSUBST_OUTPUT_DIR}`,
+  );
+  const resolving = /\bresolve;/.test(nginxEnv.GATEWAY_SERVERS ?? '') && /resolver 127\.0\.0\.11/.test(nginxEnv.NGINX_RESOLVER ?? '');
+  check('compose: nginx re-resolves the scaled `gateway` name through Docker DNS', resolving ? undefined : 'expected `server gateway:3000 resolve;` and `resolver 127.0.0.11`');
+  const nginxVersion = String(nginx.image).match(/^nginx:(\d+)\.(\d+)(?:\.(\d+))?/);
+  const supportsResolve = nginxVersion && (Number(nginxVersion[1]) > 1 || Number(nginxVersion[2]) >= 28 || (Number(nginxVersion[2]) === 27 && Number(nginxVersion[3] ?? 99) >= 3));
+  check('compose: nginx image supports `server … resolve` (open source since 1.27.3)', supportsResolve ? undefined : `image ${nginx.image}`);
+}
+
+// ------------------------------------------------------------------------------------------- Dockerfile
+
+/** Dockerfile instructions grouped by stage, with line continuations joined and comments dropped. */
+function parseDockerfile(text) {
+  const instructions = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword, ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+  const stages = [];
+  for (const instruction of instructions) {
+    if (instruction.keyword === 'FROM') {
+      const [, image, name] = instruction.args.match(/^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i) ?? [];
+      stages.push({ image, name, instructions: [] });
+    } else {
+      stages.at(-1)?.instructions.push(instruction);
+    }
+  }
+  return stages;
+}
+
+async function checkDockerfile() {
+  const hadolint = findExecutable('hadolint');
+  if (hadolint) {
+    const linted = exec(hadolint, ['Dockerfile']);
+    check('Dockerfile: hadolint', linted.status === 0 ? undefined : linted.stdout.trim());
+  } else {
+    note('hadolint is not installed (no Debian package; the npm `hadolint` package only wraps the binary): our own rules only');
+  }
+
+  const stages = parseDockerfile(await readFile(join(ROOT, 'Dockerfile'), 'utf8'));
+  const [build, runtime] = [stages[0], stages.at(-1)];
+  const runs = (stage) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+
+  check('Dockerfile: multi-stage (build, then runtime)', stages.length >= 2 && build.name ? undefined : `${stages.length} stage(s); the first needs a name`);
+  const unpinned = stages.filter((stage) => !/:[\w.-]+$/.test(stage.image ?? '') || stage.image.endsWith(':latest'));
+  check('Dockerfile: base images have an explicit tag (no :latest)', unpinned.length === 0 ? undefined : unpinned.map((stage) => stage.image).join(', '));
+  check('Dockerfile: build stage runs `npm ci` and `npm run build`', runs(build).some((run) => /\bnpm ci\b/.test(run)) && runs(build).some((run) => /\bnpm run build\b/.test(run)) ? undefined : runs(build).join(' | '));
+
+  const installs = runs(runtime).filter((run) => /\bnpm (ci|install|i)\b/.test(run));
+  check(
+    'Dockerfile: runtime stage installs production dependencies only',
+    installs.length > 0 && installs.every((run) => /--omit=dev|--production\b/.test(run)) ? undefined : `runtime installs: ${installs.join(' | ') || 'none'}`,
+  );
+  const copies = runtime.instructions.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD').map((i) => i.args);
+  const wholeContext = copies.filter((args) => !args.includes('--from=') && /(^|\s)\.\/?\s+\S+$/.test(args));
+  const fromBuild = copies.filter((args) => args.includes(`--from=${build.name}`));
+  check(
+    'Dockerfile: runtime copies only the build output from the build stage',
+    wholeContext.length === 0 && fromBuild.length > 0 && fromBuild.every((args) => /\bdist\b/.test(args)) ? undefined : `COPY in runtime: ${copies.join(' | ')}`,
+  );
+  const users = runtime.instructions.filter((i) => i.keyword === 'USER').map((i) => i.args.split(':')[0]);
+  check('Dockerfile: runtime runs as a non-root USER', users.length > 0 && !['root', '0'].includes(users.at(-1)) ? undefined : `USER ${users.at(-1) ?? '(not set: root)'}`);
+  const cmd = runtime.instructions.filter((i) => i.keyword === 'CMD').at(-1)?.args ?? '';
+  check('Dockerfile: CMD in exec form (signals reach node, not a shell)', /^\[.*\]$/.test(cmd) ? undefined : `CMD ${cmd || '(none)'}`);
+
+  const ignored = (await readFile(join(ROOT, '.dockerignore'), 'utf8').catch(() => '')).split('\n').map((line) => line.trim().replace(/\/$/, ''));
+  const needed = ['node_modules', 'dist', '.data', '.git', '.env', 'secrets'];
+  const notIgnored = needed.filter((entry) => !ignored.includes(entry));
+  check('.dockerignore: keeps local state and secrets out of the build context', notIgnored.length === 0 ? undefined : `add: ${notIgnored.join(', ')}`);
+}
+
+// ---------------------------------------------------------------------------------------- nginx template
+
+async function checkNginxTemplate(template) {
+  const nginx = findExecutable('nginx');
+  if (!nginx) {
+    note('nginx is not installed: skipped `nginx -t` on the rendered template');
+    return;
+  }
+  const prefix = await mkdtemp(join(tmpdir(), 'sessionwire-nginx-check-'));
+  try {
+    await writeLocalNginxConfig({
+      templateFile: TEMPLATE,
+      prefix,
+      listen: '127.0.0.1:8080',
+      authAddress: '127.0.0.1:3000',
+      gatewayAddresses: ['127.0.0.1:3001', '127.0.0.1:3002'],
+      demoRoot: join(ROOT, 'nginx/demo'),
+    });
+    let problem;
+    try {
+      testNginxConfig(nginx, prefix);
+    } catch (error) {
+      problem = error.message;
+    }
+    check('nginx/nginx.conf.template: rendered as `npm start` does, passes nginx -t', problem);
+  } finally {
+    await rm(prefix, { recursive: true, force: true });
+  }
+  check('nginx/nginx.conf.template: placeholders are ${UPPER_CASE} only', /\$\{[^A-Z]/.test(template) ? 'found ${…} with a lower-case name: envsubst would not fill it' : undefined);
+}
+
+async function main() {
+  const template = await readFile(TEMPLATE, 'utf8');
+  const placeholders = [...new Set([...template.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map((match) => match[1]))];
+  checkCompose(placeholders);
+  await checkDockerfile();
+  await checkNginxTemplate(template);
+  const failed = results.filter((result) => result.problem);
+  process.stdout.write(
+    failed.length === 0 ? `\nvalidate:deploy: all ${results.length} checks ok\n` : `\nvalidate:deploy: ${failed.length} of ${results.length} checks FAILED\n`,
+  );
+  process.exit(failed.length === 0 ? 0 : 1);
+}
+
+main().catch((error) => {
+  process.stdout.write(`validate:deploy: ${error.stack}\n`);
+  process.exit(1);
+});
