@@ -126,6 +126,8 @@ function baseAppEnv(publicPort, redisUrl) {
     REDIS_URL: redisUrl,
     ALLOWED_ORIGINS: `http://localhost:${publicPort},http://127.0.0.1:${publicPort}`,
     COOKIE_SECURE: 'false',
+    // Output goes to log files: no ANSI colours from Nest's pre-logger boot messages.
+    NO_COLOR: '1',
   };
 }
 
@@ -161,7 +163,6 @@ async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddr
     demoRoot: PATHS.demoRoot,
   });
   testNginxConfig(nginx, PATHS.nginxPrefix);
-  await assertPortFree(publicPort, HOST);
   const service = await cluster.start(
     {
       name: 'nginx',
@@ -217,6 +218,8 @@ async function main() {
 }
 
 async function startCluster(cluster, options, binaries) {
+  // Checked first so a taken port fails in a second, not after Redis and the apps have started.
+  await assertPortFree(options.port, HOST);
   const hadRedisData = existsSync(join(PATHS.redisDir, 'appendonlydir'));
   const admin = { username: 'admin', ...(await adminPassword()) };
   if (admin.created && (hadRedisData || options.externalRedisUrl)) {
