@@ -104,9 +104,14 @@ class Cluster {
     return service;
   }
 
-  async stop() {
-    if (this.stopping) return;
+  /** Idempotent: every caller (signal, crash, failed start) waits for the same, single shutdown. */
+  stop() {
     this.stopping = true;
+    this.stopped ??= this.#stopAll();
+    return this.stopped;
+  }
+
+  async #stopAll() {
     const tiers = [...new Set(this.services.map((service) => service.tier))].sort((a, b) => b - a);
     for (const tier of tiers) {
       await Promise.all(this.services.filter((service) => service.tier === tier).map((service) => stopService(service)));
