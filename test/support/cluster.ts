@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess } from './app-process';
+import { freePort } from './free-port';
+import { TEST_AUTH_ENV } from './auth-app';
+import { startRedisServer, type RedisServer } from './redis-server';
+
+export interface GatewayNode {
+  nodeId: string;
+  url: string;
+  process: AppProcess;
+}
+
+export interface Cluster {
+  redis: RedisServer;
+  authUrl: string;
+  auth: AppProcess;
+  gateways: GatewayNode[];
+  /** Starts one more gateway (or restarts a stopped one under the same node id). */
+  startGateway(nodeId: string): Promise<GatewayNode>;
+  cleanup(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  gateways?: number;
+  /** Env for every app (e.g. short heartbeat for sweep tests). */
+  env?: Record<string, string>;
+  gatewayEnv?: Record<string, string>;
+}
+
+/** The origin test clients claim; allowed by the cluster's ALLOWED_ORIGINS. */
+export const TEST_ORIGIN = 'http://app.test';
+
+/**
+ * A real cluster: redis-server, the auth app and N gateways, each its own OS process on ports the OS
+ * handed out. One `cleanup()` stops everything.
+ */
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const redis = await startRedisServer();
+  const keysDir = await mkdtemp(join(tmpdir(), 'sessionwire-cluster-'));
+  const shared = {
+    REDIS_URL: redis.url,
+    COOKIE_SECURE: 'false',
+    LOG_LEVEL: 'info',
+    ALLOWED_ORIGINS: TEST_ORIGIN,
+    ...options.env,
+  };
+  const processes: AppProcess[] = [];
+  try {
+    const authPort = await freePort();
+    const auth = await AppProcess.start('auth', 'auth', {
+      ...TEST_AUTH_ENV,
+      ...shared,
+      PORT: String(authPort),
+      DEV_SIGNING_KEY_FILE: join(keysDir, 'signing-key.pem'),
+    });
+    processes.push(auth);
+    const authUrl = `http://127.0.0.1:${authPort}`;
+    const gatewayEnv = { ...shared, AUTH_JWKS_URL: `${authUrl}/.well-known/jwks.json`, ...options.gatewayEnv };
+    const gatewayPorts = new Map<string, number>();
+
+    const startGateway = async (nodeId: string): Promise<GatewayNode> => {
+      const port = gatewayPorts.get(nodeId) ?? (await freePort());
+      gatewayPorts.set(nodeId, port);
+      const gateway = await AppProcess.start(nodeId, 'gateway', { ...gatewayEnv, NODE_ID: nodeId, PORT: String(port) });
+      processes.push(gateway);
+      return { nodeId, url: `http://127.0.0.1:${port}`, process: gateway };
+    };
+
+    const gateways: GatewayNode[] = [];
+    for (let index = 1; index <= (options.gateways ?? 3); index++) gateways.push(await startGateway(`gw-${index}`));
+
+    return {
+      redis,
+      authUrl,
+      auth,
+      gateways,
+      startGateway,
+      cleanup: async () => {
+        await Promise.all(processes.map((child) => child.stop('SIGKILL')));
+        await redis.cleanup();
+        await rm(keysDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all(processes.map((child) => child.stop('SIGKILL')));
+    await redis.cleanup();
+    await rm(keysDir, { recursive: true, force: true });
+    throw error;
+  }
+}

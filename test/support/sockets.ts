@@ -1,0 +1,90 @@
+import type { ClientToServerEvents, ServerToClientEvents } from '@app/contracts';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { TEST_ORIGIN } from './cluster';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface ConnectOptions {
+  token?: string;
+  cookie?: string;
+  origin?: string;
+  transport?: 'websocket' | 'polling';
+  headers?: Record<string, string>;
+  auth?: Record<string, unknown>;
+  query?: Record<string, string>;
+}
+
+const openSockets = new Set<ClientSocket>();
+
+function clientOptions(options: ConnectOptions): Partial<ManagerOptions & SocketOptions> {
+  return {
+    transports: [options.transport ?? 'websocket'],
+    reconnection: false,
+    forceNew: true,
+    timeout: 5000,
+    auth: options.auth ?? (options.token ? { token: options.token } : {}),
+    query: options.query,
+    extraHeaders: {
+      origin: options.origin ?? TEST_ORIGIN,
+      ...(options.cookie ? { cookie: options.cookie } : {}),
+      ...options.headers,
+    },
+  };
+}
+
+/** A real socket.io-client connection; resolves on `connect`, rejects with the `connect_error`. */
+export function connectSocket(url: string, options: ConnectOptions = {}): Promise<ClientSocket> {
+  const socket: ClientSocket = io(url, clientOptions(options));
+  openSockets.add(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** The `connect_error` a refused handshake produces (fails the test if the socket connects). */
+export async function connectError(url: string, options: ConnectOptions = {}): Promise<Error & { data?: { code: string; message: string }; description?: unknown }> {
+  try {
+    const socket = await connectSocket(url, options);
+    socket.close();
+  } catch (error) {
+    return error as Error & { data?: { code: string; message: string } };
+  }
+  throw new Error('expected the handshake to be refused, but the socket connected');
+}
+
+/** Resolves with the next `event` on `socket`. */
+export function nextEvent<Event extends keyof ServerToClientEvents>(
+  socket: ClientSocket,
+  event: Event,
+  timeoutMs = 5000,
+): Promise<Parameters<ServerToClientEvents[Event]>[0]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${String(event)} within ${timeoutMs} ms`)), timeoutMs);
+    (socket as unknown as Socket).once(event as string, (payload: Parameters<ServerToClientEvents[Event]>[0]) => {
+      clearTimeout(timer);
+      resolve(payload);
+    });
+  });
+}
+
+/** Resolves with the disconnect reason. */
+export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<string> {
+  if (socket.disconnected && !socket.active) return Promise.resolve('already disconnected');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`socket ${socket.id} still connected after ${timeoutMs} ms`)), timeoutMs);
+    socket.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
+/** Closes every socket opened through this module (call in afterAll/afterEach). */
+export function closeAllSockets(): void {
+  for (const socket of openSockets) socket.close();
+  openSockets.clear();
+}
