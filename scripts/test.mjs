@@ -32,9 +32,8 @@ async function main() {
   const binaries = ensureServerBinaries(['redis-server', 'nginx'], say);
 
   const failedBuilds = await buildApps(['auth', 'gateway'], say);
-  if (failedBuilds.length > 0) {
-    say(`\nWARNING: build failed for ${failedBuilds.join(', ')}; tests that start ${failedBuilds.length > 1 ? 'those apps' : 'that app'} from dist/ will fail. Running the tests anyway.\n`);
-  }
+  // Multi-node tests run the apps from dist/: never let them test a stale build.
+  if (failedBuilds.length > 0) throw new Error(`build failed for ${failedBuilds.join(', ')}; fix it before testing`);
 
   const jest = spawn(process.execPath, [...JEST, ...process.argv.slice(2)], { stdio: 'inherit', env: jestEnvironment(binaries) });
   // Ctrl-C reaches Jest directly (same process group), so we only wait for it; a SIGTERM sent to us alone
