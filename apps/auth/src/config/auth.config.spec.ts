@@ -1,0 +1,28 @@
+import { InvalidConfigError } from '@app/config';
+import { loadAuthConfig } from './auth.config';
+
+describe('loadAuthConfig', () => {
+  it('defaults to OWASP argon2id parameters, 15-minute tokens and a generated dev key', () => {
+    const config = loadAuthConfig({});
+    expect(config.passwordHashing).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    expect(config.accessTokenTtlSeconds).toBe(900);
+    expect(config.signingKey.generatedFile).toBeDefined();
+    expect(config.admin).toEqual({ username: 'admin', password: undefined });
+  });
+
+  it('lets production forbid generated keys', () => {
+    expect(loadAuthConfig({ ALLOW_DEV_SIGNING_KEY: 'false' }).signingKey.generatedFile).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', '99999'],
+    ['ADMIN_PASSWORD', 'short'],
+    ['ADMIN_USERNAME', 'a b'],
+    ['BODY_LIMIT', 'lots'],
+    ['ARGON2_MEMORY_KIB', '1024'],
+    ['SESSION_IDLE_TTL', '0'],
+  ])('stops the boot on a bad %s', (variable, value) => {
+    expect(() => loadAuthConfig({ [variable]: value })).toThrow(InvalidConfigError);
+    expect(() => loadAuthConfig({ [variable]: value })).toThrow(new RegExp(variable));
+  });
+});

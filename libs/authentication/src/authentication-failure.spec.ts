@@ -1,0 +1,33 @@
+import { AuthenticationFailure, toAuthenticationFailure } from './authentication-failure';
+
+class TokenExpiredError extends Error {
+  override name = 'TokenExpiredError';
+}
+
+describe('toAuthenticationFailure', () => {
+  it('reports an expired token as TOKEN_EXPIRED', () => {
+    expect(toAuthenticationFailure([new TokenExpiredError('jwt expired'), undefined]).code).toBe('TOKEN_EXPIRED');
+  });
+
+  it('passes a failure through unchanged', () => {
+    const failure = new AuthenticationFailure('SESSION_REVOKED', 'gone');
+    expect(toAuthenticationFailure([undefined, failure])).toBe(failure);
+  });
+
+  it('reports other token errors as UNAUTHORIZED with the reason', () => {
+    const failure = toAuthenticationFailure(new Error('invalid signature'));
+    expect(failure.code).toBe('UNAUTHORIZED');
+    expect(failure.message).toContain('invalid signature');
+  });
+
+  it('asks for credentials when none were sent', () => {
+    const failure = toAuthenticationFailure([new Error('No auth token'), undefined]);
+    expect(failure.code).toBe('UNAUTHORIZED');
+    expect(failure.message).toMatch(/No credentials/);
+  });
+
+  it('is a 401 carrying the code in its body', () => {
+    expect(new AuthenticationFailure('TOKEN_EXPIRED', 'x').getStatus()).toBe(401);
+    expect(new AuthenticationFailure('TOKEN_EXPIRED', 'x').getResponse()).toEqual({ message: 'x', code: 'TOKEN_EXPIRED' });
+  });
+});

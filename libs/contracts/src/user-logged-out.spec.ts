@@ -1,0 +1,28 @@
+import { createUserLoggedOut, parseUserLoggedOut } from './user-logged-out';
+
+const userId = '0b9f6a43-6f2c-4c55-8d0a-2f1f0f6c7d11';
+
+describe('user-logged-out contract', () => {
+  it('round-trips a message built by the publisher', () => {
+    const message = createUserLoggedOut(userId, ['AAAAAAAAAAAAAAAAAAAAAAAA'], 'logout');
+    expect(parseUserLoggedOut(JSON.stringify(message))).toEqual({ ok: true, message });
+    expect(message).toEqual({ v: 1, id: expect.any(String), userId, sessionIds: ['AAAAAAAAAAAAAAAAAAAAAAAA'], reason: 'logout', at: expect.any(Number) });
+  });
+
+  it('accepts sessionIds: null (every session of the user)', () => {
+    const message = createUserLoggedOut(userId, null, 'admin_revoke');
+    expect(parseUserLoggedOut(JSON.stringify(message)).ok).toBe(true);
+  });
+
+  it.each([
+    ['not JSON', '{"v":1'],
+    ['another version', JSON.stringify({ ...createUserLoggedOut(userId, null, 'logout'), v: 2 })],
+    ['an unknown reason', JSON.stringify({ ...createUserLoggedOut(userId, null, 'logout'), reason: 'bored' })],
+    ['an extra field', JSON.stringify({ ...createUserLoggedOut(userId, null, 'logout'), extra: true })],
+    ['an empty session list', JSON.stringify({ ...createUserLoggedOut(userId, null, 'logout'), sessionIds: [] })],
+    ['a malformed user id', JSON.stringify({ ...createUserLoggedOut(userId, null, 'logout'), userId: 'x' })],
+    ['an array', '[]'],
+  ])('refuses %s without throwing', (_case, payload) => {
+    expect(parseUserLoggedOut(payload)).toEqual({ ok: false, error: expect.any(String) });
+  });
+});

@@ -1,0 +1,48 @@
+import {
+  formatRefreshToken,
+  formatSessionCookie,
+  hashSecret,
+  newSecret,
+  newSessionId,
+  parseRefreshToken,
+  parseSessionCookie,
+  secretMatches,
+} from './session-credentials';
+
+const userId = '0b9f6a43-6f2c-4c55-8d0a-2f1f0f6c7d11';
+
+describe('session credentials', () => {
+  const holder = { userId, sessionId: newSessionId(), secret: newSecret() };
+
+  it('makes 144-bit session ids and 256-bit secrets, base64url', () => {
+    expect(holder.sessionId).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(holder.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(newSessionId()).not.toBe(holder.sessionId);
+  });
+
+  it('round-trips the cookie and the refresh token', () => {
+    expect(parseSessionCookie(formatSessionCookie(holder))).toEqual(holder);
+    expect(parseRefreshToken(formatRefreshToken(holder))).toEqual(holder);
+  });
+
+  it('never takes one for the other', () => {
+    expect(parseSessionCookie(formatRefreshToken(holder))).toBeNull();
+    expect(parseRefreshToken(formatSessionCookie(holder))).toBeNull();
+  });
+
+  it.each(['', 'garbage', `${userId}.short.secret`, `rt1.${userId}.${'A'.repeat(24)}.${'A'.repeat(42)}`, `rt1.not-a-uuid.${'A'.repeat(24)}.${'A'.repeat(43)}`])(
+    'rejects malformed values: %s',
+    (value) => {
+      expect(parseRefreshToken(value)).toBeNull();
+      expect(parseSessionCookie(value)).toBeNull();
+    },
+  );
+
+  it('compares a secret with its stored hash', () => {
+    const stored = hashSecret(holder.secret);
+    expect(stored).not.toContain(holder.secret);
+    expect(secretMatches(holder.secret, stored)).toBe(true);
+    expect(secretMatches(newSecret(), stored)).toBe(false);
+    expect(secretMatches(holder.secret, undefined)).toBe(false);
+  });
+});
