@@ -17,8 +17,13 @@ export interface Cluster {
   authUrl: string;
   auth: AppProcess;
   gateways: GatewayNode[];
-  /** Starts one more gateway (or restarts a stopped one under the same node id). */
-  startGateway(nodeId: string): Promise<GatewayNode>;
+  /** The auth app's generated private key (PKCS#8 PEM), for tests that mint tokens it would accept. */
+  signingKeyFile: string;
+  /**
+   * Starts one more gateway (or restarts a stopped one under the same node id, on the same port);
+   * `env` is merged over the cluster's gateway env for this node only.
+   */
+  startGateway(nodeId: string, env?: Record<string, string>): Promise<GatewayNode>;
   cleanup(): Promise<void>;
 }
 
@@ -49,21 +54,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const processes: AppProcess[] = [];
   try {
     const authPort = await freePort();
+    const signingKeyFile = join(keysDir, 'signing-key.pem');
     const auth = await AppProcess.start('auth', 'auth', {
       ...TEST_AUTH_ENV,
       ...shared,
       PORT: String(authPort),
-      DEV_SIGNING_KEY_FILE: join(keysDir, 'signing-key.pem'),
+      DEV_SIGNING_KEY_FILE: signingKeyFile,
     });
     processes.push(auth);
     const authUrl = `http://127.0.0.1:${authPort}`;
     const gatewayEnv = { ...shared, AUTH_JWKS_URL: `${authUrl}/.well-known/jwks.json`, ...options.gatewayEnv };
     const gatewayPorts = new Map<string, number>();
 
-    const startGateway = async (nodeId: string): Promise<GatewayNode> => {
+    const startGateway = async (nodeId: string, env: Record<string, string> = {}): Promise<GatewayNode> => {
       const port = gatewayPorts.get(nodeId) ?? (await freePort());
       gatewayPorts.set(nodeId, port);
-      const gateway = await AppProcess.start(nodeId, 'gateway', { ...gatewayEnv, NODE_ID: nodeId, PORT: String(port) });
+      const gateway = await AppProcess.start(nodeId, 'gateway', { ...gatewayEnv, ...env, NODE_ID: nodeId, PORT: String(port) });
       processes.push(gateway);
       return { nodeId, url: `http://127.0.0.1:${port}`, process: gateway };
     };
@@ -76,6 +82,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       authUrl,
       auth,
       gateways,
+      signingKeyFile,
       startGateway,
       cleanup: async () => {
         await Promise.all(processes.map((child) => child.stop('SIGKILL')));
