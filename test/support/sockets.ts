@@ -88,3 +88,18 @@ export function closeAllSockets(): void {
   for (const socket of openSockets) socket.close();
   openSockets.clear();
 }
+
+export interface ReceivedEvent {
+  event: string;
+  payload: unknown;
+}
+
+/**
+ * Every event `socket` receives from now on, in arrival order. Absence is asserted against a later marker:
+ * once the marker arrived, anything sent before it over the same path would have arrived too.
+ */
+export function recordEvents(socket: ClientSocket): ReceivedEvent[] {
+  const received: ReceivedEvent[] = [];
+  socket.onAny((event: string, payload: unknown) => received.push({ event, payload }));
+  return received;
+}
