@@ -61,7 +61,7 @@ function environmentOf(service) {
   return Object.fromEntries(environment.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
 }
 
-function checkCompose(templatePlaceholders) {
+function checkCompose(templatePlaceholders, dockerStages) {
   const compose = composeCommand();
   if (!compose) {
     check(
@@ -129,9 +129,25 @@ function checkCompose(templatePlaceholders) {
   );
   const resolving = /\bresolve;/.test(nginxEnv.GATEWAY_SERVERS ?? '') && /resolver 127\.0\.0\.11/.test(nginxEnv.NGINX_RESOLVER ?? '');
   check('compose: nginx re-resolves the scaled `gateway` name through Docker DNS', resolving ? undefined : 'expected `server gateway:3000 resolve;` and `resolver 127.0.0.11`');
-  const nginxVersion = String(nginx.image).match(/^nginx:(\d+)\.(\d+)(?:\.(\d+))?/);
+  // nginx is either pulled (`image`) or built from a stage of our Dockerfile (`build.target`): check the base it runs.
+  const nginxStage = nginx.build ? dockerStages.find((stage) => stage.name === nginx.build.target) : undefined;
+  const nginxImage = nginx.build ? nginxStage?.image : nginx.image;
+  const nginxVersion = String(nginxImage).match(/^nginx:(\d+)\.(\d+)(?:\.(\d+))?/);
   const supportsResolve = nginxVersion && (Number(nginxVersion[1]) > 1 || Number(nginxVersion[2]) >= 28 || (Number(nginxVersion[2]) === 27 && Number(nginxVersion[3] ?? 99) >= 3));
-  check('compose: nginx image supports `server … resolve` (open source since 1.27.3)', supportsResolve ? undefined : `image ${nginx.image}`);
+  check(
+    'compose: nginx image supports `server … resolve` (open source since 1.27.3)',
+    supportsResolve ? undefined : `image ${nginxImage ?? `(no Dockerfile stage named ${nginx.build?.target})`}`,
+  );
+
+  // The demo page imports the socket.io client from /vendor/ (VENDOR_ROOT): the image must carry it.
+  const vendorRoot = nginxEnv.VENDOR_ROOT ?? '';
+  const vendorCopied = (nginxStage?.instructions ?? []).some(
+    (instruction) => instruction.keyword === 'COPY' && /socket\.io-client\/dist\/socket\.io\.esm\.min\.js/.test(instruction.args) && instruction.args.trim().split(/\s+/).at(-1).replace(/\/$/, '') === vendorRoot.replace(/\/$/, ''),
+  );
+  check(
+    'compose: nginx image has the socket.io browser client at VENDOR_ROOT (Dockerfile edge stage)',
+    vendorCopied ? undefined : `expected nginx built from a Dockerfile stage that copies socket.io-client/dist/socket.io.esm.min.js into VENDOR_ROOT (${vendorRoot || 'unset'})`,
+  );
 }
 
 // ------------------------------------------------------------------------------------------- Dockerfile
@@ -234,7 +250,7 @@ async function checkNginxTemplate(template) {
 async function main() {
   const template = await readFile(TEMPLATE, 'utf8');
   const placeholders = [...new Set([...template.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map((match) => match[1]))];
-  checkCompose(placeholders);
+  checkCompose(placeholders, parseDockerfile(await readFile(join(ROOT, 'Dockerfile'), 'utf8')));
   await checkDockerfile();
   await checkNginxTemplate(template);
   const failed = results.filter((result) => result.problem);

@@ -1,6 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/**
+ * The installed socket.io-client's `dist/` folder (browser bundles, `socket.io.esm.min.js` among them), which
+ * nginx serves at /vendor/ for the demo page, so the page never loads the client from a CDN.
+ */
+export function socketIoClientDist() {
+  return join(dirname(createRequire(import.meta.url).resolve('socket.io-client/package.json')), 'dist');
+}
 
 /**
  * Substitutes `${NAME}` placeholders the way the nginx image's envsubst step does for docker-compose.yml, so
@@ -27,7 +36,7 @@ export function upstreamServers(addresses) {
  * Renders nginx/nginx.conf.template into `prefix`/nginx.conf for a local, unprivileged-paths nginx: pid, logs
  * and temp files under `prefix`, nothing read or written in /etc/nginx or /var.
  */
-export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot }) {
+export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot, vendorRoot = socketIoClientDist() }) {
   for (const dir of ['logs', 'temp']) await mkdir(join(prefix, dir), { recursive: true });
   const config = renderTemplate(await readFile(templateFile, 'utf8'), {
     NGINX_LISTEN: listen,
@@ -39,6 +48,7 @@ export async function writeLocalNginxConfig({ templateFile, prefix, listen, auth
     AUTH_SERVERS: upstreamServers([authAddress]),
     GATEWAY_SERVERS: upstreamServers(gatewayAddresses),
     DEMO_ROOT: demoRoot,
+    VENDOR_ROOT: vendorRoot,
   });
   const file = join(prefix, 'nginx.conf');
   await writeFile(file, config);
