@@ -1,0 +1,279 @@
+import type { Ack, ConnectionView, MeResponse } from '@app/contracts';
+import type { Socket } from 'socket.io-client';
+import { eventually } from '../support/eventually';
+import { startCluster, type Cluster } from '../support/cluster';
+import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
+import { closeAllSockets, connectSocket, disconnected, nextEvent, recordEvents, type ClientSocket } from '../support/sockets';
+
+const MAX_VALUE_BYTES = 64;
+const MAX_KEYS = 3;
+const MAX_MESSAGE_BYTES = 4096;
+
+interface User {
+  id: string;
+  session: LoggedIn;
+}
+
+/** Emits outside the typed contract, for payloads the contract forbids. */
+function emitRaw(socket: ClientSocket, event: string, ...args: unknown[]): Promise<Ack> {
+  return (socket as unknown as Socket).timeout(5000).emitWithAck(event, ...args) as Promise<Ack>;
+}
+
+describe('socket events across 3 gateway processes', () => {
+  let cluster: Cluster;
+  let admin: LoggedIn;
+  let counter = 0;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      gateways: 3,
+      gatewayEnv: {
+        SESSION_DATA_MAX_VALUE_BYTES: String(MAX_VALUE_BYTES),
+        SESSION_DATA_MAX_KEYS: String(MAX_KEYS),
+        MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
+      },
+    });
+    admin = await login(cluster.authUrl, 'admin', 'admin-password-for-tests');
+  });
+
+  afterEach(() => closeAllSockets());
+  afterAll(async () => {
+    closeAllSockets();
+    await cluster?.cleanup();
+  });
+
+  const url = (node: number) => cluster.gateways[node].url;
+
+  async function newUser(): Promise<User> {
+    const username = `ev-user-${++counter}`;
+    const { id } = await registerUser(cluster.authUrl, username);
+    return { id, session: await login(cluster.authUrl, username) };
+  }
+
+  /** One socket of `session` on each of the given nodes. */
+  const socketsOn = (session: LoggedIn, nodes: number[]) => Promise.all(nodes.map((node) => connectSocket(url(node), { token: session.accessToken })));
+
+  const expectAlive = async (sockets: ClientSocket[]) => {
+    for (const socket of sockets) expect((await socket.emitWithAck('whoami')).ok).toBe(true);
+  };
+
+  it('whoami answers {ok, userId, sessionId, nodeId, roles} from each node', async () => {
+    const alice = await newUser();
+    const sockets = await socketsOn(alice.session, [0, 1, 2]);
+    const replies = await Promise.all(sockets.map((socket) => socket.emitWithAck('whoami')));
+    expect(replies).toEqual(
+      ['gw-1', 'gw-2', 'gw-3'].map((nodeId) => ({ ok: true, userId: alice.id, sessionId: alice.session.sessionId, nodeId, roles: ['user'] })),
+    );
+    const [adminSocket] = await socketsOn(admin, [1]);
+    expect(await adminSocket.emitWithAck('whoami')).toMatchObject({ ok: true, userId: admin.user.id, roles: expect.arrayContaining(['admin']) });
+  });
+
+  it('dm from gw-1 reaches every socket of the target user on every node, and nobody else', async () => {
+    const alice = await newUser();
+    const bob = await newUser();
+    const bobOtherSession = await login(cluster.authUrl, bob.session.user.username);
+    const carol = await newUser();
+    const [aliceOnGw1, aliceOnGw2] = await socketsOn(alice.session, [0, 1]);
+    const bobSockets = [...(await socketsOn(bob.session, [1, 2])), ...(await socketsOn(bobOtherSession, [2]))];
+    const carolSockets = await socketsOn(carol.session, [0, 1, 2]);
+    const bystanders = [aliceOnGw1, aliceOnGw2, ...carolSockets].map((socket) => ({ socket, log: recordEvents(socket) }));
+    const delivered = bobSockets.map((socket) => nextEvent(socket, 'dm'));
+
+    expect(await aliceOnGw1.emitWithAck('dm', { toUserId: bob.id, text: 'hello bob' })).toEqual({ ok: true });
+
+    for (const payload of await Promise.all(delivered)) expect(payload).toEqual({ fromUserId: alice.id, text: 'hello bob', at: expect.any(Number) });
+    // Markers from the same socket, sent after: once they arrive, the dm to bob would have arrived too.
+    const markers = bystanders.map(({ socket }) => nextEvent(socket, 'dm'));
+    await aliceOnGw1.emitWithAck('dm', { toUserId: carol.id, text: 'marker' });
+    await aliceOnGw1.emitWithAck('dm', { toUserId: alice.id, text: 'marker' });
+    await Promise.all(markers);
+    for (const { log } of bystanders) {
+      expect(log).toEqual([{ event: 'dm', payload: { fromUserId: alice.id, text: 'marker', at: expect.any(Number) } }]);
+    }
+  });
+
+  it('room messages reach the members on every node, not the others; leaving stops delivery', async () => {
+    const [alice, bob, carol, dave] = [await newUser(), await newUser(), await newUser(), await newUser()];
+    const [aliceSocket] = await socketsOn(alice.session, [0]);
+    const [bobSocket] = await socketsOn(bob.session, [1]);
+    const [carolSocket] = await socketsOn(carol.session, [2]);
+    const [daveSocket] = await socketsOn(dave.session, [1]);
+    const members = [aliceSocket, bobSocket, carolSocket];
+    for (const socket of members) expect(await socket.emitWithAck('room:join', { room: 'lobby' })).toEqual({ ok: true });
+    const daveLog = recordEvents(daveSocket);
+    const bobLog = recordEvents(bobSocket);
+
+    const first = members.map((socket) => nextEvent(socket, 'room:message'));
+    expect(await aliceSocket.emitWithAck('room:message', { room: 'lobby', text: 'hi all' })).toEqual({ ok: true });
+    for (const payload of await Promise.all(first)) {
+      expect(payload).toEqual({ room: 'lobby', fromUserId: alice.id, text: 'hi all', at: expect.any(Number) });
+    }
+
+    expect(await bobSocket.emitWithAck('room:leave', { room: 'lobby' })).toEqual({ ok: true });
+    const second = [aliceSocket, carolSocket].map((socket) => nextEvent(socket, 'room:message'));
+    expect(await aliceSocket.emitWithAck('room:message', { room: 'lobby', text: 'bob left' })).toEqual({ ok: true });
+    expect((await Promise.all(second)).map((payload) => payload.text)).toEqual(['bob left', 'bob left']);
+
+    const markers = [bobSocket, daveSocket].map((socket) => nextEvent(socket, 'dm'));
+    await aliceSocket.emitWithAck('dm', { toUserId: bob.id, text: 'marker' });
+    await aliceSocket.emitWithAck('dm', { toUserId: dave.id, text: 'marker' });
+    await Promise.all(markers);
+    expect(daveLog.map(({ event }) => event)).toEqual(['dm']);
+    expect(bobLog.map(({ event, payload }) => [event, (payload as { text: string }).text])).toEqual([
+      ['room:message', 'hi all'],
+      ['dm', 'marker'],
+    ]);
+  });
+
+  it('a message to a room the socket has not joined is FORBIDDEN, and the socket stays', async () => {
+    const [alice, dave] = [await newUser(), await newUser()];
+    const [aliceSocket] = await socketsOn(alice.session, [0]);
+    const [daveSocket] = await socketsOn(dave.session, [2]);
+    await aliceSocket.emitWithAck('room:join', { room: 'private' });
+
+    expect(await daveSocket.emitWithAck('room:message', { room: 'private', text: 'let me in' })).toEqual({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: expect.any(String) },
+    });
+    expect(daveSocket.connected).toBe(true);
+    await expectAlive([daveSocket]);
+  });
+
+  it.each([
+    ['dm to a malformed user id', 'dm', { toUserId: 'not-a-uuid', text: 'hi' }],
+    ['dm of blank text', 'dm', { toUserId: crypto.randomUUID(), text: '   ' }],
+    ['dm of 2001 characters', 'dm', { toUserId: crypto.randomUUID(), text: 'x'.repeat(2001) }],
+    ['dm with an unknown field', 'dm', { toUserId: crypto.randomUUID(), text: 'hi', extra: true }],
+    ['dm of a string', 'dm', 'just a string'],
+    ['dm of null', 'dm', null],
+    ['room:join of a bad room name', 'room:join', { room: 'spaces are not allowed' }],
+    ['room:join without a room', 'room:join', {}],
+    ['room:leave of a 65-character room name', 'room:leave', { room: 'x'.repeat(65) }],
+    ['room:message without text', 'room:message', { room: 'lobby' }],
+    ['session:set of a bad key', 'session:set', { key: 'bad key', value: 1 }],
+    ['session:set without a value', 'session:set', { key: 'theme' }],
+    ['session:set of an array', 'session:set', [1, 2, 3]],
+  ])('%s is INVALID_INPUT and the socket stays connected', async (_label, event, payload) => {
+    const alice = await newUser();
+    const [socket] = await socketsOn(alice.session, [1]);
+    expect(await emitRaw(socket, event, payload)).toEqual({ ok: false, error: { code: 'INVALID_INPUT', message: expect.any(String) } });
+    expect(socket.connected).toBe(true);
+    await expectAlive([socket]);
+  });
+
+  it('an invalid event sent without an ack is answered with an `exception` event', async () => {
+    const alice = await newUser();
+    const [socket] = await socketsOn(alice.session, [2]);
+    const exception = new Promise<unknown>((resolve) => (socket as unknown as Socket).once('exception', resolve));
+    (socket as unknown as Socket).emit('dm', { toUserId: 'nobody' });
+    expect(await exception).toEqual({ code: 'INVALID_INPUT', message: expect.any(String) });
+    await expectAlive([socket]);
+  });
+
+  it('admin:stats: a non-admin gets FORBIDDEN and keeps the socket; an admin gets the node stats', async () => {
+    const alice = await newUser();
+    const [aliceSocket] = await socketsOn(alice.session, [1]);
+    const [adminSocket] = await socketsOn(admin, [1]);
+
+    expect(await aliceSocket.emitWithAck('admin:stats')).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: expect.any(String) } });
+    expect(aliceSocket.connected).toBe(true);
+    await expectAlive([aliceSocket]);
+
+    const stats = await adminSocket.emitWithAck('admin:stats');
+    expect(stats).toEqual({ ok: true, nodeId: 'gw-2', connections: expect.any(Number) });
+    expect((stats as { connections: number }).connections).toBeGreaterThanOrEqual(2);
+  });
+
+  describe('session data', () => {
+    const me = async (session: LoggedIn) => (await request<MeResponse>(cluster.authUrl, 'GET', '/auth/me', { headers: bearer(session.accessToken) })).body;
+
+    it('session:set on gw-1 is persisted, pushed to the session’s sockets on other nodes, and seen over HTTP', async () => {
+      const alice = await newUser();
+      const otherSession = await login(cluster.authUrl, alice.session.user.username);
+      const [onGw1, onGw2, onGw3] = await socketsOn(alice.session, [0, 1, 2]);
+      const [otherSessionSocket] = await socketsOn(otherSession, [1]);
+      const otherLog = recordEvents(otherSessionSocket);
+      const pushed = [onGw1, onGw2, onGw3].map((socket) => nextEvent(socket, 'session:data'));
+
+      expect(await onGw1.emitWithAck('session:set', { key: 'theme', value: { dark: true, size: 14 } })).toEqual({ ok: true });
+
+      expect(await Promise.all(pushed)).toEqual([0, 1, 2].map(() => ({ key: 'theme', value: { dark: true, size: 14 } })));
+      // The event arrived after the other nodes applied the change, so reading it there right away sees it.
+      expect(await onGw3.emitWithAck('session:get')).toEqual({ ok: true, data: { theme: { dark: true, size: 14 } } });
+      expect(await onGw2.emitWithAck('session:get')).toEqual({ ok: true, data: { theme: { dark: true, size: 14 } } });
+      expect((await me(alice.session)).sessionData).toEqual({ theme: { dark: true, size: 14 } });
+
+      // Another session of the same user neither sees nor receives it.
+      const marker = nextEvent(otherSessionSocket, 'dm');
+      await onGw1.emitWithAck('dm', { toUserId: alice.id, text: 'marker' });
+      await marker;
+      expect(otherLog.map(({ event }) => event)).toEqual(['dm']);
+      expect(await otherSessionSocket.emitWithAck('session:get')).toEqual({ ok: true, data: {} });
+      expect((await me(otherSession)).sessionData).toEqual({});
+
+      // A socket of the session that connects later loads it from Redis.
+      const [late] = await socketsOn(alice.session, [2]);
+      expect(await late.emitWithAck('session:get')).toEqual({ ok: true, data: { theme: { dark: true, size: 14 } } });
+    });
+
+    it(`refuses a value over ${MAX_VALUE_BYTES} bytes of JSON with PAYLOAD_TOO_LARGE and stores nothing`, async () => {
+      const alice = await newUser();
+      const [onGw1, onGw2] = await socketsOn(alice.session, [0, 1]);
+      const atLimit = 'x'.repeat(MAX_VALUE_BYTES - 2); // the JSON string adds two quotes
+
+      expect(await onGw1.emitWithAck('session:set', { key: 'note', value: atLimit })).toEqual({ ok: true });
+      expect(await onGw1.emitWithAck('session:set', { key: 'note', value: `${atLimit}x` })).toEqual({
+        ok: false,
+        error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) },
+      });
+      expect(await onGw2.emitWithAck('session:set', { key: 'other', value: 'é'.repeat(MAX_VALUE_BYTES / 2) })).toMatchObject({
+        ok: false,
+        error: { code: 'PAYLOAD_TOO_LARGE' },
+      });
+      expect((await me(alice.session)).sessionData).toEqual({ note: atLimit });
+      expect(await onGw2.emitWithAck('session:get')).toEqual({ ok: true, data: { note: atLimit } });
+      await expectAlive([onGw1, onGw2]);
+    });
+
+    it(`refuses a key beyond ${MAX_KEYS} with PAYLOAD_TOO_LARGE; existing keys can still be changed`, async () => {
+      const alice = await newUser();
+      const [onGw1, onGw3] = await socketsOn(alice.session, [0, 2]);
+      for (let index = 1; index <= MAX_KEYS; index++) {
+        expect(await onGw1.emitWithAck('session:set', { key: `k${index}`, value: index })).toEqual({ ok: true });
+      }
+
+      expect(await onGw3.emitWithAck('session:set', { key: 'one-too-many', value: 0 })).toEqual({
+        ok: false,
+        error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) },
+      });
+      expect(await onGw3.emitWithAck('session:set', { key: 'k1', value: 'changed' })).toEqual({ ok: true });
+      expect((await me(alice.session)).sessionData).toEqual({ k1: 'changed', k2: 2, k3: 3 });
+    });
+  });
+
+  it(`a message over MAX_MESSAGE_BYTES (${MAX_MESSAGE_BYTES}) closes only that socket; the node and its other sockets stay`, async () => {
+    const alice = await newUser();
+    const bob = await newUser();
+    const [offender, sibling] = await socketsOn(alice.session, [1, 1]);
+    const [bobSocket] = await socketsOn(bob.session, [1]);
+    const bobLog = recordEvents(bobSocket);
+    const gone = disconnected(offender);
+
+    // A valid dm by the contract (2000 characters), but 6000 bytes of UTF-8 on the wire.
+    offender.emit('dm', { toUserId: bob.id, text: '€'.repeat(2000) });
+
+    expect(await gone).toMatch(/^transport (close|error)$/);
+    await expectAlive([sibling, bobSocket]);
+    const marker = nextEvent(bobSocket, 'dm');
+    await sibling.emitWithAck('dm', { toUserId: bob.id, text: 'marker' });
+    await marker;
+    expect(bobLog.map(({ payload }) => (payload as { text: string }).text)).toEqual(['marker']);
+    expect((await request(url(1), 'GET', '/health')).status).toBe(200);
+    await eventually(async () => {
+      const connections = await request<ConnectionView[]>(cluster.authUrl, 'GET', `/admin/users/${alice.id}/connections`, { headers: bearer(admin.accessToken) });
+      expect(connections.body.map((connection) => connection.socketId)).toEqual([sibling.id]);
+    });
+    // The node still accepts new sockets.
+    await expectAlive(await socketsOn(alice.session, [1]));
+  });
+});
