@@ -12,6 +12,10 @@ export const passwordSchema = z.string().min(8).max(1024);
 export const credentialsBodySchema = z.strictObject({ username: usernameSchema, password: passwordSchema });
 export type CredentialsBody = z.infer<typeof credentialsBodySchema>;
 
+/** `GET /admin/users?username=`: find a user by name (names are unique case-insensitively). */
+export const userLookupQuerySchema = z.strictObject({ username: usernameSchema });
+export type UserLookupQuery = z.infer<typeof userLookupQuerySchema>;
+
 export const refreshBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(512) });
 export type RefreshBody = z.infer<typeof refreshBodySchema>;
 

@@ -4,6 +4,7 @@ export {
   ERROR_CODES,
   passwordSchema,
   refreshBodySchema,
+  userLookupQuerySchema,
   usernameSchema,
   type ConnectionCounts,
   type ConnectionView,
@@ -16,6 +17,7 @@ export {
   type RevokeResponse,
   type SessionView,
   type TokenPair,
+  type UserLookupQuery,
   type UserView,
 } from './http';
 export { redisKeys } from './redis-keys';
