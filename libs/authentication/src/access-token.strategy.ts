@@ -31,6 +31,13 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
     if (!claims.success) throw new AuthenticationFailure('UNAUTHORIZED', 'Access token rejected: claims do not match the contract');
     const session = await this.sessions.touch(claims.data.sub, claims.data.sid);
     if (!session) throw new AuthenticationFailure('SESSION_REVOKED', 'The session of this token has ended');
-    return { userId: session.userId, sessionId: session.sessionId, roles: session.roles, credential: 'access_token', session };
+    return {
+      userId: session.userId,
+      sessionId: session.sessionId,
+      roles: session.roles,
+      credential: 'access_token',
+      session,
+      credentialExpiresAt: claims.data.exp * 1000,
+    };
   }
 }

@@ -9,6 +9,8 @@ export interface Principal {
   roles: Role[];
   credential: 'access_token' | 'session_cookie';
   session: SessionRecord;
+  /** Epoch ms at which the presented credential stops being valid: the access token's `exp`; for the cookie, the session's absolute expiry. */
+  credentialExpiresAt: number;
 }
 
 /** A request after a guard authenticated it (passport puts the principal on `user`). */

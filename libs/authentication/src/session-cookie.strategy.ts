@@ -33,6 +33,13 @@ export class SessionCookieStrategy extends PassportStrategy(Strategy, SESSION_CO
     if (!session || !secretMatches(holder.secret, session.cookieHash)) {
       throw new AuthenticationFailure('SESSION_REVOKED', 'The session of this cookie has ended');
     }
-    return { userId: session.userId, sessionId: session.sessionId, roles: session.roles, credential: 'session_cookie', session };
+    return {
+      userId: session.userId,
+      sessionId: session.sessionId,
+      roles: session.roles,
+      credential: 'session_cookie',
+      session,
+      credentialExpiresAt: session.expiresAt,
+    };
   }
 }

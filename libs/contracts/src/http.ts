@@ -12,6 +12,12 @@ export const passwordSchema = z.string().min(8).max(1024);
 export const credentialsBodySchema = z.strictObject({ username: usernameSchema, password: passwordSchema });
 export type CredentialsBody = z.infer<typeof credentialsBodySchema>;
 
+/** `?confirm=true` on logout endpoints: wait for the gateways' confirmations. */
+export const confirmQuerySchema = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((value) => value === 'true');
+
 /** `GET /admin/users?username=`: find a user by name (names are unique case-insensitively). */
 export const userLookupQuerySchema = z.strictObject({ username: usernameSchema });
 export type UserLookupQuery = z.infer<typeof userLookupQuerySchema>;
@@ -65,7 +71,15 @@ export interface ConnectionCounts {
   nodes: Array<{ nodeId: string; connections: number; alive: boolean }>;
 }
 
-export interface RevokeResponse {
+export interface RevocationConfirmation {
+  /** Sockets closed, over all nodes that confirmed. */
+  closedSockets: number;
+  nodes: Array<{ nodeId: string; closedSockets: number }>;
+  /** Live nodes that did not confirm before the deadline. */
+  unconfirmedNodes: string[];
+}
+
+export interface RevokeResponse extends RevocationConfirmation {
   revokedSessions: number;
 }
 

@@ -1,5 +1,6 @@
 export { roleSchema, sessionIdSchema, userIdSchema, type Role, type SessionId, type UserId } from './ids';
 export {
+  confirmQuerySchema,
   credentialsBodySchema,
   ERROR_CODES,
   passwordSchema,
@@ -14,6 +15,7 @@ export {
   type LoginResponse,
   type MeResponse,
   type RefreshBody,
+  type RevocationConfirmation,
   type RevokeResponse,
   type SessionView,
   type TokenPair,
@@ -24,6 +26,10 @@ export { redisKeys } from './redis-keys';
 export {
   createUserLoggedOut,
   parseUserLoggedOut,
+  parseUserLoggedOutAck,
+  USER_LOGGED_OUT_ACK_CHANNEL,
+  userLoggedOutAckSchema,
+  type UserLoggedOutAck,
   sessionEndReasonSchema,
   USER_LOGGED_OUT_CHANNEL,
   userLoggedOutSchema,
@@ -32,6 +38,7 @@ export {
   type UserLoggedOutParseResult,
 } from './user-logged-out';
 export {
+  authRefreshPayloadSchema,
   dmPayloadSchema,
   HANDSHAKE_ERROR_CODES,
   roomMessagePayloadSchema,
@@ -40,6 +47,7 @@ export {
   sessionDataKeySchema,
   sessionSetPayloadSchema,
   type Ack,
+  type AuthRefreshPayload,
   type ClientToServerEvents,
   type DmPayload,
   type HandshakeErrorCode,

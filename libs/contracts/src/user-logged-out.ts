@@ -46,3 +46,25 @@ export function parseUserLoggedOut(payload: string): UserLoggedOutParseResult {
   const result = userLoggedOutSchema.safeParse(json);
   return result.success ? { ok: true, message: result.data } : { ok: false, error: z.prettifyError(result.error) };
 }
+
+/** Channel on which each gateway acknowledges every `user-logged-out` message it handled. */
+export const USER_LOGGED_OUT_ACK_CHANNEL = 'user-logged-out:ack';
+
+export const userLoggedOutAckSchema = z.strictObject({
+  v: z.literal(1),
+  /** The `id` of the acknowledged message. */
+  id: z.uuid(),
+  nodeId: z.string().min(1).max(64),
+  /** Sockets this node closed for the message. */
+  closedSockets: z.number().int().min(0),
+});
+export type UserLoggedOutAck = z.infer<typeof userLoggedOutAckSchema>;
+
+export function parseUserLoggedOutAck(payload: string): UserLoggedOutAck | null {
+  try {
+    const result = userLoggedOutAckSchema.safeParse(JSON.parse(payload));
+    return result.success ? result.data : null;
+  } catch {
+    return null;
+  }
+}

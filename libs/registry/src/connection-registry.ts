@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { redisKeys, type SessionId, type UserId } from '@app/contracts';
-import { REDIS_CLIENT } from '@app/redis';
+import { defineRedisScript, REDIS_CLIENT } from '@app/redis';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
@@ -21,6 +21,34 @@ export interface NodeConnectionCount {
   alive: boolean;
 }
 
+export type ConnectionLimitPolicy = 'reject_new' | 'evict_oldest';
+
+export type Admission = { accepted: false } | { accepted: true; evicted: Connection[] };
+
+// KEYS: the user's sockets. ARGV: socket id, entry JSON, limit (0 = none), policy.
+// Counts and inserts in one step, so sockets connecting at the same moment on different nodes cannot
+// all slip under the limit. Returns 0 (refused) or 1 followed by evicted socket id / entry pairs.
+const ADMIT = `
+local limit = tonumber(ARGV[3])
+local count = redis.call('HLEN', KEYS[1])
+local reply = {1}
+if limit > 0 and count >= limit then
+  if ARGV[4] == 'reject_new' then return {0} end
+  local entries = redis.call('HGETALL', KEYS[1])
+  local byAge = {}
+  for i = 1, #entries, 2 do
+    table.insert(byAge, {entries[i], cjson.decode(entries[i + 1]).connectedAt, entries[i + 1]})
+  end
+  table.sort(byAge, function(a, b) return a[2] < b[2] end)
+  for i = 1, count - limit + 1 do
+    redis.call('HDEL', KEYS[1], byAge[i][1])
+    table.insert(reply, byAge[i][1])
+    table.insert(reply, byAge[i][3])
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return reply`;
+
 const userEntrySchema = z.object({ nodeId: z.string(), sessionId: z.string(), connectedAt: z.number() });
 const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), connectedAt: z.number() });
 
@@ -31,7 +59,32 @@ const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), co
  */
 @Injectable()
 export class ConnectionRegistry {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  private readonly admitScript;
+
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {
+    this.admitScript = defineRedisScript<[0] | [1, ...string[]]>(redis, 'registryAdmit', 1, ADMIT);
+  }
+
+  /**
+   * Records a new socket unless its user is at the per-user limit: then `reject_new` refuses it and
+   * `evict_oldest` removes the user's oldest entries (returned, for their nodes to disconnect them).
+   */
+  async admit(connection: Connection, limit: { perUser: number; policy: ConnectionLimitPolicy }): Promise<Admission> {
+    const { nodeId, socketId, userId, sessionId, connectedAt } = connection;
+    const [accepted, ...evictedPairs] = await this.admitScript(
+      [redisKeys.userSockets(userId)],
+      [socketId, JSON.stringify({ nodeId, sessionId, connectedAt }), limit.perUser, limit.policy],
+    );
+    if (accepted === 0) return { accepted: false };
+    const evicted: Connection[] = [];
+    for (let i = 0; i < evictedPairs.length; i += 2) {
+      evicted.push({ socketId: evictedPairs[i], userId, ...userEntrySchema.parse(JSON.parse(evictedPairs[i + 1])) });
+    }
+    const pipeline = this.redis.pipeline().hset(redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt }));
+    for (const entry of evicted) pipeline.hdel(redisKeys.nodeSockets(entry.nodeId), entry.socketId);
+    await execOrThrow(pipeline);
+    return { accepted: true, evicted };
+  }
 
   async add(connections: readonly Connection[]): Promise<void> {
     if (connections.length === 0) return;

@@ -18,13 +18,16 @@ export class AdminController {
     private readonly registry: ConnectionRegistry,
   ) {}
 
-  /** Ends every session of the user; every gateway drops the user's sockets. */
+  /**
+   * Ends every session of the user and waits (up to REVOKE_CONFIRM_DEADLINE_MS) until every live gateway
+   * confirms how many of the user's sockets it closed.
+   */
   @Post('revoke')
   @HttpCode(HttpStatus.OK)
   async revoke(@Param('userId', new ZodValidationPipe(userIdSchema)) userId: UserId): Promise<RevokeResponse> {
     await this.requireUser(userId);
-    const ended = await this.revoker.revoke(userId, null, 'admin_revoke');
-    return { revokedSessions: ended.length };
+    const { ended, confirmation } = await this.revoker.revoke(userId, null, 'admin_revoke', { confirm: true });
+    return { revokedSessions: ended.length, closedSockets: 0, nodes: [], unconfirmedNodes: [], ...confirmation };
   }
 
   @Get('sessions')

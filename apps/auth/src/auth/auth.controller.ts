@@ -1,11 +1,13 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Principal } from '@app/authentication';
 import {
+  confirmQuerySchema,
   credentialsBodySchema,
   refreshBodySchema,
   type CredentialsBody,
   type LoginResponse,
   type MeResponse,
+  type RevocationConfirmation,
   type RefreshBody,
   type TokenPair,
   type UserView,
@@ -48,20 +50,32 @@ export class AuthController {
     return this.auth.refresh(body.refreshToken);
   }
 
+  /** 204 at once; with `?confirm=true`, 200 with every live gateway's count of closed sockets. */
   @Post('logout')
   @UseGuards(SessionAuthGuard)
-  @HttpCode(HttpStatus.NO_CONTENT)
-  async logout(@CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) response: Response): Promise<void> {
-    await this.revoker.revoke(principal.userId, [principal.sessionId], 'logout');
+  async logout(
+    @CurrentPrincipal() principal: Principal,
+    @Query('confirm', new ZodValidationPipe(confirmQuerySchema)) confirm: boolean,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RevocationConfirmation | undefined> {
+    const { confirmation } = await this.revoker.revoke(principal.userId, [principal.sessionId], 'logout', { confirm });
     this.cookie.clear(response);
+    response.status(confirmation ? HttpStatus.OK : HttpStatus.NO_CONTENT);
+    return confirmation;
   }
 
+  /** As logout, for every session of the user. */
   @Post('logout-all')
   @UseGuards(SessionAuthGuard)
-  @HttpCode(HttpStatus.NO_CONTENT)
-  async logoutAll(@CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) response: Response): Promise<void> {
-    await this.revoker.revoke(principal.userId, null, 'logout_all');
+  async logoutAll(
+    @CurrentPrincipal() principal: Principal,
+    @Query('confirm', new ZodValidationPipe(confirmQuerySchema)) confirm: boolean,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RevocationConfirmation | undefined> {
+    const { confirmation } = await this.revoker.revoke(principal.userId, null, 'logout_all', { confirm });
     this.cookie.clear(response);
+    response.status(confirmation ? HttpStatus.OK : HttpStatus.NO_CONTENT);
+    return confirmation;
   }
 
   @Get('me')

@@ -17,6 +17,7 @@ const authEnvSchema = sharedEnvSchema.extend({
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).default(19_456),
   ARGON2_TIME_COST: z.coerce.number().int().min(1).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).default(1),
+  REVOKE_CONFIRM_DEADLINE_MS: env.positiveInt(2000),
   LOGIN_LIMIT_WINDOW: env.positiveInt(900),
   LOGIN_LIMIT_PER_IP: env.positiveInt(100),
   LOGIN_LIMIT_PER_USERNAME: env.positiveInt(10),
@@ -35,6 +36,8 @@ export function loadAuthConfig(environment: Environment) {
       generatedFile: vars.ALLOW_DEV_SIGNING_KEY ? vars.DEV_SIGNING_KEY_FILE : undefined,
     },
     admin: { username: vars.ADMIN_USERNAME, password: vars.ADMIN_PASSWORD },
+    /** How long a confirmed revocation waits for every live gateway's acknowledgement. */
+    revocationConfirmDeadlineMs: vars.REVOKE_CONFIRM_DEADLINE_MS,
     /** argon2id; defaults are OWASP's minimum (m=19 MiB, t=2, p=1). */
     passwordHashing: { memoryCost: vars.ARGON2_MEMORY_KIB, timeCost: vars.ARGON2_TIME_COST, parallelism: vars.ARGON2_PARALLELISM },
     loginLimits: {

@@ -33,7 +33,7 @@ export class SessionsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<void> {
     // Keys are derived from the caller's own user id, so another user's session id simply is not found.
-    const ended = await this.revoker.revoke(principal.userId, [sessionId], 'session_revoked');
+    const { ended } = await this.revoker.revoke(principal.userId, [sessionId], 'session_revoked');
     if (ended.length === 0) throw new NotFoundException('No such session');
     if (sessionId === principal.sessionId) this.cookie.clear(response);
   }

@@ -22,6 +22,14 @@ const gatewayEnvSchema = sharedEnvSchema.extend({
   HANDSHAKE_LIMIT_WINDOW: env.positiveInt(10),
   SESSION_DATA_MAX_VALUE_BYTES: env.positiveInt(1024),
   SESSION_DATA_MAX_KEYS: env.positiveInt(32),
+  AUTH_EXPIRY_WARNING: env.positiveInt(30),
+  MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(0).default(0),
+  CONNECTION_LIMIT_POLICY: z.enum(['reject_new', 'evict_oldest']).default('reject_new'),
+  EVENTS_PER_SECOND: env.positiveInt(20),
+  EVENT_BURST: env.positiveInt(40),
+  PING_INTERVAL: env.positiveInt(25),
+  PING_TIMEOUT: env.positiveInt(20),
+  DRAIN_WINDOW: z.coerce.number().min(0).default(10),
 }).refine((vars) => vars.HEARTBEAT_TTL > vars.HEARTBEAT_INTERVAL, {
   path: ['HEARTBEAT_TTL'],
   message: 'must be longer than HEARTBEAT_INTERVAL, or live nodes get swept',
@@ -49,6 +57,15 @@ export function loadGatewayConfig(environment: Environment) {
       sweepIntervalMs: vars.SWEEP_INTERVAL * 1000,
     },
     sessionData: { maxValueBytes: vars.SESSION_DATA_MAX_VALUE_BYTES, maxKeys: vars.SESSION_DATA_MAX_KEYS },
+    /** `auth:expiring` is sent this long before the credential expires. */
+    expiryWarningMs: vars.AUTH_EXPIRY_WARNING * 1000,
+    /** Sockets per user across the whole cluster; 0 = unlimited. */
+    connectionLimit: { perUser: vars.MAX_CONNECTIONS_PER_USER, policy: vars.CONNECTION_LIMIT_POLICY },
+    /** Token bucket per socket: sustained events per second and burst; a socket that keeps flooding is dropped. */
+    eventRate: { perSecond: vars.EVENTS_PER_SECOND, burst: vars.EVENT_BURST },
+    ping: { intervalMs: vars.PING_INTERVAL * 1000, timeoutMs: vars.PING_TIMEOUT * 1000 },
+    /** On SIGTERM, sockets are closed in batches spread over this window, so clients do not stampede the other nodes. */
+    drainWindowMs: vars.DRAIN_WINDOW * 1000,
   };
 }
 

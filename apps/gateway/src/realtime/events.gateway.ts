@@ -2,6 +2,7 @@ import { Inject, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
+  type OnGatewayConnection,
   type OnGatewayDisconnect,
   type OnGatewayInit,
   SubscribeMessage,
@@ -9,12 +10,15 @@ import {
   WebSocketServer,
   WsException,
 } from '@nestjs/websockets';
+import { authenticateRequest } from '@app/authentication';
 import {
+  authRefreshPayloadSchema,
   dmPayloadSchema,
   roomMessagePayloadSchema,
   roomPayloadSchema,
   sessionSetPayloadSchema,
   type Ack,
+  type AuthRefreshPayload,
   type DmPayload,
   type InterServerEvents,
   type NodeStats,
@@ -29,6 +33,8 @@ import { SessionStore } from '@app/sessions';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { RegistryWriter } from '../registry/registry-writer';
 import { AdminEventGuard } from './admin-event.guard';
+import { CredentialExpiry } from './credential-expiry';
+import { EventRateLimiter } from './event-rate-limiter';
 import { LocalSockets } from './local-sockets';
 import { rooms, type GatewayServer, type GatewaySocket } from './socket-types';
 import { WsAckExceptionFilter } from './ws-ack-exception.filter';
@@ -36,7 +42,7 @@ import { WsAckExceptionFilter } from './ws-ack-exception.filter';
 /** The socket events (the contract is `ClientToServerEvents` / `ServerToClientEvents` in @app/contracts). */
 @WebSocketGateway()
 @UseFilters(WsAckExceptionFilter)
-export class EventsGateway implements OnGatewayInit, OnGatewayDisconnect {
+export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   @WebSocketServer() private readonly server!: GatewayServer;
 
   constructor(
@@ -44,6 +50,8 @@ export class EventsGateway implements OnGatewayInit, OnGatewayDisconnect {
     private readonly sockets: LocalSockets,
     private readonly registry: RegistryWriter,
     private readonly sessions: SessionStore,
+    private readonly expiry: CredentialExpiry,
+    private readonly rateLimiter: EventRateLimiter,
   ) {}
 
   afterInit(server: GatewayServer): void {
@@ -51,8 +59,33 @@ export class EventsGateway implements OnGatewayInit, OnGatewayDisconnect {
     server.on('session:data', (change: Parameters<InterServerEvents['session:data']>[0]) => this.applySessionData(change));
   }
 
+  handleConnection(socket: GatewaySocket): void {
+    this.rateLimiter.limit(socket);
+    this.expiry.watch(socket);
+  }
+
   handleDisconnect(socket: GatewaySocket): void {
+    this.expiry.forget(socket);
     if (socket.data.userId) this.registry.remove(socket.id, socket.data.userId);
+  }
+
+  /**
+   * In-band token refresh: a fresh access token of this same session moves the socket's expiry forward.
+   * Anything else (another user or session, an expired or revoked token) is refused and changes nothing.
+   */
+  @SubscribeMessage('auth:refresh')
+  async refreshCredential(
+    @ConnectedSocket() socket: GatewaySocket,
+    @MessageBody(new ZodValidationPipe(authRefreshPayloadSchema)) payload: AuthRefreshPayload,
+  ): Promise<Ack<{ exp: number }>> {
+    const principal = await authenticateRequest({ authorization: `Bearer ${payload.token}` });
+    if (principal.userId !== socket.data.userId || principal.sessionId !== socket.data.sessionId) {
+      throw new WsException({ code: 'UNAUTHORIZED', message: 'The token belongs to another session' });
+    }
+    socket.data.credentialExpiresAt = principal.credentialExpiresAt;
+    socket.data.roles = principal.roles;
+    this.expiry.watch(socket);
+    return { ok: true, exp: Math.floor(principal.credentialExpiresAt / 1000) };
   }
 
   @SubscribeMessage('whoami')

@@ -45,6 +45,8 @@ export class GatewayIoAdapter extends IoAdapter {
       ...options,
       serveClient: false,
       maxHttpBufferSize: this.config.maxMessageBytes,
+      pingInterval: this.config.ping.intervalMs,
+      pingTimeout: this.config.ping.timeoutMs,
       cors: { origin: this.config.allowedOrigins, credentials: true },
       allowRequest: (request, callback) => this.checkOrigin(request, callback),
     } as ServerOptions);

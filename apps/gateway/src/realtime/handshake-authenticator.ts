@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthenticationFailure, authenticateRequest } from '@app/authentication';
 import type { HandshakeErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
+import type { Connection } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { parse as parseCookieHeader } from 'cookie';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -11,7 +12,9 @@ import type { ExtendedError } from 'socket.io';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { RegistryWriter } from '../registry/registry-writer';
-import { rooms, type GatewaySocket } from './socket-types';
+import { LocalSockets } from './local-sockets';
+import { NodeDrain } from './node-drain';
+import { rooms, type GatewaySocket, type SocketData } from './socket-types';
 
 class HandshakeRefused extends Error {
   constructor(readonly code: HandshakeErrorCode, message: string) {
@@ -35,6 +38,8 @@ export class HandshakeAuthenticator {
     private readonly sessions: SessionStore,
     private readonly registry: RegistryWriter,
     private readonly metrics: GatewayMetrics,
+    private readonly sockets: LocalSockets,
+    private readonly drain: NodeDrain,
   ) {
     this.perIp = new RateLimiterMemory({ points: config.handshake.limitPerIp, duration: config.handshake.limitWindowSeconds });
     this.trustProxy = proxyAddr.compile(config.trustProxy.split(',').map((entry) => entry.trim()));
@@ -61,10 +66,22 @@ export class HandshakeAuthenticator {
   }
 
   private async authenticate(socket: GatewaySocket): Promise<void> {
+    if (this.drain.draining) throw new HandshakeRefused('UNAVAILABLE', 'This node is shutting down; connect again');
     await this.admitIp(socket.request);
     const principal = await authenticateRequest(this.credentialHeaders(socket));
-    const data = { userId: principal.userId, sessionId: principal.sessionId, roles: principal.roles, session: principal.session, connectedAt: Date.now() };
-    await this.registry.add([this.registry.connection(socket.id, data)]);
+    const data: SocketData = {
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      roles: principal.roles,
+      session: principal.session,
+      connectedAt: Date.now(),
+      credentialExpiresAt: principal.credentialExpiresAt,
+    };
+    const admission = await this.registry.admit(this.registry.connection(socket.id, data));
+    if (!admission.accepted) {
+      throw new HandshakeRefused('TOO_MANY_CONNECTIONS', `At most ${this.config.connectionLimit.perUser} connections per user`);
+    }
+    this.evict(admission.evicted);
     const [stillAlive] = await this.sessions.whichExist([data]);
     if (!stillAlive) {
       this.registry.remove(socket.id, data.userId);
@@ -72,6 +89,16 @@ export class HandshakeAuthenticator {
     }
     socket.data = data;
     await socket.join([rooms.user(data.userId), rooms.session(data.sessionId)]);
+  }
+
+  /** The evicted sockets may live on any node: the Redis adapter carries the event and the disconnect there. */
+  private evict(connections: readonly Connection[]): void {
+    const server = this.sockets.broadcaster();
+    for (const { socketId, sessionId } of connections) {
+      server.in(socketId).emit('session:ended', { reason: 'evicted', sessionId });
+      server.in(socketId).disconnectSockets(true);
+    }
+    if (connections.length > 0) this.metrics.forcedDisconnect('evicted', connections.length);
   }
 
   private async admitIp(request: IncomingMessage): Promise<void> {

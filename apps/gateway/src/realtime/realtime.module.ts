@@ -1,8 +1,16 @@
 import { Module } from '@nestjs/common';
 import { PresenceModule } from '../registry/presence.module';
+import { RevocationModule } from '../revocation/revocation.module';
+import { CredentialExpiry } from './credential-expiry';
+import { EventRateLimiter } from './event-rate-limiter';
 import { EventsGateway } from './events.gateway';
 import { HandshakeAuthenticator } from './handshake-authenticator';
+import { NodeDrain } from './node-drain';
 
-/** The Socket.IO side: handshake authentication and the socket events. */
-@Module({ imports: [PresenceModule], providers: [EventsGateway, HandshakeAuthenticator], exports: [HandshakeAuthenticator] })
+/** The Socket.IO side: handshake authentication, the socket events, each socket's lifetime and limits, the drain. */
+@Module({
+  imports: [PresenceModule, RevocationModule],
+  providers: [EventsGateway, HandshakeAuthenticator, CredentialExpiry, EventRateLimiter, NodeDrain],
+  exports: [HandshakeAuthenticator],
+})
 export class RealtimeModule {}

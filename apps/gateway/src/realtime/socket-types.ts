@@ -10,6 +10,8 @@ export interface SocketData {
   /** The session as loaded at the handshake; `data` is kept current by `session:set` from any node. */
   session: SessionRecord;
   connectedAt: number;
+  /** Epoch ms at which the socket's credential expires (access token `exp`; for the cookie, the session's end). */
+  credentialExpiresAt: number;
 }
 
 export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

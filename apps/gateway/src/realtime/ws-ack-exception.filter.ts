@@ -29,7 +29,8 @@ export class WsAckExceptionFilter implements WsExceptionFilter {
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
-      return { code: CODE_BY_STATUS[exception.getStatus()] ?? 'INVALID_INPUT', message };
+      const code = typeof response === 'object' && 'code' in response ? (response.code as ErrorCode) : undefined;
+      return { code: code ?? CODE_BY_STATUS[exception.getStatus()] ?? 'INVALID_INPUT', message };
     }
     if (isRedisUnavailableError(exception)) return { code: 'UNAVAILABLE', message: 'Session store unavailable, retry shortly' };
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));

@@ -1,22 +1,20 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConnectionRegistry } from '@app/registry';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import { LocalSockets } from '../realtime/local-sockets';
 
 /**
  * The node's heartbeat and the sweep of dead nodes. A node killed without cleaning up stops refreshing its
  * heartbeat key; once its TTL passes, the next sweep (any node's) removes its entries. On a clean shutdown
- * the node disconnects its sockets and removes its own entries at once.
+ * the node removes its own entries once its sockets are drained (`leave`).
  */
 @Injectable()
-export class NodePresence implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class NodePresence implements OnApplicationBootstrap {
   private readonly logger = new Logger(NodePresence.name);
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
     private readonly registry: ConnectionRegistry,
-    private readonly sockets: LocalSockets,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -29,9 +27,9 @@ export class NodePresence implements OnApplicationBootstrap, BeforeApplicationSh
     this.every(presence.sweepIntervalMs, () => this.sweep(), 'sweep');
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Stops the heartbeat and removes this node and its entries from the registry. */
+  async leave(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    for (const socket of this.sockets.all()) socket.disconnect(true);
     await this.registry.clearNode(this.config.nodeId, { forget: true }).catch((error: Error) => {
       this.logger.warn(`Could not remove this node's registry entries; the sweep will: ${error.message}`);
     });

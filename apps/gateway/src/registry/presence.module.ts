@@ -4,5 +4,5 @@ import { NodePresence } from './node-presence';
 import { RegistryWriter } from './registry-writer';
 
 /** This node's entries in the shared registry: writes, heartbeat, sweep of dead nodes. */
-@Module({ imports: [RegistryModule], providers: [RegistryWriter, NodePresence], exports: [RegistryWriter, RegistryModule] })
+@Module({ imports: [RegistryModule], providers: [RegistryWriter, NodePresence], exports: [RegistryWriter, NodePresence, RegistryModule] })
 export class PresenceModule {}

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConnectionRegistry, type Connection } from '@app/registry';
+import { ConnectionRegistry, type Admission, type Connection } from '@app/registry';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import type { SocketData } from '../realtime/socket-types';
 
@@ -16,6 +16,11 @@ export class RegistryWriter {
     private readonly registry: ConnectionRegistry,
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
   ) {}
+
+  /** Records a new socket, enforcing the cluster-wide per-user connection limit. */
+  admit(connection: Connection): Promise<Admission> {
+    return this.registry.admit(connection, this.config.connectionLimit);
+  }
 
   connection(socketId: string, data: Pick<SocketData, 'userId' | 'sessionId' | 'connectedAt'>): Connection {
     return { nodeId: this.config.nodeId, socketId, userId: data.userId, sessionId: data.sessionId, connectedAt: data.connectedAt };

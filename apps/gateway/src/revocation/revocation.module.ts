@@ -8,6 +8,6 @@ import { UserLoggedOutSubscriber } from './user-logged-out.subscriber';
 @Module({
   imports: [PresenceModule],
   providers: [ForcedLogout, SessionRecheck, UserLoggedOutSubscriber],
-  exports: [UserLoggedOutSubscriber],
+  exports: [UserLoggedOutSubscriber, ForcedLogout],
 })
 export class RevocationModule {}

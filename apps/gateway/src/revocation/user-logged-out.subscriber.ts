@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { parseUserLoggedOut, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut } from '@app/contracts';
-import { connectRedis, redisConnectionOptions } from '@app/redis';
+import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut, type UserLoggedOutAck } from '@app/contracts';
+import { connectRedis, REDIS_CLIENT, redisConnectionOptions } from '@app/redis';
 import { Redis } from 'ioredis';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -26,6 +26,7 @@ export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutd
 
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly sockets: LocalSockets,
     private readonly forcedLogout: ForcedLogout,
     private readonly recheck: SessionRecheck,
@@ -87,6 +88,15 @@ export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutd
       this.metrics.logoutPropagated(message.at);
       this.logger.log({ msg: 'Sessions ended', messageId: message.id, userId: message.userId, reason: message.reason, closedSockets: closed });
     }
+    this.acknowledge(message, closed);
+  }
+
+  /** Tells the publisher (waiting for a confirmed revocation) how many sockets this node closed. */
+  private acknowledge(message: UserLoggedOut, closedSockets: number): void {
+    const ack: UserLoggedOutAck = { v: 1, id: message.id, nodeId: this.config.nodeId, closedSockets };
+    this.redis.publish(USER_LOGGED_OUT_ACK_CHANNEL, JSON.stringify(ack)).catch((error: Error) => {
+      this.logger.warn(`Could not acknowledge ${message.id}: ${error.message}`);
+    });
   }
 
   private affectedSockets(message: UserLoggedOut) {

@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
+import { ForcedLogout } from '../revocation/forced-logout';
+import type { GatewaySocket } from './socket-types';
+
+/** setTimeout's longest delay; later deadlines are re-armed when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A socket lives no longer than its credential. Shortly before the access token's `exp` the client gets
+ * `auth:expiring`; unless `auth:refresh` brings a fresh token first, at `exp` it gets
+ * `session:ended {reason: 'expired'}` and is dropped.
+ */
+@Injectable()
+export class CredentialExpiry {
+  private readonly timers = new Map<string, NodeJS.Timeout[]>();
+
+  constructor(
+    @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
+    private readonly forcedLogout: ForcedLogout,
+  ) {}
+
+  /** (Re)arms the socket's warning and expiry for `socket.data.credentialExpiresAt`. */
+  watch(socket: GatewaySocket): void {
+    this.forget(socket);
+    const expiresAt = socket.data.credentialExpiresAt;
+    const timers: NodeJS.Timeout[] = [];
+    this.timers.set(socket.id, timers);
+    this.at(timers, expiresAt - this.config.expiryWarningMs, () => socket.emit('auth:expiring', { exp: Math.floor(expiresAt / 1000) }));
+    this.at(timers, expiresAt, () => this.forcedLogout.end([socket], 'expired'));
+  }
+
+  forget(socket: GatewaySocket): void {
+    for (const timer of this.timers.get(socket.id) ?? []) clearTimeout(timer);
+    this.timers.delete(socket.id);
+  }
+
+  private at(timers: NodeJS.Timeout[], deadline: number, task: () => void): void {
+    const timer = setTimeout(() => {
+      timers.splice(timers.indexOf(timer), 1);
+      if (Date.now() >= deadline) task();
+      else this.at(timers, deadline, task);
+    }, Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS));
+    timer.unref();
+    timers.push(timer);
+  }
+}

@@ -1,0 +1,42 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Ack } from '@app/contracts';
+import type { Event } from 'socket.io';
+import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
+import type { GatewaySocket } from './socket-types';
+
+/**
+ * A token bucket per socket. An event over the rate is refused (its ack gets `RATE_LIMITED`); a socket
+ * that keeps sending after a whole burst was refused is disconnected.
+ */
+@Injectable()
+export class EventRateLimiter {
+  private readonly logger = new Logger(EventRateLimiter.name);
+
+  constructor(@Inject(gatewayConfig.KEY) private readonly config: GatewayConfig) {}
+
+  /** Installs the limiter as the socket's packet middleware. */
+  limit(socket: GatewaySocket): void {
+    const { perSecond, burst } = this.config.eventRate;
+    let tokens = burst;
+    let refilledAt = Date.now();
+    let refused = 0;
+    socket.use((packet: Event, next: (error?: Error) => void) => {
+      const now = Date.now();
+      tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * perSecond);
+      refilledAt = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        refused = 0;
+        return next();
+      }
+      refused += 1;
+      const ack = packet[packet.length - 1];
+      const reply: Ack = { ok: false, error: { code: 'RATE_LIMITED', message: `At most ${perSecond} events per second` } };
+      if (typeof ack === 'function') (ack as (reply: Ack) => void)(reply);
+      if (refused >= burst) {
+        this.logger.warn({ msg: 'Disconnecting a flooding socket', socketId: socket.id, userId: socket.data.userId });
+        socket.disconnect(true);
+      }
+    });
+  }
+}
