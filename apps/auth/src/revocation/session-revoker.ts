@@ -60,18 +60,23 @@ export class SessionRevoker {
   ): Promise<RevocationConfirmation | undefined> {
     const message = createUserLoggedOut(userId, sessionIds, reason);
     // Waiting starts before publishing: the fastest gateway may answer before PUBLISH returns.
-    const confirmation = options.confirm ? await this.expectConfirmations(message.id) : undefined;
+    const pending = options.confirm ? await this.expectConfirmations(message.id) : undefined;
     try {
       await this.redis.publish(USER_LOGGED_OUT_CHANNEL, JSON.stringify(message));
     } catch (error) {
       // The records are gone already; gateways will find that out on their next re-check.
       this.logger.warn(`Could not publish ${message.id} (${reason}) for user ${userId}: ${(error as Error).message}`);
     }
-    return confirmation;
+    return pending?.confirmation;
   }
 
-  private async expectConfirmations(messageId: string): Promise<Promise<RevocationConfirmation>> {
+  /**
+   * Registers the wait for the acknowledgements. The promise is wrapped because an async function that returns a
+   * promise adopts it: awaiting this would otherwise wait out the confirmations (up to the deadline) before the
+   * message is even published.
+   */
+  private async expectConfirmations(messageId: string): Promise<{ confirmation: Promise<RevocationConfirmation> }> {
     const liveNodes = (await this.registry.countsPerNode()).filter((node) => node.alive).map((node) => node.nodeId);
-    return this.confirmations.expect(messageId, liveNodes, this.config.revocationConfirmDeadlineMs);
+    return { confirmation: this.confirmations.expect(messageId, liveNodes, this.config.revocationConfirmDeadlineMs) };
   }
 }
