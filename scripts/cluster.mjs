@@ -10,7 +10,7 @@ import { buildApps } from './lib/build.mjs';
 import { echoNotableLine, say } from './lib/console.mjs';
 import { assertPortFree, freePort } from './lib/net.mjs';
 import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
-import { assertNodeVersion, ensureServerBinaries } from './lib/prerequisites.mjs';
+import { assertNodeVersion, ensureSystemBinaries } from './lib/prerequisites.mjs';
 import { PidFile, startService, stopService } from './lib/processes.mjs';
 import { waitForHttpOk, waitForOutput } from './lib/readiness.mjs';
 
@@ -200,7 +200,7 @@ Ctrl-C stops everything.`);
 async function main() {
   assertNodeVersion();
   const options = readOptions(process.argv.slice(2), process.env);
-  const binaries = ensureServerBinaries(options.externalRedisUrl ? ['nginx'] : ['redis-server', 'nginx'], say);
+  const binaries = ensureSystemBinaries(options.externalRedisUrl ? ['nginx'] : ['redis-server', 'nginx'], say);
 
   if (options.build) {
     const failed = await buildApps(options.gateways > 0 ? ['auth', 'gateway'] : ['auth'], say);

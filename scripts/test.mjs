@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: checks Node, makes sure redis-server and nginx are installed (the tests start their own servers
-// on free ports; the Debian services are never used), builds both apps, then runs every Jest project in band.
+// `npm test`: checks Node, makes sure redis-server, nginx and chromium are installed (the tests start their own
+// servers on free ports, the Debian services are never used; the browser tests drive Debian's Chromium with
+// playwright-core), builds both apps, then runs every Jest project in band.
 // Extra arguments go to Jest: `npm test -- --selectProjects unit`, `npm test -- test/auth`.
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { buildApps } from './lib/build.mjs';
 import { say } from './lib/console.mjs';
-import { assertNodeVersion, ensureServerBinaries } from './lib/prerequisites.mjs';
+import { assertNodeVersion, ensureSystemBinaries } from './lib/prerequisites.mjs';
 
 const JEST = ['--experimental-vm-modules', '--no-warnings', 'node_modules/jest/bin/jest.js', '--runInBand'];
 
@@ -24,12 +25,13 @@ function jestEnvironment(binaries) {
     PATH: [...extraPath, env.PATH].filter(Boolean).join(':'),
     REDIS_SERVER_BIN: binaries['redis-server'],
     NGINX_BIN: binaries.nginx,
+    CHROMIUM_BIN: binaries.chromium,
   };
 }
 
 async function main() {
   assertNodeVersion();
-  const binaries = ensureServerBinaries(['redis-server', 'nginx'], say);
+  const binaries = ensureSystemBinaries(['redis-server', 'nginx', 'chromium'], say);
 
   const failedBuilds = await buildApps(['auth', 'gateway'], say);
   // Multi-node tests run the apps from dist/: never let them test a stale build.

@@ -38,16 +38,18 @@ export function findExecutable(name) {
   return undefined;
 }
 
-const SERVER_PACKAGES = { 'redis-server': 'redis-server', nginx: 'nginx' };
+/** Binary → Debian package. Chromium is Debian's build, driven by playwright-core in the browser tests. */
+const SYSTEM_PACKAGES = { 'redis-server': 'redis-server', nginx: 'nginx', chromium: 'chromium' };
+const BREW_NAMES = { 'redis-server': 'redis', chromium: '--cask chromium' };
 
 /**
- * Finds redis-server and nginx (only the binaries: the scripts start their own servers on their own ports and
- * never use the Debian services). When one is missing and we are root on Debian, installs both with apt-get;
- * otherwise throws a message saying exactly what to install.
+ * Finds redis-server, nginx and chromium (only the binaries: the scripts start their own servers on their own
+ * ports and never use the Debian services). When one is missing and we are root on Debian, installs the missing
+ * ones with apt-get; otherwise throws a message saying exactly what to install.
  */
-export function ensureServerBinaries(names = Object.keys(SERVER_PACKAGES), log = console.log) {
+export function ensureSystemBinaries(names = Object.keys(SYSTEM_PACKAGES), log = console.log) {
   const missing = names.filter((name) => !findExecutable(name));
-  if (missing.length > 0) installWithApt(missing.map((name) => SERVER_PACKAGES[name]), log);
+  if (missing.length > 0) installWithApt(missing.map((name) => SYSTEM_PACKAGES[name]), log);
   return Object.fromEntries(names.map((name) => [name, findExecutable(name)]));
 }
 
@@ -58,7 +60,7 @@ function installWithApt(packages, log) {
     throw new MissingPrerequisiteError(
       `Missing ${packages.join(' and ')}. Install ${packages.length > 1 ? 'them' : 'it'} and run again:\n` +
         `  Debian/Ubuntu: sudo apt-get install -y ${packages.join(' ')}\n` +
-        `  macOS:         brew install ${packages.map((name) => (name === 'redis-server' ? 'redis' : name)).join(' ')}`,
+        `  macOS:         brew install ${packages.map((name) => BREW_NAMES[name] ?? name).join(' ')}`,
     );
   }
   log(`Installing ${packages.join(' ')} with apt-get (only the binaries are used; no service is started by us)…`);
