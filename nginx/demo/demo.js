@@ -1,0 +1,330 @@
+// The sessionwire demo: sign in, connect a Socket.IO socket through nginx with either credential style, chat
+// across nodes, and end sessions (this one, all of yours, or, as an admin, someone else's). No framework, no
+// build step. The socket.io client is the installed socket.io-client package, served by nginx at /vendor/.
+import { io } from '/vendor/socket.io.esm.min.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** Handshake refusals (`connect_error` message = code) that mean this session is over. */
+const SIGNED_OUT_CODES = new Set(['UNAUTHORIZED', 'SESSION_REVOKED']);
+
+const state = {
+  /** {id, username, roles} while signed in. */
+  user: undefined,
+  sessionId: undefined,
+  /** 'token': Authorization header and socket.io `auth: {token}`; 'cookie': only the HttpOnly cookie, no token kept. */
+  credential: 'token',
+  /** {accessToken, refreshToken, expiresAt} in token style; kept in memory only, never in storage. */
+  tokens: undefined,
+  socket: undefined,
+  /** The chat room joined, re-joined after every reconnect (rooms belong to a connection, on one node). */
+  room: undefined,
+  /** The user the admin view shows. */
+  lookedUp: undefined,
+};
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------- HTTP
+
+/**
+ * A JSON request to the auth API. Token style sends `Authorization: Bearer` and never sends or stores the cookie
+ * (`credentials: 'omit'`), so a token tab and a cookie tab of one browser stay two separate sessions.
+ */
+async function api(method, path, body) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (state.credential === 'token' && state.tokens) headers.authorization = `Bearer ${await accessToken()}`;
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: state.credential === 'token' ? 'omit' : 'same-origin',
+  });
+  const payload = response.status === 204 ? undefined : await response.json().catch(() => undefined);
+  if (!response.ok) throw new ApiError(response.status, payload);
+  return payload;
+}
+
+function keepTokens({ accessToken, refreshToken, expiresIn }) {
+  state.tokens = { accessToken, refreshToken, expiresAt: Date.now() + expiresIn * 1000 };
+}
+
+let refreshing;
+
+/** The access token, refreshed first when it has less than `minValidityMs` left. */
+function accessToken(minValidityMs = 30_000) {
+  const { tokens } = state;
+  if (!tokens) return Promise.reject(new ApiError(401, { code: 'UNAUTHORIZED', message: 'Not signed in' }));
+  if (Date.now() < tokens.expiresAt - minValidityMs) return Promise.resolve(tokens.accessToken);
+  // One refresh at a time: refresh tokens are single-use, and presenting a used one ends the session.
+  refreshing ??= fetch('/auth/refresh', {
+    method: 'POST',
+    credentials: 'omit',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshToken: tokens.refreshToken }),
+  })
+    .then(async (response) => {
+      const body = await response.json().catch(() => undefined);
+      if (!response.ok) throw new ApiError(response.status, body);
+      keepTokens(body);
+      return body.accessToken;
+    })
+    .finally(() => (refreshing = undefined));
+  return refreshing;
+}
+
+// ------------------------------------------------------------------------------------------ signing in/out
+
+async function signIn(action, username, password, credential) {
+  disconnect();
+  Object.assign(state, { credential, tokens: undefined });
+  if (action === 'sign-up') await api('POST', '/auth/register', { username, password });
+  const login = await api('POST', '/auth/login', { username, password });
+  // Cookie style keeps no token in the page: the HttpOnly cookie set by this response is the only credential.
+  if (credential === 'token') keepTokens(login);
+  signedIn(login.user, login.sessionId);
+}
+
+function signedIn(user, sessionId) {
+  Object.assign(state, { user, sessionId, room: undefined, lookedUp: undefined });
+  $('signed-out').hidden = true;
+  $('password').value = '';
+  render();
+  refreshPresence().catch(handleError);
+}
+
+/** The session is over (here or elsewhere): say why, close the socket for good and forget every credential. */
+function signedOut(reason) {
+  disconnect();
+  Object.assign(state, { user: undefined, sessionId: undefined, tokens: undefined, room: undefined, lookedUp: undefined });
+  const banner = $('signed-out');
+  banner.textContent = `Signed out: ${reason}`;
+  banner.dataset.at = String(Date.now());
+  banner.hidden = false;
+  render();
+}
+
+async function logout(path, reason) {
+  await api('POST', path);
+  if (state.user) signedOut(reason); // unless this tab's socket already heard `session:ended`
+}
+
+/** A reload keeps a cookie session (the cookie outlives the page; tokens do not). */
+async function resumeCookieSession() {
+  const response = await fetch('/auth/me', { credentials: 'same-origin' });
+  if (!response.ok || state.user) return;
+  const me = await response.json();
+  state.credential = 'cookie';
+  signedIn({ id: me.id, username: me.username, roles: me.roles }, me.sessionId);
+}
+
+// ------------------------------------------------------------------------------------------------ the socket
+
+function connect() {
+  disconnect();
+  const byToken = state.credential === 'token';
+  const socket = io({
+    // WebSocket first, so nginx spreads connections over the replicas; long-polling only if WebSocket fails.
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
+    withCredentials: !byToken,
+    // A function, so every (re)connection attempt presents a current token; if the refresh fails the stale
+    // token goes anyway and the gateway says why it is refused (SESSION_REVOKED, TOKEN_EXPIRED).
+    ...(byToken && { auth: (send) => accessToken().then((token) => send({ token }), () => send({ token: state.tokens?.accessToken ?? '' })) }),
+  });
+  state.socket = socket;
+  setConnection('connecting', 'connecting…');
+  socket.on('connect', () => connected(socket).catch(handleError));
+  socket.on('session:ended', ({ reason }) => signedOut(reason));
+  // The gateway drops a socket when its credential expires, unless it gets a fresh token of the same session.
+  socket.on('auth:expiring', () => byToken && renewSocketToken(socket).catch(handleError));
+  socket.on('server:draining', () => setConnection('reconnecting', 'node shutting down, moving to another…'));
+  socket.on('room:message', showMessage);
+  socket.on('disconnect', (reason) => {
+    if (socket !== state.socket) return;
+    $('node').textContent = 'none';
+    if (socket.active) setConnection('reconnecting', `lost (${reason}), reconnecting…`);
+    else setConnection('disconnected', `disconnected (${reason})`);
+  });
+  socket.on('connect_error', (error) => {
+    if (socket !== state.socket) return;
+    if (socket.active) return setConnection('reconnecting', `cannot connect (${error.message}), retrying…`);
+    // The gateway refused the handshake: socket.io does not retry that.
+    if (SIGNED_OUT_CODES.has(error.message)) signedOut(error.message);
+    else setConnection('disconnected', `refused: ${error.message}`);
+  });
+  socket.io.on('reconnect_attempt', (attempt) => setConnection('reconnecting', `reconnecting (attempt ${attempt})…`));
+}
+
+async function connected(socket) {
+  const transport = () => socket.io.engine.transport.name;
+  setConnection('connected', `connected (${transport()})`);
+  socket.io.engine.once('upgrade', () => socket === state.socket && setConnection('connected', `connected (${transport()})`));
+  const reply = await socket.emitWithAck('whoami');
+  if (socket !== state.socket) return;
+  $('node').textContent = reply.ok ? reply.nodeId : `unknown (${reply.error.code})`;
+  if (state.room) await joinRoom(state.room);
+  await refreshPresence();
+}
+
+async function renewSocketToken(socket) {
+  const token = await accessToken(5 * 60_000);
+  const reply = await socket.emitWithAck('auth:refresh', { token });
+  if (!reply.ok) throw new Error(`Could not renew the socket's token: ${reply.error.message}`);
+}
+
+/** Closes this tab's socket for good: a client-side disconnect also stops socket.io's reconnection. */
+function disconnect() {
+  const socket = state.socket;
+  state.socket = undefined;
+  socket?.disconnect();
+  setConnection('idle', 'not connected');
+  $('node').textContent = 'none';
+}
+
+function setConnection(name, text) {
+  $('connection').dataset.state = name;
+  $('connection').textContent = text;
+  $('connect').disabled = !state.user || state.socket !== undefined;
+  $('disconnect').disabled = state.socket === undefined;
+}
+
+// -------------------------------------------------------------------------------------------------- chat
+
+async function joinRoom(room) {
+  if (!state.socket?.connected) throw new Error('Connect first.');
+  const reply = await state.socket.emitWithAck('room:join', { room });
+  if (!reply.ok) throw new Error(reply.error.message);
+  if (state.room && state.room !== room) state.socket.emit('room:leave', { room: state.room });
+  state.room = room;
+  $('joined').textContent = `joined ${room}`;
+}
+
+async function sendMessage(text) {
+  if (!state.room || !state.socket?.connected) throw new Error('Connect and join a room first.');
+  const reply = await state.socket.emitWithAck('room:message', { room: state.room, text });
+  if (!reply.ok) throw new Error(reply.error.message);
+  $('message').value = '';
+}
+
+function showMessage({ room, fromUserId, text, at }) {
+  const item = document.createElement('li');
+  const from = fromUserId === state.user?.id ? 'you' : `user ${fromUserId.slice(0, 8)}`;
+  item.textContent = `[${new Date(at).toLocaleTimeString()}] #${room} ${from}: ${text}`;
+  $('chat-log').append(item);
+}
+
+// ---------------------------------------------------------------------------------- sessions, admin view
+
+const isAdmin = () => state.user?.roles.includes('admin') ?? false;
+const shortId = (id) => `${id.slice(0, 8)}…`;
+const time = (iso) => new Date(iso).toLocaleString();
+const connectionRow = (c) => [c.nodeId, c.socketId, shortId(c.sessionId), time(c.connectedAt)];
+
+/** Replaces a table's rows; every value goes in as text, never as HTML. */
+function fillTable(id, rows) {
+  const body = $(id).tBodies[0];
+  body.replaceChildren(
+    ...(rows.length > 0 ? rows : [['none']]).map((cells) => {
+      const row = document.createElement('tr');
+      for (const cell of cells) row.insertCell().textContent = cell;
+      return row;
+    }),
+  );
+}
+
+async function refreshPresence() {
+  if (!state.user) return;
+  const sessions = await api('GET', '/auth/sessions');
+  fillTable('sessions', sessions.map((s) => [shortId(s.sessionId), time(s.createdAt), s.userAgent, s.current ? 'yes' : '']));
+  if (!isAdmin()) return;
+  const [mine, counts] = await Promise.all([api('GET', `/admin/users/${state.user.id}/connections`), api('GET', '/admin/connections/count')]);
+  fillTable('my-connections', mine.map(connectionRow));
+  $('node-counts').textContent = counts.nodes.map((n) => `${n.nodeId}: ${n.connections}${n.alive ? '' : ' (not alive)'}`).join(', ') || 'none';
+  if (state.lookedUp) await showUser(state.lookedUp);
+}
+
+async function lookUp(username) {
+  const user = await api('GET', `/admin/users?username=${encodeURIComponent(username)}`);
+  $('revoke-result').textContent = '';
+  await showUser(user);
+}
+
+async function showUser(user) {
+  const connections = await api('GET', `/admin/users/${user.id}/connections`);
+  state.lookedUp = user;
+  $('lookup-name').textContent = user.username;
+  $('lookup-id').textContent = user.id;
+  fillTable('user-connections', connections.map(connectionRow));
+  $('lookup-result').hidden = false;
+}
+
+async function revoke() {
+  const user = state.lookedUp;
+  // Answers once every live gateway confirmed how many of the user's sockets it closed.
+  const result = await api('POST', `/admin/users/${user.id}/revoke`);
+  const perNode = result.nodes.filter((n) => n.closedSockets > 0).map((n) => `${n.nodeId}: ${n.closedSockets}`);
+  const unconfirmed = result.unconfirmedNodes.length > 0 ? `; not confirmed by ${result.unconfirmedNodes.join(', ')}` : '';
+  $('revoke-result').textContent =
+    `Revoked ${result.revokedSessions} session(s) of ${user.username}; sockets closed: ${result.closedSockets}` +
+    `${perNode.length > 0 ? ` (${perNode.join(', ')})` : ''}${unconfirmed}.`;
+  if (state.user) await showUser(user); // an admin who revoked themselves is signed out by now
+}
+
+// ------------------------------------------------------------------------------------------------ the page
+
+function render() {
+  const signedIn = state.user !== undefined;
+  document.body.dataset.state = signedIn ? 'signed-in' : 'signed-out';
+  $('account').hidden = signedIn;
+  for (const id of ['session', 'presence', 'chat']) $(id).hidden = !signedIn;
+  $('admin').hidden = !isAdmin();
+  $('my-connections').hidden = !isAdmin();
+  $('lookup-result').hidden = state.lookedUp === undefined;
+  $('who').textContent = signedIn ? `${state.user.username}${isAdmin() ? ' (admin)' : ''}` : '';
+  $('credential-style').textContent = state.credential === 'token' ? 'bearer token' : 'HttpOnly session cookie';
+  if (!signedIn) {
+    $('joined').textContent = '';
+    $('chat-log').replaceChildren();
+  }
+  setConnection($('connection').dataset.state, $('connection').textContent);
+}
+
+function handleError(error) {
+  // A refused credential on any request means this session is over.
+  if (error instanceof ApiError && error.status === 401 && state.user) return signedOut(error.code ?? 'UNAUTHORIZED');
+  $('problem').textContent = error.message;
+  $('problem').hidden = false;
+}
+
+/** Wires a control to an async handler; a form's submit stays on the page. */
+function on(id, event, handler) {
+  $(id).addEventListener(event, (domEvent) => {
+    if (event === 'submit') domEvent.preventDefault();
+    $('problem').hidden = true;
+    handler(domEvent).catch(handleError);
+  });
+}
+
+on('sign-in-form', 'submit', (event) => {
+  const form = new FormData(event.target);
+  return signIn(event.submitter?.value ?? 'sign-in', form.get('username'), form.get('password'), form.get('credential'));
+});
+on('connect', 'click', async () => connect());
+on('disconnect', 'click', async () => disconnect());
+on('logout', 'click', () => logout('/auth/logout', 'logout'));
+on('logout-all', 'click', () => logout('/auth/logout-all', 'logout_all'));
+on('refresh', 'click', () => refreshPresence());
+on('join-form', 'submit', () => joinRoom($('room').value));
+on('message-form', 'submit', () => sendMessage($('message').value));
+on('lookup-form', 'submit', () => lookUp($('lookup-username').value));
+on('revoke', 'click', () => revoke());
+
+render();
+resumeCookieSession().catch(handleError);
