@@ -1,0 +1,125 @@
+/* global fetch, AbortSignal */
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU time (user + system, ms) and resident memory (bytes) of a process, from Linux /proc. */
+export async function processUsage(pid) {
+  const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
+  // Fields after the parenthesised command name: state(3) … utime(14) stime(15).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuMs = ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000;
+  const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+  return { cpuMs, rssBytes: rssKb * 1024 };
+}
+
+/** CPU ms used by each process between two `processUsage` snapshots, keyed like `before`. */
+export function cpuDelta(before, after) {
+  return Object.fromEntries(Object.keys(before).map((name) => [name, after[name].cpuMs - before[name].cpuMs]));
+}
+
+export async function usageOf(services) {
+  const entries = await Promise.all(Object.entries(services).map(async ([name, service]) => [name, await processUsage(service.pid)]));
+  return Object.fromEntries(entries);
+}
+
+/** Parses Prometheus text exposition into `name{labels}` → value (labels kept as written). */
+export async function scrape(url) {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  const samples = new Map();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return samples;
+}
+
+/** A Prometheus histogram's cumulative buckets `[{le, count}]`, sum and count. */
+export function histogram(samples, name) {
+  const buckets = [];
+  for (const [key, value] of samples) {
+    const match = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\}$`).exec(key);
+    if (match) buckets.push({ le: match[1] === '+Inf' ? Infinity : Number(match[1]), count: value });
+  }
+  buckets.sort((a, b) => a.le - b.le);
+  return { buckets, sum: samples.get(`${name}_sum`) ?? 0, count: samples.get(`${name}_count`) ?? 0 };
+}
+
+/** `after − before` of two histograms of the same series. */
+export function histogramDelta(before, after) {
+  return {
+    buckets: after.buckets.map((bucket, index) => ({ le: bucket.le, count: bucket.count - (before.buckets[index]?.count ?? 0) })),
+    sum: after.sum - before.sum,
+    count: after.count - before.count,
+  };
+}
+
+/**
+ * The quantile as Prometheus' histogram_quantile() computes it: linear interpolation inside the bucket that
+ * holds it. Only as precise as the buckets; `null` without observations.
+ */
+export function histogramQuantile(histogramValue, q) {
+  const { buckets, count } = histogramValue;
+  if (count === 0) return null;
+  const rank = q * count;
+  let previousLe = 0;
+  let previousCount = 0;
+  for (const { le, count: cumulative } of buckets) {
+    if (cumulative >= rank) {
+      if (le === Infinity) return previousLe;
+      return previousLe + ((le - previousLe) * (rank - previousCount)) / Math.max(1, cumulative - previousCount);
+    }
+    previousLe = le;
+    previousCount = cumulative;
+  }
+  return previousLe;
+}
+
+/** Connected sockets and V8 heap in use, as the server itself reports them (gateway: /metrics; baseline: /stats). */
+export async function serverStats(service) {
+  if (service.kind === 'plain') {
+    const response = await fetch(`${service.url}/stats`, { signal: AbortSignal.timeout(10_000) });
+    const body = await response.json();
+    return { sockets: body.sockets, heapUsed: body.heapUsed };
+  }
+  const samples = await scrape(`${service.url}/metrics`);
+  return { sockets: samples.get('gateway_connected_sockets') ?? 0, heapUsed: samples.get('nodejs_heap_size_used_bytes') ?? 0 };
+}
+
+/** Polls the server until `predicate(sockets)` holds (there is no event to await across processes). */
+export async function waitForSockets(service, predicate, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { sockets } = await serverStats(service);
+    if (predicate(sockets)) return sockets;
+    if (Date.now() > deadline) throw new Error(`${service.name}: ${sockets} sockets connected after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+/** Redis `INFO commandstats` as {command: {calls, usec}}. */
+export async function commandStats(redisUrl) {
+  const client = new Redis(redisUrl);
+  try {
+    const text = await client.info('commandstats');
+    const stats = {};
+    for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) stats[match[1]] = { calls: Number(match[2]), usec: Number(match[3]) };
+    return stats;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export function commandStatsDelta(before, after) {
+  const delta = {};
+  for (const [command, { calls, usec }] of Object.entries(after)) {
+    const previous = before[command] ?? { calls: 0, usec: 0 };
+    if (calls > previous.calls) delta[command] = { calls: calls - previous.calls, usec: usec - previous.usec };
+  }
+  return delta;
+}

@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// `npm run bench`: builds the apps, starts what the benchmarks need (redis-server, the auth service and gateways
+// from dist/, plain Socket.IO baselines, load-generator processes), runs every scenario, writes
+// bench/results/<date>.{json,md,png} and prints the Markdown table. Loopback only; everything it started is
+// stopped on exit, on error and on Ctrl-C. Method and how to read the results: bench/README.md.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
+import { join, resolve } from 'node:path';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+import { buildApps } from '../scripts/lib/build.mjs';
+import { assertNodeVersion, ensureServerBinaries } from '../scripts/lib/prerequisites.mjs';
+import { latencyChartPng } from './lib/chart.mjs';
+import { LoadPool } from './lib/load.mjs';
+import { evaluateTargets, renderMarkdown } from './lib/report.mjs';
+import { ServiceSet } from './lib/services.mjs';
+import { loginSessions, registerUsers } from './lib/sessions.mjs';
+import { authThroughput } from './scenarios/auth-throughput.mjs';
+import { forcedLogout } from './scenarios/forced-logout.mjs';
+import { handshakeThroughput } from './scenarios/handshake.mjs';
+import { memoryAndRecheck } from './scenarios/memory-and-recheck.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SCENARIOS = ['handshake', 'memory', 'logout', 'auth'];
+
+/** Sizes of a full run (≈ 10 minutes here) and of `--quick` (a 1–2 minute smoke run). */
+const SIZES = {
+  full: {
+    users: 200,
+    handshakeConnections: 4000,
+    handshakeRounds: 2,
+    handshakeWorkers: 2,
+    handshakeConcurrency: 32,
+    memorySockets: 10_000,
+    recheckIntervalS: 5,
+    recheckPasses: 2,
+    logoutLevels: [0, 10_000, 30_000],
+    revocations: 200,
+    probeWarmup: 5,
+    scaleStep: 10_000,
+    scaleMaxSockets: 40_000,
+    scaleTimeLimitS: 180,
+    scaleRevocations: 100,
+    authConcurrency: 8,
+    authDurationMs: 10_000,
+  },
+  quick: {
+    users: 50,
+    handshakeConnections: 1000,
+    handshakeRounds: 1,
+    handshakeWorkers: 2,
+    handshakeConcurrency: 32,
+    memorySockets: 2000,
+    recheckIntervalS: 3,
+    recheckPasses: 2,
+    logoutLevels: [0, 2000, 5000],
+    revocations: 40,
+    probeWarmup: 3,
+    scaleStep: 3000,
+    scaleMaxSockets: 8000,
+    scaleTimeLimitS: 60,
+    scaleRevocations: 20,
+    authConcurrency: 4,
+    authDurationMs: 3000,
+  },
+};
+
+/** The argon2 cost for the session pool and victims (scenario 5 measures the defaults on its own auth process). */
+const CHEAP_ARGON2 = { ARGON2_MEMORY_KIB: '8192', ARGON2_TIME_COST: '1' };
+
+const USAGE = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}] [--no-build] [--app-root DIR]
+
+  --quick          small numbers, a 1–2 minute smoke run (use while developing)
+  --only LIST      run only these scenarios (handshake = 1, memory = 2 and 4, logout = 3 and 6, auth = 5)
+  --no-build       use the existing dist/ instead of running \`npm run build\` first
+  --app-root DIR   benchmark the dist/ of another checkout (e.g. a before/after comparison)
+
+Writes bench/results/<date>.json, .md and .png (quick runs: bench/results/quick/) and prints the table.`;
+
+function readOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'no-build': { type: 'boolean', default: false },
+      'app-root': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const only = values.only ? values.only.split(',').map((name) => name.trim()) : SCENARIOS;
+  const unknown = only.filter((name) => !SCENARIOS.includes(name));
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
+  return { quick: values.quick, only, build: !values['no-build'], appRoot: resolve(values['app-root'] ?? ROOT) };
+}
+
+function machineInfo(redisServer) {
+  return {
+    nproc: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown CPU',
+    memoryBytes: totalmem(),
+    node: process.version,
+    os: `${type()} ${release()}`,
+    redis: /v=([\d.]+)/.exec(spawnSync(redisServer, ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? 'unknown',
+    loadAverageStart: loadavg().map((value) => value.toFixed(2)),
+  };
+}
+
+async function main() {
+  const options = readOptions(process.argv.slice(2));
+  assertNodeVersion();
+  const sizes = SIZES[options.quick ? 'quick' : 'full'];
+  const startedAt = new Date();
+  const log = (message) => process.stdout.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+
+  if (options.build) {
+    const failed = await buildApps(['auth', 'gateway'], log);
+    if (failed.length > 0) throw new Error(`nest build failed for ${failed.join(', ')}`);
+  }
+  const { 'redis-server': redisServer } = ensureServerBinaries(['redis-server'], log);
+  const logDir = await mkdtemp(join(tmpdir(), 'sessionwire-bench-'));
+  const services = new ServiceSet({ appRoot: options.appRoot, logDir, redisServer });
+  const load = new LoadPool();
+  const cleanUp = async () => {
+    await load.stopAll();
+    await services.stopAll();
+  };
+  // Last resort for any exit path (an uncaught error, process.exit): nothing may outlive the benchmark.
+  process.on('exit', () => {
+    load.killAllNow();
+    services.killAllNow();
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      log(`${signal}: stopping everything`);
+      cleanUp().finally(() => process.exit(130));
+    });
+  }
+
+  const machine = machineInfo(redisServer);
+  log(`logs of every process: ${logDir}`);
+  const results = {
+    version: 1,
+    startedAt: startedAt.toISOString(),
+    mode: options.quick ? 'quick' : 'full',
+    machine,
+    sizes,
+    settings: [
+      'HANDSHAKE_LIMIT_PER_IP=1000000 on gateways and LOGIN_LIMIT_PER_IP=1000000 on auth: every client comes from 127.0.0.1.',
+      'ACCESS_TOKEN_TTL=3600: tokens minted during setup must outlive the run.',
+      `ARGON2_MEMORY_KIB=${CHEAP_ARGON2.ARGON2_MEMORY_KIB} ARGON2_TIME_COST=${CHEAP_ARGON2.ARGON2_TIME_COST} on the auth service that creates the session pool and the forced-logout sessions (logins are argon2-bound); scenario 5 runs its own auth process with the default cost.`,
+      `RECHECK_INTERVAL=${sizes.recheckIntervalS} and LOG_LEVEL=debug on the gateway of scenarios 2 and 4 only (to observe re-check passes); every other gateway runs the defaults.`,
+      'Redis as `npm start` runs it: AOF on (fsync every second), no RDB snapshots; one Redis for everything.',
+    ],
+    scenarios: {},
+  };
+
+  try {
+    const redis = await services.startRedis();
+    const auth = await services.startAuth('auth', { redisUrl: redis.url, env: CHEAP_ARGON2 });
+    const ctx = {
+      sizes,
+      services,
+      load,
+      redis,
+      auth,
+      log,
+      startGateway: async (nodeId, env = {}) => ({ ...(await services.startGateway(nodeId, { redisUrl: redis.url, authUrl: auth.url, env })), kind: 'gateway' }),
+      startPlain: async (name, plainOptions = {}) => ({ ...(await services.startPlain(name, plainOptions)), kind: 'plain' }),
+    };
+    const poolSize = Math.max(
+      options.only.includes('memory') ? sizes.memorySockets : 0,
+      options.only.includes('handshake') ? sizes.handshakeConnections : 0,
+      options.only.includes('logout') ? Math.min(sizes.memorySockets, sizes.scaleMaxSockets) : 0,
+      300,
+    );
+    const scaleSteps = Math.ceil((sizes.scaleMaxSockets - sizes.logoutLevels.at(-1)) / sizes.scaleStep);
+    const victimCount = options.only.includes('logout')
+      ? sizes.logoutLevels.length * (sizes.revocations + sizes.probeWarmup) + scaleSteps * (sizes.scaleRevocations + sizes.probeWarmup)
+      : 0;
+    log(`setup: ${sizes.users} users, ${poolSize} pooled sessions and ${victimCount} sessions to revoke (cheap argon2)`);
+    const users = await registerUsers(auth.url, 'bench', sizes.users);
+    ctx.sessions = await loginSessions(auth.url, users, poolSize, 8);
+    ctx.victims = await loginSessions(auth.url, users, victimCount, 8);
+
+    if (options.only.includes('handshake')) results.scenarios.handshake = await handshakeThroughput(ctx);
+    if (options.only.includes('memory')) Object.assign(results.scenarios, await memoryAndRecheck(ctx));
+    if (options.only.includes('logout')) results.scenarios.forcedLogout = await forcedLogout(ctx);
+    if (options.only.includes('auth')) results.scenarios.auth = await authThroughput(ctx);
+  } finally {
+    await cleanUp();
+  }
+
+  results.finishedAt = new Date().toISOString();
+  results.durationS = (Date.now() - startedAt.getTime()) / 1000;
+  machine.loadAverageEnd = loadavg().map((value) => value.toFixed(2));
+  results.targets = evaluateTargets(results);
+
+  const outDir = join(import.meta.dirname, 'results', options.quick ? 'quick' : '');
+  await mkdir(outDir, { recursive: true });
+  const stem = startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const chartFile = `${stem}.png`;
+  if (results.scenarios.forcedLogout) {
+    const { system, adapter } = results.scenarios.forcedLogout;
+    const levels = system.map((level) => ({
+      background: level.background,
+      system: level.latencyMs,
+      adapter: adapter.find((candidate) => candidate.background === level.background)?.latencyMs,
+      floor: level.floorMs,
+    }));
+    await writeFile(join(outDir, chartFile), latencyChartPng({ levels, title: `Forced-logout latency across 3 nodes (${results.mode} run, ${stem})` }));
+  }
+  const markdown = renderMarkdown(results, chartFile);
+  await writeFile(join(outDir, `${stem}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(outDir, `${stem}.md`), markdown);
+  process.stdout.write(`\n${markdown}\n`);
+  log(`wrote ${join(outDir, stem)}.{json,md${results.scenarios.forcedLogout ? ',png' : ''}}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);

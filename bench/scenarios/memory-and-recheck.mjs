@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { commandStats, commandStatsDelta, processUsage, serverStats, waitForSockets } from '../lib/observe.mjs';
+import { summarize } from '../lib/stats.mjs';
+
+/** How long memory is left to settle before sampling; there is no GC to force and no event to await. */
+const SETTLE_MS = 3000;
+const SAMPLES = 6;
+const SAMPLE_INTERVAL_MS = 500;
+
+/**
+ * Scenario 2: memory per idle authenticated socket on one gateway at N sockets, against plain Socket.IO with
+ * the same N. Each process is fresh, warmed up with a few hundred connections, then measured before and after
+ * N sockets connect: RSS from /proc/<pid>/status, V8 heap in use from the server itself. Without a forced GC the
+ * heap includes garbage not yet collected, so the smallest of several samples is taken; RSS is the median.
+ *
+ * Scenario 4 runs on the same gateway afterwards: the N sockets stay connected while SessionRecheck runs on its
+ * interval (RECHECK_INTERVAL, shortened for this gateway); each pass logs its duration, and Redis INFO
+ * commandstats between two passes gives the commands one pass sends.
+ */
+export async function memoryAndRecheck(ctx) {
+  const { sizes } = ctx;
+  const plain = await ctx.startPlain('mem-plain');
+  let plainResult;
+  try {
+    plainResult = await memoryPerSocket(ctx, plain, sizes.memorySockets);
+  } finally {
+    await ctx.load.closeAll();
+    await ctx.services.stop(plain);
+  }
+  const gateway = await ctx.startGateway('mem-gateway', { RECHECK_INTERVAL: String(sizes.recheckIntervalS), LOG_LEVEL: 'debug' });
+  let gatewayResult;
+  let recheck;
+  try {
+    gatewayResult = await memoryPerSocket(ctx, gateway, sizes.memorySockets);
+    recheck = await recheckSweep(ctx, gateway);
+  } finally {
+    await ctx.load.closeAll();
+    await ctx.services.stop(gateway);
+  }
+  return {
+    memory: {
+      method:
+        `fresh process, 300 connections opened and closed to warm up, ${SETTLE_MS / 1000} s settle, then ${SAMPLES} samples ` +
+        `(RSS: /proc/<pid>/status median; heap: smallest nodejs heap used) before and after ${sizes.memorySockets} idle sockets. No forced GC.`,
+      sockets: sizes.memorySockets,
+      gateway: gatewayResult,
+      plain: plainResult,
+      rssRatio: gatewayResult.rssPerSocket / plainResult.rssPerSocket,
+      heapRatio: gatewayResult.heapPerSocket / plainResult.heapPerSocket,
+    },
+    recheck,
+  };
+}
+
+async function memoryPerSocket(ctx, target, count) {
+  const warm = Math.min(300, ctx.sessions.length);
+  await ctx.load.connect({ targets: targetsFor(ctx, target, warm), total: warm, workers: 1, concurrency: 16 });
+  await ctx.load.closeAll();
+  await waitForSockets(target, (sockets) => sockets === 0);
+  await sleep(SETTLE_MS);
+  const before = await sampleMemory(target);
+  ctx.log(`memory: ${target.name}, ${count} sockets`);
+  const connect = await ctx.load.connect({ targets: targetsFor(ctx, target, count), total: count, workers: 2, concurrency: ctx.sizes.handshakeConcurrency });
+  if (connect.failed > 0) throw new Error(`${target.name}: ${connect.failed} of ${count} sockets failed to connect: ${JSON.stringify(connect.errors)}`);
+  await waitForSockets(target, (sockets) => sockets === count);
+  await sleep(SETTLE_MS);
+  const after = await sampleMemory(target);
+  return {
+    before,
+    after,
+    rssPerSocket: (after.rssBytes - before.rssBytes) / count,
+    heapPerSocket: (after.heapUsed - before.heapUsed) / count,
+    connectPerSecond: connect.perSecond,
+  };
+}
+
+/** One socket per session where the pool allows (the re-check's cost depends on distinct sessions). */
+function targetsFor(ctx, target, count) {
+  return ctx.sessions.slice(0, count).map((session) => ({ url: target.url, auth: { token: session.token } }));
+}
+
+async function sampleMemory(target) {
+  const rss = [];
+  const heap = [];
+  for (let sample = 0; sample < SAMPLES; sample++) {
+    const [usage, stats] = await Promise.all([processUsage(target.pid), serverStats(target)]);
+    rss.push(usage.rssBytes);
+    heap.push(stats.heapUsed);
+    await sleep(SAMPLE_INTERVAL_MS);
+  }
+  return { rssBytes: summarize(rss).p50, heapUsed: Math.min(...heap) };
+}
+
+/**
+ * Waits for re-check passes over the connected sockets and reads, for each, its logged duration and the Redis
+ * commands between the end of the previous pass and the end of this one (one pass, plus the node's heartbeat
+ * and dead-node sweep, listed separately).
+ */
+async function recheckSweep(ctx, gateway) {
+  const { sizes } = ctx;
+  const sockets = sizes.memorySockets;
+  ctx.log(`re-check: waiting for ${sizes.recheckPasses} passes over ${sockets} sockets (RECHECK_INTERVAL=${sizes.recheckIntervalS})`);
+  const passes = [];
+  let previous = await nextPass(gateway, sockets, 0);
+  let statsBefore = await commandStats(ctx.redis.url);
+  const cpuBefore = await processUsage(gateway.pid);
+  let cpuAt = cpuBefore;
+  while (passes.length < sizes.recheckPasses) {
+    const pass = await nextPass(gateway, sockets, previous.index + 1);
+    const [statsAfter, cpuNow] = await Promise.all([commandStats(ctx.redis.url), processUsage(gateway.pid)]);
+    const commands = commandStatsDelta(statsBefore, statsAfter);
+    delete commands.info;
+    passes.push({ ...pass.entry, commands, windowCpuMs: cpuNow.cpuMs - cpuAt.cpuMs });
+    statsBefore = statsAfter;
+    cpuAt = cpuNow;
+    previous = pass;
+  }
+  const durations = passes.map((pass) => pass.durationMs);
+  const sum = (pick) => passes.reduce((total, pass) => total + pick(pass), 0) / passes.length;
+  const calls = (command) => sum((pass) => pass.commands[command]?.calls ?? 0);
+  const usec = (command) => sum((pass) => pass.commands[command]?.usec ?? 0);
+  return {
+    method:
+      `one gateway with ${sockets} idle sockets of ${passes[0]?.sessions ?? '?'} sessions, RECHECK_INTERVAL=${sizes.recheckIntervalS} s (default 30); ` +
+      `duration from the gateway's own "Session re-check done" log line; Redis commands from INFO commandstats between the ends of two passes.`,
+    sockets,
+    sessions: passes[0]?.sessions,
+    passes,
+    durationMs: summarize(durations),
+    perPass: {
+      exists: calls('exists'),
+      hgetall: calls('hgetall'),
+      allCommands: sum((pass) => Object.values(pass.commands).reduce((total, entry) => total + entry.calls, 0)),
+      redisUsec: sum((pass) => Object.values(pass.commands).reduce((total, entry) => total + entry.usec, 0)),
+      existsUsec: usec('exists'),
+      hgetallUsec: usec('hgetall'),
+    },
+  };
+}
+
+/** The `index`-th "Session re-check done" line (0-based) that covered `sockets` sockets, once logged. */
+async function nextPass(gateway, sockets, index) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const entries = (await readFile(gateway.logFile, 'utf8'))
+      .split('\n')
+      .filter((line) => line.includes('"Session re-check done"'))
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.sockets === sockets);
+    if (entries.length > index) return { index, entry: { durationMs: entries[index].durationMs, sessions: entries[index].sessions, sockets: entries[index].sockets } };
+    if (Date.now() > deadline) throw new Error(`${gateway.name} logged no re-check pass over ${sockets} sockets within 120 s (is LOG_LEVEL=debug and the log line built?)`);
+    await sleep(250);
+  }
+}

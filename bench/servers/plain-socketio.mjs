@@ -1,0 +1,61 @@
+// The baseline: a plain Socket.IO server, no authentication, same socket.io version and options as the
+// gateway's defaults. With REDIS_URL it uses the official Redis adapter (the same package and options as the
+// gateway), so `io.in(room).disconnectSockets()` reaches every node: Socket.IO's own cross-node logout.
+//
+//   GET  /health               200 once listening (and the adapter's Redis connections are ready)
+//   GET  /stats                {sockets, heapUsed, rss}
+//   POST /disconnect?room=R    io.in(R).disconnectSockets(true), answered at once (it is fire-and-forget)
+//
+// A client that sends `auth: {room}` is joined to that room; others join no room.
+import { createServer } from 'node:http';
+import process from 'node:process';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+
+const { HOST = '127.0.0.1', PORT = '0', REDIS_URL } = process.env;
+
+const http = createServer((request, response) => {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  if (request.method === 'GET' && url.pathname === '/health') return reply(response, 200, { status: 'ok' });
+  if (request.method === 'GET' && url.pathname === '/stats') {
+    const { heapUsed, rss } = process.memoryUsage();
+    return reply(response, 200, { sockets: io.of('/').sockets.size, heapUsed, rss });
+  }
+  if (request.method === 'POST' && url.pathname === '/disconnect') {
+    const room = url.searchParams.get('room');
+    if (!room) return reply(response, 400, { error: 'room is required' });
+    io.in(room).disconnectSockets(true);
+    response.writeHead(204).end();
+    return undefined;
+  }
+  return reply(response, 404, { error: 'not found' });
+});
+
+const io = new Server(http, { serveClient: false });
+const redisClients = [];
+if (REDIS_URL) {
+  const publisher = new Redis(REDIS_URL, { lazyConnect: true });
+  const subscriber = publisher.duplicate();
+  await Promise.all([publisher.connect(), subscriber.connect()]);
+  redisClients.push(publisher, subscriber);
+  io.adapter(createAdapter(publisher, subscriber, { publishOnSpecificResponseChannel: true }));
+}
+
+io.on('connection', (socket) => {
+  const room = socket.handshake.auth?.room;
+  if (typeof room === 'string' && room.length > 0) socket.join(room);
+});
+
+http.listen(Number(PORT), HOST, () => process.stdout.write(`plain socket.io listening on http://${HOST}:${http.address().port}\n`));
+
+function reply(response, status, body) {
+  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+process.once('SIGTERM', () => {
+  io.close();
+  for (const client of redisClients) client.disconnect();
+  http.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+});
