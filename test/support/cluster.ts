@@ -32,6 +32,11 @@ export interface ClusterOptions {
   /** Env for every app (e.g. short heartbeat for sweep tests). */
   env?: Record<string, string>;
   gatewayEnv?: Record<string, string>;
+  /**
+   * Origins allowed besides `TEST_ORIGIN` (every app's ALLOWED_ORIGINS), e.g. nginx's (`edgeOrigin(port)`) for
+   * pages served through it: the gateways refuse other Origins at the handshake, auth refuses them cookie writes.
+   */
+  allowedOrigins?: string[];
 }
 
 /** The origin test clients claim; allowed by the cluster's ALLOWED_ORIGINS. */
@@ -48,7 +53,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     REDIS_URL: redis.url,
     COOKIE_SECURE: 'false',
     LOG_LEVEL: 'info',
-    ALLOWED_ORIGINS: TEST_ORIGIN,
+    ALLOWED_ORIGINS: [TEST_ORIGIN, ...(options.allowedOrigins ?? [])].join(','),
     ...options.env,
   };
   const processes: AppProcess[] = [];

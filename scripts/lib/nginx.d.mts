@@ -1,0 +1,26 @@
+// Types for nginx.mjs, so the TypeScript test harness renders the template with the launcher's own code.
+
+export function socketIoClientDist(): string;
+
+export function renderTemplate(template: string, values: Record<string, string | undefined>): string;
+
+export function upstreamServers(addresses: readonly string[]): string;
+
+export interface LocalNginxConfigOptions {
+  templateFile: string;
+  prefix: string;
+  /** `host:port` (or `port`) for the `listen` directive. */
+  listen: string;
+  authAddress: string;
+  gatewayAddresses: readonly string[];
+  demoRoot: string;
+  /** @default socketIoClientDist() */
+  vendorRoot?: string;
+}
+
+/** Resolves with the path of the rendered nginx.conf. */
+export function writeLocalNginxConfig(options: LocalNginxConfigOptions): Promise<string>;
+
+export function nginxArgs(prefix: string): string[];
+
+export function testNginxConfig(nginx: string, prefix: string): void;

@@ -1,0 +1,90 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from '../../scripts/lib/nginx.mjs';
+import { waitForHttpOk } from '../../scripts/lib/readiness.mjs';
+import type { Cluster } from './cluster';
+import { freePort } from './free-port';
+
+const ROOT = join(__dirname, '..', '..');
+
+export class NginxNotFoundError extends Error {
+  override readonly name = 'NginxNotFoundError';
+
+  constructor() {
+    super('nginx not found on PATH or in /usr/sbin. Install it (Debian/Ubuntu: `sudo apt-get install -y nginx`), or set NGINX_BIN to its path.');
+  }
+}
+
+/** NGINX_BIN (set by `npm test`), else `nginx` on PATH, else /usr/sbin/nginx (Debian's place, often not on PATH). */
+export function findNginx(): string {
+  const candidates = process.env.NGINX_BIN ? [process.env.NGINX_BIN] : ['nginx', '/usr/sbin/nginx'];
+  const found = candidates.find((candidate) => spawnSync(candidate, ['-v']).status === 0);
+  if (!found) throw new NginxNotFoundError();
+  return found;
+}
+
+/** The browser origin of pages served by an nginx on `port`: what a cluster must allow (`allowedOrigins`). */
+export const edgeOrigin = (port: number): string => `http://127.0.0.1:${port}`;
+
+export interface Nginx {
+  /** `http://127.0.0.1:<port>`, also the origin of the pages it serves. */
+  url: string;
+  port: number;
+  accessLog(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface NginxOptions {
+  /**
+   * Port to listen on. Pick it with `freePort()` before `startCluster` when pages served through nginx must be
+   * an allowed origin. @default a port the OS hands out
+   */
+  port?: number;
+}
+
+/**
+ * nginx in front of `cluster` (its auth app and every gateway it started), from nginx/nginx.conf.template
+ * rendered by the launcher's own code, so the tests exercise the routing, headers and load balancing that
+ * `npm start` and compose use. Pid, logs and temp files live in a temporary prefix; nothing in /etc or /var.
+ */
+export async function startNginx(cluster: Cluster, options: NginxOptions = {}): Promise<Nginx> {
+  const binary = findNginx();
+  const port = options.port ?? (await freePort());
+  const prefix = await mkdtemp(join(tmpdir(), 'sessionwire-nginx-'));
+  // Started as root, nginx runs its workers as `nobody`: they must be able to enter the prefix (temp files).
+  await chmod(prefix, 0o755);
+  const url = edgeOrigin(port);
+  const remove = () => rm(prefix, { recursive: true, force: true });
+  try {
+    await writeLocalNginxConfig({
+      templateFile: join(ROOT, 'nginx/nginx.conf.template'),
+      prefix,
+      listen: `127.0.0.1:${port}`,
+      authAddress: new URL(cluster.authUrl).host,
+      gatewayAddresses: cluster.gateways.map((gateway) => new URL(gateway.url).host),
+      demoRoot: join(ROOT, 'nginx/demo'),
+    });
+    testNginxConfig(binary, prefix);
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+
+  const child = spawn(binary, [...nginxArgs(prefix), '-g', 'daemon off;'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    // SIGTERM to the master: a fast shutdown that also ends its workers.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    await remove();
+  };
+  try {
+    await waitForHttpOk({ name: 'nginx', child, url: `${url}/health`, logFile: join(prefix, 'logs/error.log'), timeoutMs: 20_000 });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, port, accessLog: () => readFile(join(prefix, 'logs/access.log'), 'utf8'), stop };
+}
