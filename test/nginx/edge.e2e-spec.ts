@@ -1,0 +1,175 @@
+import type { ConnectionView } from '@app/contracts';
+import { io } from 'socket.io-client';
+import { TEST_AUTH_ENV } from '../support/auth-app';
+import { startCluster, TEST_ORIGIN, type Cluster } from '../support/cluster';
+import { freePort } from '../support/free-port';
+import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
+import { edgeOrigin, startNginx, type Nginx } from '../support/nginx';
+import { closeAllSockets, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
+
+const NODES = ['gw-1', 'gw-2', 'gw-3'];
+
+/** How many of `nodeIds` are on each node, every node listed (0 included), for assertions and the test output. */
+function perNode(nodeIds: readonly string[]): Record<string, number> {
+  return Object.fromEntries(NODES.map((node) => [node, nodeIds.filter((id) => id === node).length]));
+}
+
+async function whoamiNode(socket: ClientSocket): Promise<string> {
+  const reply = await socket.emitWithAck('whoami');
+  if (!reply.ok) throw new Error(`whoami failed: ${reply.error.code}`);
+  return reply.nodeId;
+}
+
+describe('3 gateways behind nginx (the nginx.conf.template the launcher and compose use)', () => {
+  let cluster: Cluster;
+  let nginx: Nginx;
+  let admin: LoggedIn;
+  let counter = 0;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    // A short drain window keeps the SIGTERM test quick; the drain still closes connections in batches.
+    cluster = await startCluster({ gateways: 3, allowedOrigins: [edgeOrigin(port)], gatewayEnv: { DRAIN_WINDOW: '1' } });
+    nginx = await startNginx(cluster, { port });
+    admin = await login(nginx.url, TEST_AUTH_ENV.ADMIN_USERNAME, TEST_AUTH_ENV.ADMIN_PASSWORD);
+  }, 90_000);
+
+  afterEach(() => closeAllSockets());
+  afterAll(async () => {
+    closeAllSockets();
+    await nginx?.stop();
+    await cluster?.cleanup();
+  });
+
+  /** A new user registered and logged in through nginx. */
+  async function newUser(prefix: string): Promise<LoggedIn> {
+    const username = `${prefix}-${++counter}`;
+    await registerUser(nginx.url, username);
+    return login(nginx.url, username);
+  }
+
+  /** `count` WebSocket-first sockets of `user` through nginx, opened at once. */
+  const socketsOf = (user: LoggedIn, count: number) => Promise.all(Array.from({ length: count }, () => connectSocket(nginx.url, { token: user.accessToken })));
+
+  const connectionsOf = async (userId: string) =>
+    (await request<ConnectionView[]>(nginx.url, 'GET', `/admin/users/${userId}/connections`, { headers: bearer(admin.accessToken) })).body;
+
+  it('serves the demo page and the installed socket.io client through the one public port', async () => {
+    const page = await fetch(`${nginx.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="demo.js"></script>');
+    expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    const client = await fetch(`${nginx.url}/vendor/socket.io.esm.min.js`);
+    expect({ status: client.status, type: client.headers.get('content-type') }).toEqual({ status: 200, type: 'text/javascript' });
+    expect(await client.text()).toMatch(/Socket\.IO v4/);
+    expect((await fetch(`${nginx.url}/.well-known/jwks.json`)).status).toBe(200);
+  }, 30_000);
+
+  it('30 WebSocket-first sockets from one host land on all 3 gateways (least_conn)', async () => {
+    const alice = await newUser('spread');
+    const sockets = await socketsOf(alice, 30);
+
+    const nodes = await Promise.all(sockets.map(whoamiNode));
+    const counts = perNode(nodes);
+    console.log(`30 sockets through nginx, per gateway: ${JSON.stringify(counts)}`);
+    for (const node of NODES) expect(counts[node]).toBeGreaterThanOrEqual(5);
+    // The shared registry agrees with what the sockets were told.
+    expect(perNode((await connectionsOf(alice.user.id)).map((connection) => connection.nodeId))).toEqual(counts);
+  }, 30_000);
+
+  it('a polling-first client (default transports) connects and upgrades; a polling-only one keeps its replica (sticky)', async () => {
+    const bob = await newUser('polling');
+    const options = { forceNew: true, reconnection: false, auth: { token: bob.accessToken }, extraHeaders: { origin: TEST_ORIGIN } };
+
+    const upgrading: ClientSocket = io(nginx.url, options);
+    const upgraded = new Promise<string>((resolve) => upgrading.io.engine.once('upgrade', (transport: { name: string }) => resolve(transport.name)));
+    await new Promise<void>((resolve, reject) => {
+      upgrading.once('connect', resolve);
+      upgrading.once('connect_error', reject);
+    });
+    expect(await upgraded).toBe('websocket');
+    expect(await whoamiNode(upgrading)).toMatch(/^gw-[123]$/);
+    upgrading.close();
+
+    // Every emit is a POST and every answer a long-poll GET: each must reach the replica that holds the session,
+    // or the gateway answers 400 "Session ID unknown" and the socket drops.
+    const polling = await connectSocket(nginx.url, { token: bob.accessToken, transport: 'polling' });
+    const answers = [];
+    for (let round = 0; round < 5; round++) answers.push(await whoamiNode(polling));
+    expect(new Set(answers).size).toBe(1);
+    expect(polling.connected).toBe(true);
+  }, 30_000);
+
+  it('logout-all through nginx reaches the user’s sockets on all 3 gateways, and nobody else’s', async () => {
+    const carol = await newUser('forced');
+    const dave = await newUser('bystander');
+    const carolSockets = await socketsOf(carol, 12);
+    const daveSockets = await socketsOf(dave, 6);
+    expect(new Set(await Promise.all(carolSockets.map(whoamiNode)))).toEqual(new Set(NODES));
+    const ended = carolSockets.map((socket) => nextEvent(socket, 'session:ended'));
+    const gone = carolSockets.map((socket) => disconnected(socket));
+
+    const started = Date.now();
+    const response = await request(nginx.url, 'POST', '/auth/logout-all', { headers: bearer(carol.accessToken) });
+    expect(response.status).toBe(204);
+
+    expect((await Promise.all(ended)).map((event) => event.reason)).toEqual(carolSockets.map(() => 'logout_all'));
+    expect(await Promise.all(gone)).toEqual(carolSockets.map(() => 'io server disconnect'));
+    console.log(`logout-all through nginx: 12 sockets on 3 gateways disconnected ${Date.now() - started} ms after the request`);
+    expect(perNode(await Promise.all(daveSockets.map(whoamiNode)))).toEqual(perNode((await connectionsOf(dave.user.id)).map((c) => c.nodeId)));
+    expect(await connectionsOf(carol.user.id)).toEqual([]);
+  }, 30_000);
+
+  // Last: it leaves the cluster with 2 gateways.
+  it('a gateway stopped behind nginx (SIGTERM): its clients reconnect through nginx to the others, new ones avoid it', async () => {
+    const erin = await newUser('failover');
+    let authCalls = 0;
+    // Reconnecting clients; the auth callback runs on every attempt, so each one presents the current token.
+    const sockets: ClientSocket[] = Array.from({ length: 9 }, () =>
+      io(nginx.url, {
+        forceNew: true,
+        transports: ['websocket'],
+        reconnectionDelay: 100,
+        reconnectionDelayMax: 1000,
+        auth: (send) => {
+          authCalls++;
+          send({ token: erin.accessToken });
+        },
+        extraHeaders: { origin: TEST_ORIGIN },
+      }),
+    );
+    try {
+      await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => socket.once('connect', () => resolve()))));
+      const before = await Promise.all(sockets.map(whoamiNode));
+      // Stop the gateway holding most of them (least_conn spreads 9 sockets over all 3).
+      const counts = perNode(before);
+      const victimId = NODES.reduce((most, node) => (counts[node] > counts[most] ? node : most));
+      const victim = cluster.gateways.find((gateway) => gateway.nodeId === victimId);
+      if (!victim) throw new Error(`no gateway ${victimId}`);
+      const moving = sockets.filter((_, index) => before[index] === victimId);
+      const reasons = moving.map((socket) => disconnected(socket, 15_000));
+      const back = moving.map((socket) => new Promise<void>((resolve) => socket.once('connect', () => resolve())));
+      const callsBefore = authCalls;
+
+      const started = Date.now();
+      await victim.process.stop('SIGTERM');
+      // Closed at the transport level, not `io server disconnect`: the client reconnects by itself.
+      expect(await Promise.all(reasons)).toEqual(moving.map(() => 'transport close'));
+      await Promise.all(back);
+      console.log(`SIGTERM to ${victimId}: its ${moving.length} sockets were back through nginx ${Date.now() - started} ms later`);
+
+      expect(authCalls - callsBefore).toBeGreaterThanOrEqual(moving.length);
+      const after = await Promise.all(sockets.map(whoamiNode));
+      expect(after.filter((node) => node === victimId)).toEqual([]);
+      expect(sockets.every((socket) => socket.connected)).toBe(true);
+      // New connections: nginx finds the dead replica refusing, marks it failed and uses the live ones.
+      const fresh = await socketsOf(erin, 6);
+      const freshNodes = await Promise.all(fresh.map(whoamiNode));
+      expect(freshNodes.filter((node) => node === victimId)).toEqual([]);
+      expect(new Set(freshNodes).size).toBe(2);
+      expect((await connectionsOf(erin.user.id)).filter((connection) => connection.nodeId === victimId)).toEqual([]);
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
+  }, 30_000);
+});
