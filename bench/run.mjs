@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { buildApps } from '../scripts/lib/build.mjs';
-import { assertNodeVersion, ensureServerBinaries } from '../scripts/lib/prerequisites.mjs';
+import { assertNodeVersion, ensureSystemBinaries } from '../scripts/lib/prerequisites.mjs';
 import { latencyChartPng } from './lib/chart.mjs';
 import { LoadPool } from './lib/load.mjs';
 import { evaluateTargets, renderMarkdown } from './lib/report.mjs';
@@ -122,7 +122,7 @@ async function main() {
     const failed = await buildApps(['auth', 'gateway'], log);
     if (failed.length > 0) throw new Error(`nest build failed for ${failed.join(', ')}`);
   }
-  const { 'redis-server': redisServer } = ensureServerBinaries(['redis-server'], log);
+  const { 'redis-server': redisServer } = ensureSystemBinaries(['redis-server'], log);
   const logDir = await mkdtemp(join(tmpdir(), 'sessionwire-bench-'));
   const services = new ServiceSet({ appRoot: options.appRoot, logDir, redisServer });
   const load = new LoadPool();
