@@ -34,7 +34,7 @@ describe('socket events across 3 gateway processes', () => {
       },
     });
     admin = await login(cluster.authUrl, 'admin', 'admin-password-for-tests');
-  });
+  }, 60_000);
 
   afterEach(() => closeAllSockets());
   afterAll(async () => {

@@ -83,7 +83,7 @@ describe('gateway handshake: origin allowlist, credentials, refusals with stable
     realKey = createPrivateKey(await readFile(cluster.signingKeyFile, 'utf8'));
     const jwks = await request<{ keys: Array<{ kid: string }> }>(cluster.authUrl, 'GET', '/.well-known/jwks.json');
     realKid = jwks.body.keys[0].kid;
-  });
+  }, 60_000);
 
   afterEach(() => closeAllSockets());
   afterAll(async () => {
