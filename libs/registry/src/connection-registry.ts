@@ -106,9 +106,14 @@ export class ConnectionRegistry {
     await execOrThrow(pipeline);
   }
 
-  /** Marks the node alive for `ttlMs` more milliseconds. */
-  async heartbeat(nodeId: string, ttlMs: number): Promise<void> {
-    await execOrThrow(this.redis.pipeline().sadd(redisKeys.registryNodes, nodeId).set(redisKeys.nodeHeartbeat(nodeId), Date.now(), 'PX', ttlMs));
+  /**
+   * Marks the node alive for `ttlMs` more milliseconds. Resolves `true` when the node was not registered:
+   * its first heartbeat, or a sweep took it for dead meanwhile (and removed its entries).
+   */
+  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+    const pipeline = this.redis.pipeline().sadd(redisKeys.registryNodes, nodeId).set(redisKeys.nodeHeartbeat(nodeId), Date.now(), 'PX', ttlMs);
+    const [added] = await execOrThrow(pipeline);
+    return added === 1;
   }
 
   async connectionsOf(userId: UserId): Promise<Connection[]> {
