@@ -67,6 +67,28 @@ describe('session registry across gateway processes: counts, kill -9 sweep, clea
     expect(await connectionsOf(alice.user.id)).toEqual([]);
   });
 
+  it('a node frozen past its heartbeat TTL is swept, and registers its live sockets again as soon as it resumes', async () => {
+    const alice = await newUser();
+    const onGw1 = await socketsOn(alice, [gw1(), gw1()]);
+    const swept = Promise.any([gw2(), gw3()].map((node) => node.process.waitForLog(/Swept registry entries of dead nodes: gw-1\b/, 10_000)));
+
+    // A stalled VM or a long pause: the node misses its heartbeats while its clients stay connected.
+    gw1().process.signal('SIGSTOP');
+    try {
+      await swept;
+      expect(await registered(alice.user.id)).toEqual([]);
+    } finally {
+      gw1().process.signal('SIGCONT');
+    }
+
+    // Within a few heartbeats, not at the next periodic re-check (30 s away): the registry must not deny live sockets.
+    await eventually(async () => {
+      expect(await registered(alice.user.id)).toEqual(expected(onGw1.map((socket): [GatewayNode, ClientSocket] => [gw1(), socket])));
+      expect((await counts()).nodes).toContainEqual({ nodeId: 'gw-1', connections: 2, alive: true });
+    }, 5000);
+    for (const socket of onGw1) expect(await socket.emitWithAck('whoami')).toMatchObject({ ok: true, nodeId: 'gw-1' });
+  }, 20_000);
+
   it('kill -9 of a gateway: the sweep removes its entries and the node; survivors keep their sockets and entries', async () => {
     const alice = await newUser();
     const bob = await newUser();
