@@ -17,7 +17,11 @@ export function startService({ name, command, args, env, logFile, match, onLine 
   }
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   exited.then(() => log.end());
-  return { name, child, pid: child.pid, match, logFile, exited };
+  const service = { name, child, pid: child.pid, match, logFile, exited, recentOutput: '' };
+  // Kept from the start, so a readiness line printed before anyone waits for it (the caller awaits other
+  // things first, e.g. the pid file) is not lost.
+  child.stdout.on('data', (chunk) => (service.recentOutput = (service.recentOutput + chunk.toString()).slice(-4096)));
+  return service;
 }
 
 /** SIGTERM to the service's group, then SIGKILL if it has not exited after `graceMs`. */

@@ -12,6 +12,6 @@ export interface ReadinessTarget {
 
 export function waitForHttpOk(options: ReadinessTarget & { url: string }): Promise<void>;
 
-export function waitForOutput(options: ReadinessTarget & { text: string }): Promise<void>;
+export function waitForOutput(options: ReadinessTarget & { text: string; recentOutput?: string }): Promise<void>;
 
 export function lastLines(file: string, count: number): Promise<string>;

@@ -39,10 +39,14 @@ export async function waitForHttpOk({ name, url, child, logFile, timeoutMs }) {
   }
 }
 
-/** Resolves when `child` prints `text` on stdout (e.g. redis-server's "Ready to accept connections"). */
-export function waitForOutput({ name, child, text, logFile, timeoutMs }) {
+/**
+ * Resolves when `child` prints `text` on stdout (e.g. redis-server's "Ready to accept connections"), counting
+ * what it printed before the call: `recentOutput` (a service from startService keeps it).
+ */
+export function waitForOutput({ name, child, text, logFile, timeoutMs, recentOutput = '' }) {
+  if (recentOutput.includes(text)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    let seen = '';
+    let seen = recentOutput;
     const fail = async (reason) => {
       cleanup();
       reject(await notReady(reason, logFile));
