@@ -13,6 +13,7 @@ import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.m
 import { assertNodeVersion, ensureSystemBinaries } from './lib/prerequisites.mjs';
 import { PidFile, startService, stopService } from './lib/processes.mjs';
 import { waitForHttpOk, waitForOutput } from './lib/readiness.mjs';
+import { DEV_CERTIFICATE_NAMES, ensureDevCertificate } from './lib/tls.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA = join(ROOT, '.data');
@@ -22,6 +23,7 @@ const PATHS = {
   nginxPrefix: join(DATA, 'nginx'),
   adminPassword: join(DATA, 'admin-password'),
   pids: join(DATA, 'cluster.pids'),
+  tls: join(DATA, 'tls'),
   nginxTemplate: join(ROOT, 'nginx/nginx.conf.template'),
   demoRoot: join(ROOT, 'nginx/demo'),
   authMain: 'dist/apps/auth/apps/auth/src/main.js',
@@ -30,10 +32,12 @@ const PATHS = {
 const READY_TIMEOUT_MS = 60_000;
 const HOST = '127.0.0.1';
 
-const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--no-build]
+const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--no-build]
 
   --gateways N   gateway replicas to run (default 3, or env GATEWAYS); 0 runs auth + nginx only
   --port N       public port nginx listens on, on ${HOST} (default 8080, or env PORT)
+  --tls          serve https and wss on that port, with a self-signed certificate for localhost and
+                 127.0.0.1 kept in .data/tls/ (generated with openssl on first use)
   --no-build     start from the existing dist/ (default: build both apps first)
 
 Environment: REDIS_URL=redis://… uses that Redis instead of starting one under .data/redis.
@@ -46,6 +50,7 @@ function readOptions(argv, env) {
     options: {
       gateways: { type: 'string', default: env.GATEWAYS || '3' },
       port: { type: 'string', default: env.PORT || '8080' },
+      tls: { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -58,7 +63,7 @@ function readOptions(argv, env) {
   const port = Number(values.port);
   if (!Number.isInteger(gateways) || gateways < 0 || gateways > 32) throw new UsageError(`--gateways must be 0..32 (got "${values.gateways}")`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be 1..65535 (got "${values.port}")`);
-  return { gateways, port, build: !values['no-build'], externalRedisUrl: env.REDIS_URL || undefined };
+  return { gateways, port, tls: values.tls, build: !values['no-build'], externalRedisUrl: env.REDIS_URL || undefined };
 }
 
 class UsageError extends Error {
@@ -124,13 +129,15 @@ class StoppingError extends Error {
   name = 'StoppingError';
 }
 
-function baseAppEnv(publicPort, redisUrl) {
+function baseAppEnv(publicPort, redisUrl, tls) {
+  const scheme = tls ? 'https' : 'http';
   return {
     ...process.env,
     HOST,
     REDIS_URL: redisUrl,
-    ALLOWED_ORIGINS: `http://localhost:${publicPort},http://127.0.0.1:${publicPort}`,
-    COOKIE_SECURE: 'false',
+    ALLOWED_ORIGINS: `${scheme}://localhost:${publicPort},${scheme}://127.0.0.1:${publicPort}`,
+    // Over https the session cookie is `__Host-sid`, Secure; plain http on localhost needs the dev cookie `sid`.
+    COOKIE_SECURE: String(tls),
     // Output goes to log files: no ANSI colours from Nest's pre-logger boot messages.
     NO_COLOR: '1',
   };
@@ -158,7 +165,7 @@ async function startApp(cluster, { name, main, env }) {
   return `${HOST}:${port}`;
 }
 
-async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddresses }) {
+async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddresses, tls }) {
   await writeLocalNginxConfig({
     templateFile: PATHS.nginxTemplate,
     prefix: PATHS.nginxPrefix,
@@ -166,6 +173,7 @@ async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddr
     authAddress,
     gatewayAddresses,
     demoRoot: PATHS.demoRoot,
+    tls,
   });
   testNginxConfig(nginx, PATHS.nginxPrefix);
   const service = await cluster.start(
@@ -179,11 +187,12 @@ async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddr
     },
     TIER.edge,
   );
-  await waitForHttpOk({ ...service, url: `http://${HOST}:${publicPort}/health`, timeoutMs: READY_TIMEOUT_MS });
+  const url = `${tls ? 'https' : 'http'}://${HOST}:${publicPort}/health`;
+  await waitForHttpOk({ ...service, url, timeoutMs: READY_TIMEOUT_MS, ca: tls ? await readFile(tls.cert) : undefined });
 }
 
-function printSummary({ publicPort, gateways, admin, redisUrl, external }) {
-  const base = `http://localhost:${publicPort}`;
+function printSummary({ publicPort, gateways, admin, redisUrl, external, tls }) {
+  const base = `${tls ? 'https' : 'http'}://localhost:${publicPort}`;
   const gatewayNote = gateways > 0 ? `${gateways} gateway replica${gateways > 1 ? 's' : ''}` : 'no gateway running (--gateways 0): 502';
   say(`
 sessionwire is up
@@ -193,7 +202,12 @@ sessionwire is up
   ${base}/socket.io/             Socket.IO (${gatewayNote})
   admin login: ${admin.username} / ${admin.password}   (kept in .data/admin-password)
   redis: ${redisUrl}${external ? ' (external, from REDIS_URL)' : ' (data in .data/redis)'}
-  logs: .data/logs/<name>.log, .data/nginx/logs/
+  logs: .data/logs/<name>.log, .data/nginx/logs/${
+    tls
+      ? `\n  TLS: self-signed certificate for ${DEV_CERTIFICATE_NAMES} in ${tls.cert}; your browser warns once
+       (accept it, or trust that file), curl needs --cacert ${tls.cert}`
+      : ''
+  }
 Ctrl-C stops everything.`);
 }
 
@@ -231,8 +245,10 @@ async function startCluster(cluster, options, binaries) {
     say('Note: .data/admin-password was just created, but this Redis may already hold an admin account; an existing admin keeps its old password.');
   }
 
+  const tls = options.tls ? await ensureDevCertificate(PATHS.tls) : undefined;
+  if (tls?.created) say(`Generated a self-signed development certificate in ${PATHS.tls}`);
   const redisUrl = options.externalRedisUrl ?? (await startRedis(cluster, binaries['redis-server']));
-  const appEnv = baseAppEnv(options.port, redisUrl);
+  const appEnv = baseAppEnv(options.port, redisUrl, options.tls);
   const authAddress = await startApp(cluster, {
     name: 'auth',
     main: PATHS.authMain,
@@ -247,8 +263,8 @@ async function startCluster(cluster, options, binaries) {
       }),
     ),
   );
-  await startNginx(cluster, binaries.nginx, { publicPort: options.port, authAddress, gatewayAddresses });
-  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redisUrl, external: Boolean(options.externalRedisUrl) });
+  await startNginx(cluster, binaries.nginx, { publicPort: options.port, authAddress, gatewayAddresses, tls });
+  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redisUrl, external: Boolean(options.externalRedisUrl), tls });
 }
 
 /** Set once Ctrl-C / SIGTERM arrived: from then on the signal handler decides the exit code. */

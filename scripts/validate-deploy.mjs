@@ -5,13 +5,14 @@
 //   - Dockerfile and .dockerignore: hadolint when installed, plus our own rules (multi-stage, non-root user,
 //     no devDependencies in the runtime stage, exec-form CMD);
 //   - nginx/nginx.conf.template: every placeholder is provided by compose, and the file as `npm start`
-//     renders it passes `nginx -t`.
+//     renders it (plain and with --tls) passes `nginx -t`.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
 import { findExecutable } from './lib/prerequisites.mjs';
+import { ensureDevCertificate } from './lib/tls.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
@@ -226,21 +227,30 @@ async function checkNginxTemplate(template) {
   }
   const prefix = await mkdtemp(join(tmpdir(), 'sessionwire-nginx-check-'));
   try {
-    await writeLocalNginxConfig({
-      templateFile: TEMPLATE,
-      prefix,
-      listen: '127.0.0.1:8080',
-      authAddress: '127.0.0.1:3000',
-      gatewayAddresses: ['127.0.0.1:3001', '127.0.0.1:3002'],
-      demoRoot: join(ROOT, 'nginx/demo'),
-    });
-    let problem;
-    try {
-      testNginxConfig(nginx, prefix);
-    } catch (error) {
-      problem = error.message;
+    const render = async (tls) => {
+      await writeLocalNginxConfig({
+        templateFile: TEMPLATE,
+        prefix,
+        listen: '127.0.0.1:8080',
+        authAddress: '127.0.0.1:3000',
+        gatewayAddresses: ['127.0.0.1:3001', '127.0.0.1:3002'],
+        demoRoot: join(ROOT, 'nginx/demo'),
+        tls,
+      });
+      try {
+        testNginxConfig(nginx, prefix);
+        return undefined;
+      } catch (error) {
+        return error.message;
+      }
+    };
+    check('nginx/nginx.conf.template: rendered as `npm start` does, passes nginx -t', await render(undefined));
+    if (findExecutable('openssl')) {
+      const tls = await ensureDevCertificate(join(prefix, 'tls'));
+      check('nginx/nginx.conf.template: rendered as `npm start -- --tls` does, passes nginx -t', await render(tls));
+    } else {
+      note('openssl is not installed: skipped the --tls rendering');
     }
-    check('nginx/nginx.conf.template: rendered as `npm start` does, passes nginx -t', problem);
   } finally {
     await rm(prefix, { recursive: true, force: true });
   }

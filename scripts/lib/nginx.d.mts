@@ -16,7 +16,16 @@ export interface LocalNginxConfigOptions {
   demoRoot: string;
   /** @default socketIoClientDist() */
   vendorRoot?: string;
+  /** PEM files: serve https and wss on `listen`. @default plain HTTP */
+  tls?: TlsFiles;
 }
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export function tlsDirectives(tls?: TlsFiles): string;
 
 /** Resolves with the path of the rendered nginx.conf. */
 export function writeLocalNginxConfig(options: LocalNginxConfigOptions): Promise<string>;

@@ -33,13 +33,28 @@ export function upstreamServers(addresses) {
 }
 
 /**
- * Renders nginx/nginx.conf.template into `prefix`/nginx.conf for a local, unprivileged-paths nginx: pid, logs
- * and temp files under `prefix`, nothing read or written in /etc/nginx or /var.
+ * The server block's TLS lines: with `tls` ({cert, key} PEM files) https and wss on the same port (nginx then
+ * sends X-Forwarded-Proto https), without it a comment.
  */
-export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot, vendorRoot = socketIoClientDist() }) {
+export function tlsDirectives(tls) {
+  if (!tls) return '# plain HTTP (npm start -- --tls serves https and wss with a self-signed certificate)';
+  return [
+    `ssl_certificate ${tls.cert};`,
+    `ssl_certificate_key ${tls.key};`,
+    'ssl_protocols TLSv1.2 TLSv1.3;',
+    'ssl_session_cache shared:tls:1m;',
+  ].join('\n        ');
+}
+
+/**
+ * Renders nginx/nginx.conf.template into `prefix`/nginx.conf for a local, unprivileged-paths nginx: pid, logs
+ * and temp files under `prefix`, nothing read or written in /etc/nginx or /var. `tls`: see `tlsDirectives`.
+ */
+export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot, vendorRoot = socketIoClientDist(), tls }) {
   for (const dir of ['logs', 'temp']) await mkdir(join(prefix, dir), { recursive: true });
   const config = renderTemplate(await readFile(templateFile, 'utf8'), {
-    NGINX_LISTEN: listen,
+    NGINX_LISTEN: tls ? `${listen} ssl` : listen,
+    NGINX_TLS: tlsDirectives(tls),
     NGINX_PID: join(prefix, 'logs/nginx.pid'),
     NGINX_ERROR_LOG: join(prefix, 'logs/error.log'),
     NGINX_ACCESS_LOG: join(prefix, 'logs/access.log'),

@@ -10,7 +10,8 @@ export interface ReadinessTarget {
   timeoutMs: number;
 }
 
-export function waitForHttpOk(options: ReadinessTarget & { url: string }): Promise<void>;
+/** `ca`: a PEM certificate to trust for an https `url` (a self-signed development certificate). */
+export function waitForHttpOk(options: ReadinessTarget & { url: string; ca?: string | Buffer }): Promise<void>;
 
 export function waitForOutput(options: ReadinessTarget & { text: string; recentOutput?: string }): Promise<void>;
 

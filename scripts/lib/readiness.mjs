@@ -1,6 +1,7 @@
 /* global fetch, AbortSignal */
 import { Buffer } from 'node:buffer';
 import { open } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 
 /** Thrown when a process does not become ready in time or dies first; carries the end of its log. */
 export class NotReadyError extends Error {
@@ -12,9 +13,9 @@ const POLL_INTERVAL_MS = 200;
 /**
  * Resolves when GET `url` answers 200. Rejects as soon as `child` exits, or after `timeoutMs`, with the last
  * lines of `logFile` so the reason (bad config, Redis down…) is on screen. HTTP has no "ready" event to await,
- * so this polls; the child's exit is awaited as an event.
+ * so this polls; the child's exit is awaited as an event. `ca` (PEM) trusts a self-signed https certificate.
  */
-export async function waitForHttpOk({ name, url, child, logFile, timeoutMs }) {
+export async function waitForHttpOk({ name, url, child, logFile, timeoutMs, ca }) {
   const deadline = Date.now() + timeoutMs;
   let lastAnswer = 'no answer yet';
   let exited;
@@ -24,12 +25,11 @@ export async function waitForHttpOk({ name, url, child, logFile, timeoutMs }) {
     while (Date.now() < deadline) {
       if (exited) throw await notReady(`${name} exited (${exited}) before ${url} answered 200.`, logFile);
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-        await response.body?.cancel();
-        if (response.status === 200) return;
-        lastAnswer = `HTTP ${response.status}`;
+        const status = await statusOf(url, ca);
+        if (status === 200) return;
+        lastAnswer = `HTTP ${status}`;
       } catch (error) {
-        lastAnswer = error.cause?.code ?? error.message;
+        lastAnswer = error.cause?.code ?? error.code ?? error.message;
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
     }
@@ -37,6 +37,23 @@ export async function waitForHttpOk({ name, url, child, logFile, timeoutMs }) {
   } finally {
     child.off('exit', onExit);
   }
+}
+
+/** The status of GET `url` (2 s at most); with `ca`, over https trusting that certificate (fetch cannot). */
+async function statusOf(url, ca) {
+  if (!ca) {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.status;
+  }
+  return new Promise((resolve, reject) => {
+    const request = httpsGet(url, { ca, timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.once('timeout', () => request.destroy(new Error('no answer within 2 s')));
+    request.once('error', reject);
+  });
 }
 
 /**

@@ -1,5 +1,10 @@
 import type { ConnectionView } from '@app/contracts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { io } from 'socket.io-client';
+import { ensureDevCertificate } from '../../scripts/lib/tls.mjs';
 import { TEST_AUTH_ENV } from '../support/auth-app';
 import { startCluster, TEST_ORIGIN, type Cluster } from '../support/cluster';
 import { freePort } from '../support/free-port';
@@ -39,7 +44,7 @@ describe('3 gateways behind nginx (the nginx.conf.template the launcher and comp
     closeAllSockets();
     await nginx?.stop();
     await cluster?.cleanup();
-  });
+  }, 60_000);
 
   /** A new user registered and logged in through nginx. */
   async function newUser(prefix: string): Promise<LoggedIn> {
@@ -118,6 +123,46 @@ describe('3 gateways behind nginx (the nginx.conf.template the launcher and comp
     console.log(`logout-all through nginx: 12 sockets on 3 gateways disconnected ${Date.now() - started} ms after the request`);
     expect(perNode(await Promise.all(daveSockets.map(whoamiNode)))).toEqual(perNode((await connectionsOf(dave.user.id)).map((c) => c.nodeId)));
     expect(await connectionsOf(carol.user.id)).toEqual([]);
+  }, 30_000);
+
+  it('with TLS (as `npm start -- --tls`): https and wss on the public port with the self-signed certificate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sessionwire-tls-'));
+    const secure = await startNginx(cluster, { tls: await ensureDevCertificate(dir) });
+    try {
+      const frank = await newUser('tls');
+      const status = await new Promise<number | undefined>((resolve, reject) =>
+        httpsGet(`${secure.url}/health`, { ca: secure.ca }, (response) => resolve(response.resume().statusCode)).once('error', reject),
+      );
+      expect(status).toBe(200);
+
+      const open = (trust: boolean) =>
+        new Promise<ClientSocket>((resolve, reject) => {
+          const socket: ClientSocket = io(secure.url, {
+            forceNew: true,
+            reconnection: false,
+            transports: ['websocket'],
+            ...(trust && { ca: secure.ca }),
+            auth: { token: frank.accessToken },
+            extraHeaders: { origin: TEST_ORIGIN },
+          });
+          socket.once('connect', () => resolve(socket));
+          socket.once('connect_error', (error) => {
+            socket.close();
+            reject(error);
+          });
+        });
+      const socket = await open(true);
+      try {
+        expect(await whoamiNode(socket)).toMatch(/^gw-[123]$/);
+      } finally {
+        socket.close();
+      }
+      // Without trusting the certificate, the wss handshake fails (a real TLS check, not a plain port).
+      await expect(open(false)).rejects.toThrow();
+    } finally {
+      await secure.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 30_000);
 
   // Last: it leaves the cluster with 2 gateways.

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from '../../scripts/lib/nginx.mjs';
+import { nginxArgs, testNginxConfig, writeLocalNginxConfig, type TlsFiles } from '../../scripts/lib/nginx.mjs';
 import { waitForHttpOk } from '../../scripts/lib/readiness.mjs';
 import type { Cluster } from './cluster';
 import { freePort } from './free-port';
@@ -29,9 +29,11 @@ export function findNginx(): string {
 export const edgeOrigin = (port: number): string => `http://127.0.0.1:${port}`;
 
 export interface Nginx {
-  /** `http://127.0.0.1:<port>`, also the origin of the pages it serves. */
+  /** `http://127.0.0.1:<port>` (https with `tls`), also the origin of the pages it serves. */
   url: string;
   port: number;
+  /** With `tls`: the certificate, to trust it as a CA. */
+  ca?: string;
   accessLog(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -42,6 +44,8 @@ export interface NginxOptions {
    * an allowed origin. @default a port the OS hands out
    */
   port?: number;
+  /** Serve https and wss with this certificate (e.g. `ensureDevCertificate`, as `npm start -- --tls`). */
+  tls?: TlsFiles;
 }
 
 /**
@@ -55,7 +59,8 @@ export async function startNginx(cluster: Cluster, options: NginxOptions = {}): 
   const prefix = await mkdtemp(join(tmpdir(), 'sessionwire-nginx-'));
   // Started as root, nginx runs its workers as `nobody`: they must be able to enter the prefix (temp files).
   await chmod(prefix, 0o755);
-  const url = edgeOrigin(port);
+  const url = options.tls ? `https://127.0.0.1:${port}` : edgeOrigin(port);
+  const ca = options.tls ? await readFile(options.tls.cert, 'utf8') : undefined;
   const remove = () => rm(prefix, { recursive: true, force: true });
   try {
     await writeLocalNginxConfig({
@@ -65,6 +70,7 @@ export async function startNginx(cluster: Cluster, options: NginxOptions = {}): 
       authAddress: new URL(cluster.authUrl).host,
       gatewayAddresses: cluster.gateways.map((gateway) => new URL(gateway.url).host),
       demoRoot: join(ROOT, 'nginx/demo'),
+      tls: options.tls,
     });
     testNginxConfig(binary, prefix);
   } catch (error) {
@@ -81,10 +87,10 @@ export async function startNginx(cluster: Cluster, options: NginxOptions = {}): 
     await remove();
   };
   try {
-    await waitForHttpOk({ name: 'nginx', child, url: `${url}/health`, logFile: join(prefix, 'logs/error.log'), timeoutMs: 20_000 });
+    await waitForHttpOk({ name: 'nginx', child, url: `${url}/health`, logFile: join(prefix, 'logs/error.log'), timeoutMs: 20_000, ca });
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url, port, accessLog: () => readFile(join(prefix, 'logs/access.log'), 'utf8'), stop };
+  return { url, port, ca, accessLog: () => readFile(join(prefix, 'logs/access.log'), 'utf8'), stop };
 }
