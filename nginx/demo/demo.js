@@ -38,17 +38,30 @@ class ApiError extends Error {
  * (`credentials: 'omit'`), so a token tab and a cookie tab of one browser stay two separate sessions.
  */
 async function api(method, path, body) {
-  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
-  if (state.credential === 'token' && state.tokens) headers.authorization = `Bearer ${await accessToken()}`;
-  const response = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: state.credential === 'token' ? 'omit' : 'same-origin',
-  });
-  const payload = response.status === 204 ? undefined : await response.json().catch(() => undefined);
-  if (!response.ok) throw new ApiError(response.status, payload);
-  return payload;
+  busy(+1);
+  try {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+    if (state.credential === 'token' && state.tokens) headers.authorization = `Bearer ${await accessToken()}`;
+    const response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: state.credential === 'token' ? 'omit' : 'same-origin',
+    });
+    const payload = response.status === 204 ? undefined : await response.json().catch(() => undefined);
+    if (!response.ok) throw new ApiError(response.status, payload);
+    return payload;
+  } finally {
+    busy(-1);
+  }
+}
+
+let requestsInFlight = 0;
+
+/** `aria-busy` on the page while API requests are under way (assistive technology, and the tests, wait for it). */
+function busy(change) {
+  requestsInFlight += change;
+  document.querySelector('main').setAttribute('aria-busy', String(requestsInFlight > 0));
 }
 
 function keepTokens({ accessToken, refreshToken, expiresIn }) {
