@@ -75,8 +75,13 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
       expect(await endedOnGw1).toEqual({ reason: 'session_revoked', sessionId: alice.sessionId });
       expect(await goneOnGw1).toBe('io server disconnect');
 
-      // gw-2 and gw-3 had no reconnect, so no reason to re-check yet: their sockets of the session stay.
+      // gw-2 and gw-3 had no reconnect, so no reason to re-check yet: their sockets of the session stay,
+      // but cannot write to the ended session.
       await expectAlive([onGw2, onGw3, ...survivors]);
+      expect(await onGw2.emitWithAck('session:set', { key: 'theme', value: 'dark' })).toEqual({
+        ok: false,
+        error: { code: 'SESSION_REVOKED', message: expect.any(String) },
+      });
 
       const ended = [onGw2, onGw3].map((socket) => nextEvent(socket, 'session:ended'));
       const gone = [onGw2, onGw3].map((socket) => disconnected(socket));
