@@ -1,10 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
 import { connectRedis, redisConnectionOptions } from '@app/redis';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { IncomingMessage } from 'node:http';
 import { Redis } from 'ioredis';
-import type { Server, ServerOptions } from 'socket.io';
+import { filter, type Observable } from 'rxjs';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { GatewayConfig } from '../config/gateway.config';
 import type { HandshakeAuthenticator } from './handshake-authenticator';
 
@@ -53,6 +55,36 @@ export class GatewayIoAdapter extends IoAdapter {
     server.adapter(createAdapter(this.publisher, this.subscriber, { publishOnSpecificResponseChannel: true }));
     server.use(this.authenticator.middleware());
     return server;
+  }
+
+  /**
+   * One plain listener per event handler. Nest's default builds an rxjs pipeline per handler per socket
+   * (fromEvent, mergeMap, takeUntil(disconnect): ~30 subscribers and ~180 closures per socket here), which
+   * cost more heap than the socket itself and showed up in every connect and disconnect. The handler still
+   * runs through Nest (guards, pipes, filters); its result is the ack, or an event when it returns
+   * `{event, data}`; a failure the exception filter let through is logged, as Nest does.
+   */
+  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...payload: unknown[]) => {
+        const { data, ack } = this.mapPayload(payload);
+        let result: Observable<unknown>;
+        try {
+          result = transform(callback(data, ack));
+        } catch (error) {
+          this.logger.error(error);
+          return;
+        }
+        result.pipe(filter((response) => response !== null && response !== undefined)).subscribe({
+          next: (response) => {
+            const reply = response as { event?: string; data?: unknown };
+            if (reply.event) socket.emit(reply.event, reply.data);
+            else if (!isAckHandledManually && typeof ack === 'function') ack(response);
+          },
+          error: (error: unknown) => this.logger.error(error),
+        });
+      });
+    }
   }
 
   override async close(server: Server): Promise<void> {
