@@ -26,7 +26,8 @@ import { RevocationModule } from './revocation/revocation.module';
     GatewayMetricsModule,
     RedisModule.forRootAsync({
       inject: [gatewayConfig.KEY],
-      useFactory: (config: GatewayConfig) => ({ ...config.redis, connectionName: `gateway:${config.nodeId}` }),
+      // Every handshake makes several round trips on this connection; under load they share writes.
+      useFactory: (config: GatewayConfig) => ({ ...config.redis, connectionName: `gateway:${config.nodeId}`, enableAutoPipelining: true }),
     }),
     SessionsModule.forRootAsync({ inject: [gatewayConfig.KEY], useFactory: (config: GatewayConfig) => config.sessions }),
     KeysModule,
