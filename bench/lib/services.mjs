@@ -46,13 +46,13 @@ export class ServiceSet {
   }
 
   /** The auth service from dist/; `env` overrides the benchmark defaults (e.g. the argon2 cost). */
-  async startAuth(name, { redisUrl, env = {} }) {
+  async startAuth(name, { redisUrl, env = {}, nodeArgs = [] }) {
     const entry = this.#entry('auth');
     const port = await freePort();
     const keyFile = join(this.logDir, `${name}-signing-key.pem`);
     const service = this.#start({
       name,
-      ...withRaisedFileLimit(process.execPath, [entry]),
+      ...withRaisedFileLimit(process.execPath, [...nodeArgs, entry]),
       env: {
         ...baseEnv(),
         HOST,
