@@ -34,6 +34,7 @@ module.exports = {
       transform: { '^.+\\.ts$': swc },
       moduleNameMapper,
       slowTestThreshold: 30,
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeouts.ts'],
     },
   ],
 };

@@ -96,6 +96,11 @@ export class ConnectionRegistry {
     await execOrThrow(pipeline);
   }
 
+  /** False once the entry is gone (e.g. evicted by a newer socket of the user while this one was connecting). */
+  async isRegistered(userId: UserId, socketId: string): Promise<boolean> {
+    return (await this.redis.hexists(redisKeys.userSockets(userId), socketId)) === 1;
+  }
+
   async remove(connections: ReadonlyArray<Pick<Connection, 'nodeId' | 'socketId' | 'userId'>>): Promise<void> {
     if (connections.length === 0) return;
     const pipeline = this.redis.pipeline();

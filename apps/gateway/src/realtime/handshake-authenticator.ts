@@ -24,8 +24,9 @@ class HandshakeRefused extends Error {
 
 /**
  * Authenticates a socket once, before Socket.IO accepts it (Nest guards do not run at connection time).
- * Order: verify the credential → write the registry entry → re-check the session, so that a logout landing
- * between the first check and the registry write still finds and drops this socket.
+ * Order: verify the credential → write the registry entry (enforcing the per-user limit) → re-check the
+ * session and the entry, so that a logout landing between the first check and the registry write still
+ * finds and drops this socket.
  */
 @Injectable()
 export class HandshakeAuthenticator {
@@ -82,11 +83,14 @@ export class HandshakeAuthenticator {
       throw new HandshakeRefused('TOO_MANY_CONNECTIONS', `At most ${this.config.connectionLimit.perUser} connections per user`);
     }
     this.evict(admission.evicted);
-    const [stillAlive] = await this.sessions.whichExist([data]);
+    const [[stillAlive], stillRegistered] = await Promise.all([this.sessions.whichExist([data]), this.registry.isRegistered(socket.id, data.userId)]);
     if (!stillAlive) {
       this.registry.remove(socket.id, data.userId);
       throw new AuthenticationFailure('SESSION_REVOKED', 'The session ended during the handshake');
     }
+    // Evicted by a newer socket of the user while this one was connecting: it is not in a room yet, so the
+    // eviction broadcast could not reach it.
+    if (!stillRegistered) throw new HandshakeRefused('TOO_MANY_CONNECTIONS', 'Replaced by a newer connection of this user');
     socket.data = data;
     await socket.join([rooms.user(data.userId), rooms.session(data.sessionId)]);
   }

@@ -26,6 +26,10 @@ export class RegistryWriter {
     return { nodeId: this.config.nodeId, socketId, userId: data.userId, sessionId: data.sessionId, connectedAt: data.connectedAt };
   }
 
+  isRegistered(socketId: string, userId: string): Promise<boolean> {
+    return this.registry.isRegistered(userId, socketId);
+  }
+
   add(connections: readonly Connection[]): Promise<void> {
     return this.registry.add(connections);
   }
