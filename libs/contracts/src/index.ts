@@ -3,6 +3,7 @@ export {
   confirmQuerySchema,
   credentialsBodySchema,
   ERROR_CODES,
+  errorCodeForStatus,
   passwordSchema,
   refreshBodySchema,
   userLookupQuerySchema,
@@ -40,7 +41,6 @@ export {
 export {
   authRefreshPayloadSchema,
   dmPayloadSchema,
-  HANDSHAKE_ERROR_CODES,
   roomMessagePayloadSchema,
   roomNameSchema,
   roomPayloadSchema,

@@ -4,16 +4,10 @@ import { userIdSchema, type Role, type SessionId, type UserId } from './ids';
 import type { SessionEndReason } from './user-logged-out';
 
 /** Stable `connect_error` messages for refused handshakes. */
-export const HANDSHAKE_ERROR_CODES = [
-  'UNAUTHORIZED',
-  'TOKEN_EXPIRED',
-  'SESSION_REVOKED',
-  'ORIGIN_NOT_ALLOWED',
-  'RATE_LIMITED',
-  'UNAVAILABLE',
-  'TOO_MANY_CONNECTIONS',
-] as const;
-export type HandshakeErrorCode = (typeof HANDSHAKE_ERROR_CODES)[number];
+export type HandshakeErrorCode = Extract<
+  ErrorCode,
+  'UNAUTHORIZED' | 'TOKEN_EXPIRED' | 'SESSION_REVOKED' | 'ORIGIN_NOT_ALLOWED' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'TOO_MANY_CONNECTIONS'
+>;
 
 /**
  * Why the server ended a socket; sent in `session:ended` just before it disconnects the socket. Besides the

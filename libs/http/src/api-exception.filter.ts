@@ -1,20 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { ErrorBody, ErrorCode } from '@app/contracts';
+import { errorCodeForStatus, type ErrorBody, type ErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-
-const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
-  400: 'INVALID_INPUT',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'INVALID_INPUT',
-  429: 'RATE_LIMITED',
-  503: 'UNAVAILABLE',
-};
 
 /** An error that already knows the stable code clients should see. */
 export interface CodedError {
@@ -71,14 +59,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private toBody(exception: unknown): ErrorBody {
     const client = clientError(exception);
     if (client) {
-      return this.body(client.status, CLIENT_ERROR_MESSAGES[client.type] ?? STATUS_CODES[client.status] ?? 'Bad request', CODE_BY_STATUS[client.status]);
+      return this.body(client.status, CLIENT_ERROR_MESSAGES[client.type] ?? STATUS_CODES[client.status] ?? 'Bad request', errorCodeForStatus(client.status));
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const payload = exception.getResponse();
       const message =
         typeof payload === 'string' ? payload : ((payload as { message?: unknown }).message ?? exception.message);
-      const code = hasErrorCode(payload) ? payload.code : CODE_BY_STATUS[statusCode];
+      const code = hasErrorCode(payload) ? payload.code : errorCodeForStatus(statusCode);
       return this.body(statusCode, Array.isArray(message) ? message.join('; ') : String(message), code);
     }
     if (isRedisUnavailableError(exception)) {

@@ -1,9 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type WsExceptionFilter } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import type { Ack, ErrorCode } from '@app/contracts';
+import { errorCodeForStatus, type Ack, type ErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
-
-const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = { 400: 'INVALID_INPUT', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 429: 'RATE_LIMITED' };
 
 /**
  * A failed event handler answers through the client's acknowledgement as `{ok: false, error: {code, message}}`
@@ -30,7 +28,7 @@ export class WsAckExceptionFilter implements WsExceptionFilter {
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
       const code = typeof response === 'object' && 'code' in response ? (response.code as ErrorCode) : undefined;
-      return { code: code ?? CODE_BY_STATUS[exception.getStatus()] ?? 'INVALID_INPUT', message };
+      return { code: code ?? errorCodeForStatus(exception.getStatus()) ?? 'INVALID_INPUT', message };
     }
     if (isRedisUnavailableError(exception)) return { code: 'UNAVAILABLE', message: 'Session store unavailable, retry shortly' };
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
