@@ -99,6 +99,12 @@ function readOptions(argv) {
   return { quick: values.quick, only, build: !values['no-build'], appRoot: resolve(values['app-root'] ?? ROOT) };
 }
 
+/** The commit measured, and any uncommitted change to the apps or libraries that the build included. */
+function sourceInfo() {
+  const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  return { commit: git('rev-parse', '--short', 'HEAD'), uncommitted: git('status', '--porcelain', '--', 'apps', 'libs').split('\n').filter(Boolean) };
+}
+
 function machineInfo(redisServer) {
   return {
     nproc: availableParallelism(),
@@ -149,6 +155,7 @@ async function main() {
     startedAt: startedAt.toISOString(),
     mode: options.quick ? 'quick' : 'full',
     machine,
+    source: sourceInfo(),
     sizes,
     settings: [
       'HANDSHAKE_LIMIT_PER_IP=1000000 on gateways and LOGIN_LIMIT_PER_IP=1000000 on auth: every client comes from 127.0.0.1.',

@@ -113,9 +113,11 @@ export class ServiceSet {
     return { ...service, url, nodeId: name };
   }
 
+  /** Stops one service; `service` may be a copy with extra fields (scenarios add `kind`), so it is found by pid. */
   async stop(service) {
-    this.services = this.services.filter((candidate) => candidate !== service);
-    await stopService(service);
+    const own = this.services.find((candidate) => candidate.pid === service.pid);
+    this.services = this.services.filter((candidate) => candidate !== own);
+    await stopService(own ?? service);
   }
 
   /** Stops everything, newest first (baselines and gateways before auth, Redis last). */
