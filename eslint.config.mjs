@@ -16,6 +16,20 @@ export default tseslint.config(
     },
   },
   {
+    // The client SDK runs in browsers too: no Node built-ins, and the contracts as types only (zod and the
+    // schemas stay out of the browser bundle).
+    files: ['libs/client/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@app/contracts', allowTypeImports: true, message: 'Use `import type` from @app/contracts in the client SDK.' }],
+          patterns: [{ group: ['node:*', '@nestjs/*', 'socket.io', 'ioredis', 'zod'], message: 'The client SDK must stay browser-safe.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['apps/*/src/config/*.ts', 'scripts/**', 'test/**', 'bench/**', '*.mjs'],
     rules: { 'no-restricted-properties': 'off' },
   },
