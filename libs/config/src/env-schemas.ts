@@ -28,6 +28,19 @@ export const env = {
       ),
     ),
   redisUrl: () => z.url({ protocol: /^rediss?$/, error: 'expected redis://host:port or rediss://…' }).default('redis://127.0.0.1:6379'),
+  /** `host:port,host:port`: seed nodes of a Redis Cluster, or Sentinel addresses. */
+  hostPorts: () =>
+    env.list('').pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[^\s:,]+:\d{1,5}$/, 'expected a comma-separated list of host:port')
+          .transform((item) => {
+            const at = item.lastIndexOf(':');
+            return { host: item.slice(0, at), port: Number(item.slice(at + 1)) };
+          }),
+      ),
+    ),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Express "trust proxy": `loopback`, a CIDR list, or a hop count. Only these peers may set X-Forwarded-*. */
   trustProxy: () => z.string().default('loopback'),

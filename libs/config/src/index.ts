@@ -6,6 +6,8 @@ export {
   toSharedConfig,
   type AccessTokenVerificationConfig,
   type RedisConfig,
+  type RedisNodeAddress,
+  type RedisTopology,
   type SessionCookieConfig,
   type SessionLifetimeConfig,
   type SharedConfig,

@@ -42,4 +42,17 @@ describe('toSharedConfig', () => {
   it('refuses a non-redis REDIS_URL', () => {
     expect(() => parseEnvironment(sharedEnvSchema, { REDIS_URL: 'http://localhost:6379' })).toThrow(/REDIS_URL/);
   });
+
+  it('reads the Redis topology, standalone by default', () => {
+    expect(toSharedConfig(parseEnvironment(sharedEnvSchema, {})).redis).toMatchObject({ topology: 'standalone', url: 'redis://127.0.0.1:6379' });
+    const cluster = toSharedConfig(parseEnvironment(sharedEnvSchema, { REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: 'redis-1:7000, 10.0.0.2:7001' }));
+    expect(cluster.redis).toMatchObject({ topology: 'cluster', clusterNodes: [{ host: 'redis-1', port: 7000 }, { host: '10.0.0.2', port: 7001 }] });
+  });
+
+  it('refuses a cluster or sentinel topology without its nodes, and malformed addresses', () => {
+    expect(() => toSharedConfig(parseEnvironment(sharedEnvSchema, { REDIS_TOPOLOGY: 'cluster' }))).toThrow(/REDIS_CLUSTER_NODES: required/);
+    expect(() => toSharedConfig(parseEnvironment(sharedEnvSchema, { REDIS_TOPOLOGY: 'sentinel' }))).toThrow(/REDIS_SENTINELS: required/);
+    expect(() => parseEnvironment(sharedEnvSchema, { REDIS_CLUSTER_NODES: 'redis-1' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(() => parseEnvironment(sharedEnvSchema, { REDIS_TOPOLOGY: 'ring' })).toThrow(/REDIS_TOPOLOGY/);
+  });
 });

@@ -1,3 +1,6 @@
+export { keySlot } from './key-slot';
+export { execBatch, type BatchCommand } from './redis-batch';
+export { createRedisClient, describeRedis, isCluster, redisAddress, type RedisClient, type RedisClientOptions } from './redis-client';
 export { isRedisUnavailableError, RedisUnreachableError } from './redis-errors';
-export { connectRedis, REDIS_CLIENT, redisAddress, redisConnectionOptions, RedisModule, type RedisModuleOptions } from './redis.module';
+export { connectRedis, REDIS_CLIENT, RedisModule, type RedisModuleOptions } from './redis.module';
 export { defineRedisScript } from './redis-script';

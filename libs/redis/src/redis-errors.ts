@@ -25,8 +25,8 @@ export class RedisUnreachableError extends Error {
 
   constructor(address: string, waitedMs: number, cause: unknown) {
     super(
-      `Redis at ${address} did not answer within ${waitedMs} ms (${cause instanceof Error ? cause.message : String(cause)}). ` +
-        'Start redis-server or point REDIS_URL at a running Redis.',
+      `${address} did not answer within ${waitedMs} ms (${cause instanceof Error ? cause.message : String(cause)}). ` +
+        'Start redis-server or point REDIS_URL (REDIS_CLUSTER_NODES, REDIS_SENTINELS with REDIS_TOPOLOGY) at a running Redis.',
       { cause },
     );
   }

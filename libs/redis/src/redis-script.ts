@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 type ScriptArgument = string | number;
 
@@ -7,7 +7,7 @@ type ScriptArgument = string | number;
  * exposed as a typed function. Keys must share a hash slot (see `redisKeys`).
  */
 export function defineRedisScript<Result>(
-  client: Redis,
+  client: RedisClient,
   name: string,
   numberOfKeys: number,
   lua: string,

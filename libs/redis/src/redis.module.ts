@@ -1,10 +1,10 @@
 import { ConfigurableModuleBuilder, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { RedisConfig } from '@app/config';
-import { Redis } from 'ioredis';
 import { Counter, Registry } from 'prom-client';
+import { createRedisClient, describeRedis, type RedisClient } from './redis-client';
 import { RedisUnreachableError } from './redis-errors';
 
-/** Injection token of the shared command connection (never used for SUBSCRIBE). */
+/** Injection token of the shared command connection (never used for SUBSCRIBE): a `RedisClient`. */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 export interface RedisModuleOptions extends RedisConfig {
@@ -30,35 +30,14 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModule
   .setExtras({}, (definition) => ({ ...definition, global: true }))
   .build();
 
-/** Redacts credentials from a Redis URL for messages. */
-export function redisAddress(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}`;
-}
-
-/**
- * ioredis options shared by every connection this system opens. Commands fail fast while disconnected
- * (no offline queue), so callers answer 503 at once instead of hanging; reconnection never gives up.
- */
-export function redisConnectionOptions(options: RedisModuleOptions) {
-  return {
-    connectionName: options.connectionName,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: options.commandTimeoutMs,
-    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000),
-  };
-}
-
 /** Connects and waits for `ready`, failing with an actionable message after the timeout. */
-export async function connectRedis(client: Redis, url: string, timeoutMs: number): Promise<void> {
+export async function connectRedis(client: RedisClient, config: RedisConfig, timeoutMs: number): Promise<void> {
   let lastError: unknown = new Error('no answer');
   const onError = (error: unknown) => (lastError = error);
   client.on('error', onError);
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RedisUnreachableError(redisAddress(url), timeoutMs, lastError)), timeoutMs);
+      const timer = setTimeout(() => reject(new RedisUnreachableError(describeRedis(config), timeoutMs, lastError)), timeoutMs);
       client.once('ready', () => {
         clearTimeout(timer);
         resolve();
@@ -85,8 +64,8 @@ export async function connectRedis(client: Redis, url: string, timeoutMs: number
           help: 'Redis connection errors seen by the command connection',
           registers: [registry],
         });
-        const client = new Redis(options.url, { ...redisConnectionOptions(options), enableAutoPipelining: options.enableAutoPipelining ?? false });
-        await connectRedis(client, options.url, options.connectTimeoutMs ?? 10_000);
+        const client = createRedisClient(options, { connectionName: options.connectionName, enableAutoPipelining: options.enableAutoPipelining });
+        await connectRedis(client, options, options.connectTimeoutMs ?? 10_000);
         client.on('error', (error: Error) => {
           errors.inc();
           logger.warn(`Redis connection error: ${error.message}`);
@@ -99,7 +78,7 @@ export async function connectRedis(client: Redis, url: string, timeoutMs: number
   exports: [REDIS_CLIENT],
 })
 export class RedisModule extends ConfigurableModuleClass implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly client: Redis) {
+  constructor(@Inject(REDIS_CLIENT) private readonly client: RedisClient) {
     super();
   }
 

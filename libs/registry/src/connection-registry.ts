@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { redisKeys, type SessionId, type UserId } from '@app/contracts';
-import { defineRedisScript, REDIS_CLIENT } from '@app/redis';
-import type { Redis } from 'ioredis';
+import { defineRedisScript, execBatch, REDIS_CLIENT, type BatchCommand, type RedisClient } from '@app/redis';
 import { z } from 'zod';
 
 /** One live socket, as the registry records it. */
@@ -55,13 +54,14 @@ const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), co
 /**
  * The shared session registry: which sockets each user (and so each session) has, on which node, since
  * when. Two views are kept: per user (for the admin API) and per node (so a dead node's entries can be
- * swept without scanning every user). Writes are batched into pipelines.
+ * swept without scanning every user). Writes are batched (`execBatch`: one pipeline, or one per
+ * Cluster node).
  */
 @Injectable()
 export class ConnectionRegistry {
   private readonly admitScript;
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {
     this.admitScript = defineRedisScript<[0] | [1, ...string[]]>(redis, 'registryAdmit', 1, ADMIT);
   }
 
@@ -80,20 +80,22 @@ export class ConnectionRegistry {
     for (let i = 0; i < evictedPairs.length; i += 2) {
       evicted.push({ socketId: evictedPairs[i], userId, ...userEntrySchema.parse(JSON.parse(evictedPairs[i + 1])) });
     }
-    const pipeline = this.redis.pipeline().hset(redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt }));
-    for (const entry of evicted) pipeline.hdel(redisKeys.nodeSockets(entry.nodeId), entry.socketId);
-    await execOrThrow(pipeline);
+    await execBatch(this.redis, [
+      ['hset', redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt })],
+      ...evicted.map((entry): BatchCommand => ['hdel', redisKeys.nodeSockets(entry.nodeId), entry.socketId]),
+    ]);
     return { accepted: true, evicted };
   }
 
   async add(connections: readonly Connection[]): Promise<void> {
     if (connections.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const { nodeId, socketId, userId, sessionId, connectedAt } of connections) {
-      pipeline.hset(redisKeys.userSockets(userId), socketId, JSON.stringify({ nodeId, sessionId, connectedAt }));
-      pipeline.hset(redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt }));
-    }
-    await execOrThrow(pipeline);
+    await execBatch(
+      this.redis,
+      connections.flatMap(({ nodeId, socketId, userId, sessionId, connectedAt }): BatchCommand[] => [
+        ['hset', redisKeys.userSockets(userId), socketId, JSON.stringify({ nodeId, sessionId, connectedAt })],
+        ['hset', redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt })],
+      ]),
+    );
   }
 
   /** False once the entry is gone (e.g. evicted by a newer socket of the user while this one was connecting). */
@@ -103,12 +105,13 @@ export class ConnectionRegistry {
 
   async remove(connections: ReadonlyArray<Pick<Connection, 'nodeId' | 'socketId' | 'userId'>>): Promise<void> {
     if (connections.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const { nodeId, socketId, userId } of connections) {
-      pipeline.hdel(redisKeys.userSockets(userId), socketId);
-      pipeline.hdel(redisKeys.nodeSockets(nodeId), socketId);
-    }
-    await execOrThrow(pipeline);
+    await execBatch(
+      this.redis,
+      connections.flatMap(({ nodeId, socketId, userId }): BatchCommand[] => [
+        ['hdel', redisKeys.userSockets(userId), socketId],
+        ['hdel', redisKeys.nodeSockets(nodeId), socketId],
+      ]),
+    );
   }
 
   /**
@@ -116,8 +119,10 @@ export class ConnectionRegistry {
    * its first heartbeat, or a sweep took it for dead meanwhile (and removed its entries).
    */
   async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
-    const pipeline = this.redis.pipeline().sadd(redisKeys.registryNodes, nodeId).set(redisKeys.nodeHeartbeat(nodeId), Date.now(), 'PX', ttlMs);
-    const [added] = await execOrThrow(pipeline);
+    const [added] = await execBatch(this.redis, [
+      ['sadd', redisKeys.registryNodes, nodeId],
+      ['set', redisKeys.nodeHeartbeat(nodeId), Date.now(), 'PX', ttlMs],
+    ]);
     return added === 1;
   }
 
@@ -131,9 +136,13 @@ export class ConnectionRegistry {
   async countsPerNode(): Promise<NodeConnectionCount[]> {
     const nodeIds = (await this.redis.smembers(redisKeys.registryNodes)).sort();
     if (nodeIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const nodeId of nodeIds) pipeline.hlen(redisKeys.nodeSockets(nodeId)).exists(redisKeys.nodeHeartbeat(nodeId));
-    const replies = await execOrThrow(pipeline);
+    const replies = await execBatch(
+      this.redis,
+      nodeIds.flatMap((nodeId): BatchCommand[] => [
+        ['hlen', redisKeys.nodeSockets(nodeId)],
+        ['exists', redisKeys.nodeHeartbeat(nodeId)],
+      ]),
+    );
     return nodeIds.map((nodeId, index) => ({
       nodeId,
       connections: replies[index * 2] as number,
@@ -153,14 +162,14 @@ export class ConnectionRegistry {
   /** Removes every entry of the node, and the node itself when `forget` (clean shutdown). */
   async clearNode(nodeId: string, { forget }: { forget: boolean }): Promise<number> {
     const entries = await this.redis.hgetall(redisKeys.nodeSockets(nodeId));
-    const pipeline = this.redis.pipeline();
+    const commands: BatchCommand[] = [];
     for (const [socketId, json] of Object.entries(entries)) {
       const parsed = nodeEntrySchema.safeParse(safeJson(json));
-      if (parsed.success) pipeline.hdel(redisKeys.userSockets(parsed.data.userId), socketId);
+      if (parsed.success) commands.push(['hdel', redisKeys.userSockets(parsed.data.userId), socketId]);
     }
-    pipeline.del(redisKeys.nodeSockets(nodeId));
-    if (forget) pipeline.srem(redisKeys.registryNodes, nodeId).del(redisKeys.nodeHeartbeat(nodeId));
-    await execOrThrow(pipeline);
+    commands.push(['del', redisKeys.nodeSockets(nodeId)]);
+    if (forget) commands.push(['srem', redisKeys.registryNodes, nodeId], ['del', redisKeys.nodeHeartbeat(nodeId)]);
+    await execBatch(this.redis, commands);
     return Object.keys(entries).length;
   }
 
@@ -179,12 +188,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([error, reply]) => {
-    if (error) throw error;
-    return reply;
-  });
 }

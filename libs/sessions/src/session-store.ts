@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { redisKeys, roleSchema, type Role, type SessionData, type SessionId, type UserId } from '@app/contracts';
-import { defineRedisScript, REDIS_CLIENT } from '@app/redis';
-import type { Redis } from 'ioredis';
+import { defineRedisScript, execBatch, REDIS_CLIENT, type BatchCommand, type RedisClient } from '@app/redis';
 import { z } from 'zod';
 import { hashSecret, newSecret, newSessionId } from './session-credentials';
 import { SESSION_OPTIONS, type SessionOptions } from './session-options';
@@ -131,7 +130,7 @@ export class SessionStore {
   private readonly setDataScript;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @Inject(SESSION_OPTIONS) private readonly options: SessionOptions,
   ) {
     this.createScript = defineRedisScript<number>(redis, 'sessionCreate', 2, CREATE);
@@ -207,16 +206,17 @@ export class SessionStore {
     const index = redisKeys.userSessions(userId);
     const sessionIds = await this.redis.zrangebyscore(index, Date.now(), '+inf');
     if (sessionIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const sessionId of sessionIds) {
-      pipeline.hgetall(redisKeys.session(userId, sessionId)).hgetall(redisKeys.sessionData(userId, sessionId));
-    }
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await execBatch(
+      this.redis,
+      sessionIds.flatMap((sessionId): BatchCommand[] => [
+        ['hgetall', redisKeys.session(userId, sessionId)],
+        ['hgetall', redisKeys.sessionData(userId, sessionId)],
+      ]),
+    );
     const live: SessionRecord[] = [];
     const expired: SessionId[] = [];
     sessionIds.forEach((sessionId, position) => {
-      const [[recordError, record], [dataError, data]] = replies.slice(position * 2, position * 2 + 2);
-      if (recordError || dataError) throw recordError ?? dataError;
+      const [record, data] = replies.slice(position * 2, position * 2 + 2);
       const hash = record as Record<string, string>;
       if (Object.keys(hash).length === 0) expired.push(sessionId);
       else live.push(toRecord(userId, sessionId, Object.entries(hash).flat(), Object.entries(data as Record<string, string>).flat()));
@@ -225,16 +225,13 @@ export class SessionStore {
     return live.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** For each session, whether it still exists: one pipeline however many (the gateways' re-check). */
+  /** For each session, whether it still exists: one round trip per Redis node however many (the gateways' re-check). */
   async whichExist(sessions: ReadonlyArray<{ userId: UserId; sessionId: SessionId }>): Promise<boolean[]> {
-    if (sessions.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const { userId, sessionId } of sessions) pipeline.exists(redisKeys.session(userId, sessionId));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, count]) => {
-      if (error) throw error;
-      return count === 1;
-    });
+    const replies = await execBatch(
+      this.redis,
+      sessions.map(({ userId, sessionId }): BatchCommand => ['exists', redisKeys.session(userId, sessionId)]),
+    );
+    return replies.map((count) => count === 1);
   }
 
   /** Deletes the listed sessions (or all of the user's when `null`); returns the ids that existed. */

@@ -1,8 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { redisKeys } from '@app/contracts';
 import type { RetryableError } from '@app/http';
-import { REDIS_CLIENT } from '@app/redis';
-import type { Redis } from 'ioredis';
+import { REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 
@@ -22,7 +21,7 @@ export class LoginLimiter {
   private readonly perIp: RateLimiterRedis;
   private readonly perUsername: RateLimiterRedis;
 
-  constructor(@Inject(REDIS_CLIENT) redis: Redis, @Inject(authConfig.KEY) config: AuthConfig) {
+  constructor(@Inject(REDIS_CLIENT) redis: RedisClient, @Inject(authConfig.KEY) config: AuthConfig) {
     const { windowSeconds, attemptsPerIp, failuresPerUsername } = config.loginLimits;
     this.perIp = new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKeys.loginLimitByIp, points: attemptsPerIp, duration: windowSeconds });
     this.perUsername = new RateLimiterRedis({

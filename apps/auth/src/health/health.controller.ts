@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { REDIS_CLIENT } from '@app/redis';
+import { REDIS_CLIENT, type RedisClient } from '@app/redis';
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -11,7 +10,7 @@ export interface HealthReport {
 /** Liveness and readiness in one: 200 while Redis answers a PING, 503 (process still up) while it does not. */
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
 
   @Get()
   async check(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parseUserLoggedOutAck, USER_LOGGED_OUT_ACK_CHANNEL, type RevocationConfirmation, type UserLoggedOutAck } from '@app/contracts';
-import { connectRedis, redisConnectionOptions } from '@app/redis';
-import { Redis } from 'ioredis';
+import { connectRedis, createRedisClient, type RedisClient } from '@app/redis';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 
 interface Waiter {
@@ -17,17 +16,17 @@ interface Waiter {
 @Injectable()
 export class RevocationConfirmations implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RevocationConfirmations.name);
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly waiters = new Map<string, Waiter>();
 
   constructor(@Inject(authConfig.KEY) private readonly config: AuthConfig) {
-    this.subscriber = new Redis(config.redis.url, redisConnectionOptions({ ...config.redis, connectionName: 'auth:revocation-acks' }));
+    this.subscriber = createRedisClient(config.redis, { connectionName: 'auth:revocation-acks' });
   }
 
   async onModuleInit(): Promise<void> {
     this.subscriber.on('message', (_channel: string, payload: string) => this.record(parseUserLoggedOutAck(payload)));
     this.subscriber.on('error', (error: Error) => this.logger.warn(`Ack subscriber connection error: ${error.message}`));
-    await connectRedis(this.subscriber, this.config.redis.url, 10_000);
+    await connectRedis(this.subscriber, this.config.redis, 10_000);
     await this.subscriber.subscribe(USER_LOGGED_OUT_ACK_CHANNEL);
   }
 

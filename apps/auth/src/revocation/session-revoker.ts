@@ -7,10 +7,9 @@ import {
   type SessionId,
   type UserId,
 } from '@app/contracts';
-import { REDIS_CLIENT } from '@app/redis';
+import { REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
-import type { Redis } from 'ioredis';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 import { AuthMetrics } from '../metrics/auth-metrics';
 import { RevocationConfirmations } from './revocation-confirmations';
@@ -32,7 +31,7 @@ export class SessionRevoker {
   private readonly logger = new Logger(SessionRevoker.name);
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
     private readonly sessions: SessionStore,
     private readonly registry: ConnectionRegistry,

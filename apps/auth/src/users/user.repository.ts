@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { redisKeys, roleSchema, userIdSchema, type Role, type UserId, type UserView } from '@app/contracts';
-import { REDIS_CLIENT } from '@app/redis';
-import type { Redis } from 'ioredis';
+import { REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { z } from 'zod';
 
 export interface StoredUser extends UserView {
@@ -27,7 +26,7 @@ const storedUserSchema = z.object({
 export class UserRepository {
   private readonly logger = new Logger(UserRepository.name);
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
 
   /** The new user, or `null` when the name (case-insensitively) is taken. */
   async create(username: string, passwordHash: string, roles: Role[]): Promise<StoredUser | null> {

@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { REDIS_CLIENT } from '@app/redis';
+import { REDIS_CLIENT, type RedisClient } from '@app/redis';
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { LocalSockets } from '../realtime/local-sockets';
 import { UserLoggedOutSubscriber } from '../revocation/user-logged-out.subscriber';
@@ -19,7 +18,7 @@ export interface GatewayHealthReport {
 export class HealthController {
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly subscriber: UserLoggedOutSubscriber,
     private readonly sockets: LocalSockets,
   ) {}

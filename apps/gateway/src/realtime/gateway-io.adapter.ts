@@ -1,10 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import { connectRedis, redisConnectionOptions } from '@app/redis';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { connectRedis, createRedisClient, type RedisClient } from '@app/redis';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { IncomingMessage } from 'node:http';
-import { Redis } from 'ioredis';
 import { filter, type Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -15,8 +14,8 @@ import type { HandshakeAuthenticator } from './handshake-authenticator';
  * before any upgrade, message size limits, and the authenticating handshake middleware.
  */
 export class GatewayIoAdapter extends IoAdapter {
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
 
   constructor(
     app: INestApplicationContext,
@@ -26,19 +25,17 @@ export class GatewayIoAdapter extends IoAdapter {
     super(app);
     // The adapter publishes without handling rejections, so its publisher keeps the offline queue and
     // never times out: during a Redis outage broadcasts wait instead of crashing the process.
-    this.publisher = new Redis(config.redis.url, {
-      ...redisConnectionOptions({ ...config.redis, connectionName: `gateway:${config.nodeId}:adapter-pub` }),
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-      commandTimeout: undefined,
+    this.publisher = createRedisClient(config.redis, { connectionName: `gateway:${config.nodeId}:adapter-pub`, queueWhileDisconnected: true });
+    this.subscriber = createRedisClient(config.redis, {
+      connectionName: `gateway:${config.nodeId}:adapter-sub`,
+      shardedSubscribers: config.redis.topology === 'cluster',
     });
-    this.subscriber = new Redis(config.redis.url, redisConnectionOptions({ ...config.redis, connectionName: `gateway:${config.nodeId}:adapter-sub` }));
   }
 
   async connectToRedis(): Promise<void> {
     await Promise.all([
-      connectRedis(this.publisher, this.config.redis.url, 10_000),
-      connectRedis(this.subscriber, this.config.redis.url, 10_000),
+      connectRedis(this.publisher, this.config.redis, 10_000),
+      connectRedis(this.subscriber, this.config.redis, 10_000),
     ]);
   }
 
@@ -52,7 +49,13 @@ export class GatewayIoAdapter extends IoAdapter {
       cors: { origin: this.config.allowedOrigins, credentials: true },
       allowRequest: (request, callback) => this.checkOrigin(request, callback),
     } as ServerOptions);
-    server.adapter(createAdapter(this.publisher, this.subscriber, { publishOnSpecificResponseChannel: true }));
+    server.adapter(
+      // On Cluster, classic PUBLISH is copied to every node over the cluster bus; sharded pub/sub keeps each
+      // channel on the shard owning its slot, so the adapter's traffic spreads over the masters.
+      this.config.redis.topology === 'cluster'
+        ? createShardedAdapter(this.publisher, this.subscriber)
+        : createAdapter(this.publisher, this.subscriber, { publishOnSpecificResponseChannel: true }),
+    );
     server.use(this.authenticator.middleware());
     return server;
   }

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { REDIS_CLIENT } from '@app/redis';
+import { REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
-import type { Redis } from 'ioredis';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { LocalSockets } from '../realtime/local-sockets';
 import { RegistryWriter } from '../registry/registry-writer';
@@ -22,7 +21,7 @@ export class SessionRecheck implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly sessions: SessionStore,
     private readonly registry: ConnectionRegistry,
     private readonly writer: RegistryWriter,

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut, type UserLoggedOutAck } from '@app/contracts';
-import { connectRedis, REDIS_CLIENT, redisConnectionOptions } from '@app/redis';
-import { Redis } from 'ioredis';
+import { connectRedis, createRedisClient, isCluster, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { LocalSockets } from '../realtime/local-sockets';
@@ -20,22 +19,19 @@ const SEEN_IDS = 10_000;
 @Injectable()
 export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(UserLoggedOutSubscriber.name);
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly seenIds = new Set<string>();
   private subscribedOnce = false;
 
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly sockets: LocalSockets,
     private readonly forcedLogout: ForcedLogout,
     private readonly recheck: SessionRecheck,
     private readonly metrics: GatewayMetrics,
   ) {
-    this.subscriber = new Redis(
-      config.redis.url,
-      redisConnectionOptions({ ...config.redis, connectionName: `gateway:${config.nodeId}:user-logged-out` }),
-    );
+    this.subscriber = createRedisClient(config.redis, { connectionName: `gateway:${config.nodeId}:user-logged-out` });
   }
 
   async onModuleInit(): Promise<void> {
@@ -44,7 +40,14 @@ export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutd
     this.subscriber.on('ready', () => {
       if (this.subscribedOnce) void this.resubscribeAndRecheck();
     });
-    await connectRedis(this.subscriber, this.config.redis.url, 10_000);
+    // On Cluster the subscription lives on one node that ioredis picks; when that node leaves the pool
+    // (it died, or failed over), ioredis moves the subscription to another node without a `ready`.
+    if (isCluster(this.subscriber)) {
+      this.subscriber.on('-node', () => {
+        if (this.subscribedOnce) void this.resubscribeAndRecheck();
+      });
+    }
+    await connectRedis(this.subscriber, this.config.redis, 10_000);
     await this.subscriber.subscribe(USER_LOGGED_OUT_CHANNEL);
     this.subscribedOnce = true;
   }

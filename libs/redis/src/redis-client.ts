@@ -1,0 +1,94 @@
+import type { RedisConfig } from '@app/config';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** A command or subscriber connection of any topology; both speak the same commands. */
+export type RedisClient = Redis | Cluster;
+
+export interface RedisClientOptions {
+  /** Shown in `CLIENT LIST`, e.g. `auth` or `gateway:node-1`. */
+  connectionName: string;
+  /**
+   * Batch the commands issued while earlier ones are in flight into one write (ioredis auto-pipelining).
+   * On Cluster it also groups them per node.
+   * @default false
+   */
+  enableAutoPipelining?: boolean;
+  /**
+   * Queue commands while disconnected and never time them out, instead of failing fast. Only for a client
+   * whose caller does not handle rejections (the Socket.IO adapter's publisher).
+   * @default false
+   */
+  queueWhileDisconnected?: boolean;
+  /**
+   * Cluster only: keep one connection per master for SSUBSCRIBE (Redis 7 sharded pub/sub), so sharded
+   * channels are subscribed on the shard that owns them. Needed by the sharded Socket.IO adapter.
+   * @default false
+   */
+  shardedSubscribers?: boolean;
+}
+
+/** Reconnect delays: fast at first, then every 2 s, never giving up. */
+const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
+
+/**
+ * The one place connections are made, for every topology. Commands fail fast while disconnected (no
+ * offline queue), so callers answer 503 at once instead of hanging; reconnection never gives up. The client
+ * is created lazily: `connectRedis` connects it.
+ */
+export function createRedisClient(config: RedisConfig, options: RedisClientOptions): RedisClient {
+  const queue = options.queueWhileDisconnected ?? false;
+  const perConnection = {
+    connectionName: options.connectionName,
+    maxRetriesPerRequest: queue ? null : 1,
+    commandTimeout: queue ? undefined : config.commandTimeoutMs,
+  };
+  if (config.topology === 'cluster') {
+    return new Cluster(config.clusterNodes, {
+      lazyConnect: true,
+      enableOfflineQueue: queue,
+      enableAutoPipelining: options.enableAutoPipelining ?? false,
+      shardedSubscribers: options.shardedSubscribers ?? false,
+      clusterRetryStrategy: backoff,
+      redisOptions: { ...perConnection, ...credentialsOf(config.url) },
+    });
+  }
+  const common: RedisOptions = {
+    ...perConnection,
+    lazyConnect: true,
+    enableOfflineQueue: queue,
+    enableAutoPipelining: options.enableAutoPipelining ?? false,
+    retryStrategy: backoff,
+  };
+  if (config.topology === 'sentinel') {
+    return new Redis({ ...common, ...credentialsOf(config.url), sentinels: config.sentinels, name: config.sentinelName, sentinelRetryStrategy: backoff });
+  }
+  return new Redis(config.url, common);
+}
+
+/** Where the client connects, for messages (no credentials). */
+export function describeRedis(config: RedisConfig): string {
+  const addresses = (nodes: RedisConfig['clusterNodes']) => nodes.map((node) => `${node.host}:${node.port}`).join(',');
+  if (config.topology === 'cluster') return `Redis Cluster ${addresses(config.clusterNodes)}`;
+  if (config.topology === 'sentinel') return `Redis master "${config.sentinelName}" via Sentinel ${addresses(config.sentinels)}`;
+  return `Redis at ${redisAddress(config.url)}`;
+}
+
+/** Redacts credentials from a Redis URL for messages. */
+export function redisAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}`;
+}
+
+/** The credentials and TLS choice of `REDIS_URL`, applied to every node of a cluster or sentinel setup. */
+function credentialsOf(url: string): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster;
+}
