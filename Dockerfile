@@ -12,12 +12,15 @@ RUN npm ci
 COPY tsconfig.json nest-cli.json ./
 COPY libs ./libs
 COPY apps ./apps
+# build:client (part of `npm run build`): scripts/build-client.mjs and what it imports (.dockerignore lets only these in)
+COPY scripts/build-client.mjs ./scripts/
+COPY scripts/lib/build.mjs scripts/lib/processes.mjs ./scripts/lib/
 RUN npm run build
 
-# --- edge: nginx plus the Socket.IO browser client for the demo page, taken from the installed socket.io-client
-#     (a devDependency, so only the build stage has it): the page loads it from /vendor/, never from a CDN ------
+# --- edge: nginx plus the client SDK's browser bundle (SDK + socket.io-client, built with esbuild, a
+#     devDependency, so only in the build stage): the demo page loads it from /vendor/, never from a CDN ------
 FROM nginx:1.27 AS edge
-COPY --from=build /app/node_modules/socket.io-client/dist/socket.io.esm.min.js /app/node_modules/socket.io-client/dist/socket.io.esm.min.js.map /usr/share/nginx/vendor/
+COPY --from=build /app/dist/client/sessionwire-client.js /app/dist/client/sessionwire-client.js.map /usr/share/nginx/vendor/
 
 # --- runtime: production dependencies and the compiled output only, as the unprivileged `node` user -------
 FROM node:24-slim AS runtime

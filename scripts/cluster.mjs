@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildApps } from './lib/build.mjs';
+import { buildApps, buildClientBundle, CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE } from './lib/build.mjs';
 import { echoNotableLine, say } from './lib/console.mjs';
 import { assertPortFree, freePort } from './lib/net.mjs';
 import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
@@ -219,6 +219,10 @@ async function main() {
   if (options.build) {
     const failed = await buildApps(options.gateways > 0 ? ['auth', 'gateway'] : ['auth'], say);
     if (failed.length > 0) throw new Error(`Build failed for ${failed.join(', ')} (see the compiler output above).`);
+    await buildClientBundle(say);
+  } else if (!existsSync(join(CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE))) {
+    // The demo page loads it from /vendor/: without it the page would load but never connect.
+    throw new Error(`dist/client/${CLIENT_BUNDLE_FILE} is missing: run \`npm run build\` (or start without --no-build).`);
   }
   for (const dir of [PATHS.redisDir, PATHS.logs, PATHS.nginxPrefix]) await mkdir(dir, { recursive: true });
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: checks Node, makes sure redis-server, nginx and chromium are installed (the tests start their own
 // servers on free ports, the Debian services are never used; the browser tests drive Debian's Chromium with
-// playwright-core), builds both apps, then runs every Jest project in band.
+// playwright-core), builds both apps and the client SDK bundle, then runs every Jest project in band.
 // Extra arguments go to Jest: `npm test -- --selectProjects unit`, `npm test -- test/auth`.
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
-import { buildApps } from './lib/build.mjs';
+import { buildApps, buildClientBundle } from './lib/build.mjs';
 import { say } from './lib/console.mjs';
 import { assertNodeVersion, ensureSystemBinaries } from './lib/prerequisites.mjs';
 
@@ -36,6 +36,8 @@ async function main() {
   const failedBuilds = await buildApps(['auth', 'gateway'], say);
   // Multi-node tests run the apps from dist/: never let them test a stale build.
   if (failedBuilds.length > 0) throw new Error(`build failed for ${failedBuilds.join(', ')}; fix it before testing`);
+  // The browser and nginx tests load the client SDK bundle through nginx.
+  await buildClientBundle(say);
 
   const jest = spawn(process.execPath, [...JEST, ...process.argv.slice(2)], { stdio: 'inherit', env: jestEnvironment(binaries) });
   // Ctrl-C reaches Jest directly (same process group), so we only wait for it; a SIGTERM sent to us alone

@@ -140,14 +140,14 @@ function checkCompose(templatePlaceholders, dockerStages) {
     supportsResolve ? undefined : `image ${nginxImage ?? `(no Dockerfile stage named ${nginx.build?.target})`}`,
   );
 
-  // The demo page imports the socket.io client from /vendor/ (VENDOR_ROOT): the image must carry it.
+  // The demo page imports the client SDK bundle from /vendor/ (VENDOR_ROOT): the image must carry it.
   const vendorRoot = nginxEnv.VENDOR_ROOT ?? '';
   const vendorCopied = (nginxStage?.instructions ?? []).some(
-    (instruction) => instruction.keyword === 'COPY' && /socket\.io-client\/dist\/socket\.io\.esm\.min\.js/.test(instruction.args) && instruction.args.trim().split(/\s+/).at(-1).replace(/\/$/, '') === vendorRoot.replace(/\/$/, ''),
+    (instruction) => instruction.keyword === 'COPY' && /\/dist\/client\/sessionwire-client\.js\b/.test(instruction.args) && instruction.args.trim().split(/\s+/).at(-1).replace(/\/$/, '') === vendorRoot.replace(/\/$/, ''),
   );
   check(
-    'compose: nginx image has the socket.io browser client at VENDOR_ROOT (Dockerfile edge stage)',
-    vendorCopied ? undefined : `expected nginx built from a Dockerfile stage that copies socket.io-client/dist/socket.io.esm.min.js into VENDOR_ROOT (${vendorRoot || 'unset'})`,
+    'compose: nginx image has the client SDK bundle at VENDOR_ROOT (Dockerfile edge stage)',
+    vendorCopied ? undefined : `expected nginx built from a Dockerfile stage that copies dist/client/sessionwire-client.js (npm run build:client) into VENDOR_ROOT (${vendorRoot || 'unset'})`,
   );
 }
 

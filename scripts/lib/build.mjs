@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { run } from './processes.mjs';
 
 const NEST_CLI = 'node_modules/@nestjs/cli/bin/nest.js';
@@ -14,4 +15,30 @@ export async function buildApps(projects = ['auth', 'gateway'], log = console.lo
     if (code !== 0) failed.push(project);
   }
   return failed;
+}
+
+/** Where `npm run build:client` writes the browser bundle; nginx serves this folder at /vendor/. */
+export const CLIENT_BUNDLE_DIR = join(import.meta.dirname, '../../dist/client');
+export const CLIENT_BUNDLE_FILE = 'sessionwire-client.js';
+
+/**
+ * The client SDK (libs/client) and socket.io-client as one ES module for browsers, with a source map. The
+ * contracts are imported as types only, so nothing of zod ends up in it. esbuild is a devDependency: loaded
+ * here, not at the top, so `npm start -- --no-build` works without it.
+ */
+export async function buildClientBundle(log = console.log) {
+  log(`Building the client SDK bundle (esbuild → dist/client/${CLIENT_BUNDLE_FILE})…`);
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(import.meta.dirname, '../../libs/client/src/index.ts')],
+    outfile: join(CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE),
+    tsconfig: join(import.meta.dirname, '../../tsconfig.json'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+  });
 }

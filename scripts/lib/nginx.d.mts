@@ -14,7 +14,7 @@ export interface LocalNginxConfigOptions {
   authAddress: string;
   gatewayAddresses: readonly string[];
   demoRoot: string;
-  /** @default socketIoClientDist() */
+  /** Served at /vendor/. @default dist/client (the client SDK bundle, `npm run build:client`) */
   vendorRoot?: string;
   /** PEM files: serve https and wss on `listen`. @default plain HTTP */
   tls?: TlsFiles;

@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { CLIENT_BUNDLE_DIR } from './build.mjs';
 
 /**
- * The installed socket.io-client's `dist/` folder (browser bundles, `socket.io.esm.min.js` among them), which
- * nginx serves at /vendor/ for the demo page, so the page never loads the client from a CDN.
+ * The installed socket.io-client's `dist/` folder (browser bundles, `socket.io.esm.min.js` among them), for
+ * test pages that need the raw client.
  */
 export function socketIoClientDist() {
   return join(dirname(createRequire(import.meta.url).resolve('socket.io-client/package.json')), 'dist');
@@ -49,8 +50,9 @@ export function tlsDirectives(tls) {
 /**
  * Renders nginx/nginx.conf.template into `prefix`/nginx.conf for a local, unprivileged-paths nginx: pid, logs
  * and temp files under `prefix`, nothing read or written in /etc/nginx or /var. `tls`: see `tlsDirectives`.
+ * `/vendor/` serves `vendorRoot`: by default the client SDK's browser bundle (`npm run build:client`).
  */
-export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot, vendorRoot = socketIoClientDist(), tls }) {
+export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot, vendorRoot = CLIENT_BUNDLE_DIR, tls }) {
   for (const dir of ['logs', 'temp']) await mkdir(join(prefix, dir), { recursive: true });
   const config = renderTemplate(await readFile(templateFile, 'utf8'), {
     NGINX_LISTEN: tls ? `${listen} ssl` : listen,
