@@ -1,12 +1,17 @@
 // The sessionwire demo: sign in, connect a Socket.IO socket through nginx with either credential style, chat
 // across nodes, and end sessions (this one, all of yours, or, as an admin, someone else's). No framework, no
-// build step. The socket.io client is the installed socket.io-client package, served by nginx at /vendor/.
-import { io } from '/vendor/socket.io.esm.min.js';
+// build step. The socket is the client SDK (libs/client, docs/client-sdk.md), whose browser bundle nginx serves
+// at /vendor/.
+import { connect as connectSdk, createTokenRefresher, MemoryTokenStore, RefreshRejectedError } from '/vendor/sessionwire-client.js';
 
 const $ = (id) => document.getElementById(id);
 
-/** Handshake refusals (`connect_error` message = code) that mean this session is over. */
-const SIGNED_OUT_CODES = new Set(['UNAUTHORIZED', 'SESSION_REVOKED']);
+/**
+ * Token style: the access and refresh tokens, in memory only (never in storage). One refresher for the API
+ * calls and the socket: refresh tokens are single-use, and presenting a used one ends the session.
+ */
+const tokens = new MemoryTokenStore();
+const refresh = createTokenRefresher({ store: tokens });
 
 const state = {
   /** {id, username, roles} while signed in. */
@@ -14,9 +19,8 @@ const state = {
   sessionId: undefined,
   /** 'token': Authorization header and socket.io `auth: {token}`; 'cookie': only the HttpOnly cookie, no token kept. */
   credential: 'token',
-  /** {accessToken, refreshToken, expiresAt} in token style; kept in memory only, never in storage. */
-  tokens: undefined,
-  socket: undefined,
+  /** The SDK client while connected or reconnecting. */
+  client: undefined,
   /** The chat room joined, re-joined after every reconnect (rooms belong to a connection, on one node). */
   room: undefined,
   /** The user the admin view shows. */
@@ -41,7 +45,7 @@ async function api(method, path, body) {
   busy(+1);
   try {
     const headers = body === undefined ? {} : { 'content-type': 'application/json' };
-    if (state.credential === 'token' && state.tokens) headers.authorization = `Bearer ${await accessToken()}`;
+    if (state.credential === 'token' && tokens.get()) headers.authorization = `Bearer ${await accessToken()}`;
     const response = await fetch(path, {
       method,
       headers,
@@ -65,38 +69,23 @@ function busy(change) {
 }
 
 function keepTokens({ accessToken, refreshToken, expiresIn }) {
-  state.tokens = { accessToken, refreshToken, expiresAt: Date.now() + expiresIn * 1000 };
+  tokens.set({ accessToken, refreshToken, expiresAt: Date.now() + expiresIn * 1000 });
 }
 
-let refreshing;
-
 /** The access token, refreshed first when it has less than `minValidityMs` left. */
-function accessToken(minValidityMs = 30_000) {
-  const { tokens } = state;
-  if (!tokens) return Promise.reject(new ApiError(401, { code: 'UNAUTHORIZED', message: 'Not signed in' }));
-  if (Date.now() < tokens.expiresAt - minValidityMs) return Promise.resolve(tokens.accessToken);
-  // One refresh at a time: refresh tokens are single-use, and presenting a used one ends the session.
-  refreshing ??= fetch('/auth/refresh', {
-    method: 'POST',
-    credentials: 'omit',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ refreshToken: tokens.refreshToken }),
-  })
-    .then(async (response) => {
-      const body = await response.json().catch(() => undefined);
-      if (!response.ok) throw new ApiError(response.status, body);
-      keepTokens(body);
-      return body.accessToken;
-    })
-    .finally(() => (refreshing = undefined));
-  return refreshing;
+async function accessToken(minValidityMs = 30_000) {
+  const current = tokens.get();
+  if (!current) throw new ApiError(401, { code: 'UNAUTHORIZED', message: 'Not signed in' });
+  if (Date.now() < current.expiresAt - minValidityMs) return current.accessToken;
+  return refresh();
 }
 
 // ------------------------------------------------------------------------------------------ signing in/out
 
 async function signIn(action, username, password, credential) {
   disconnect();
-  Object.assign(state, { credential, tokens: undefined });
+  tokens.clear();
+  state.credential = credential;
   if (action === 'sign-up') await api('POST', '/auth/register', { username, password });
   const login = await api('POST', '/auth/login', { username, password });
   // Cookie style keeps no token in the page: the HttpOnly cookie set by this response is the only credential.
@@ -115,7 +104,8 @@ function signedIn(user, sessionId) {
 /** The session is over (here or elsewhere): say why, close the socket for good and forget every credential. */
 function signedOut(reason) {
   disconnect();
-  Object.assign(state, { user: undefined, sessionId: undefined, tokens: undefined, room: undefined, lookedUp: undefined });
+  tokens.clear();
+  Object.assign(state, { user: undefined, sessionId: undefined, room: undefined, lookedUp: undefined });
   const banner = $('signed-out');
   banner.textContent = `Signed out: ${reason}`;
   banner.dataset.at = String(Date.now());
@@ -142,61 +132,47 @@ async function resumeCookieSession() {
 function connect() {
   disconnect();
   const byToken = state.credential === 'token';
-  const socket = io({
-    // WebSocket first, so nginx spreads connections over the replicas; long-polling only if WebSocket fails.
-    transports: ['websocket', 'polling'],
-    tryAllTransports: true,
-    withCredentials: !byToken,
-    // A function, so every (re)connection attempt presents a current token; if the refresh fails the stale
-    // token goes anyway and the gateway says why it is refused (SESSION_REVOKED, TOKEN_EXPIRED).
-    ...(byToken && { auth: (send) => accessToken().then((token) => send({ token }), () => send({ token: state.tokens?.accessToken ?? '' })) }),
+  // The SDK answers the gateway's `auth:expiring` with a fresh token, reconnects (a drained or lost node) with a
+  // fresh token and jittered backoff, and reports a session that ended as `signedOut`. WebSocket first (nginx
+  // spreads tabs over the replicas), long-polling only if WebSocket fails.
+  const client = connectSdk({
+    credentials: state.credential,
+    ...(byToken && { getAccessToken: () => accessToken(), refresh, tokenStore: tokens }),
   });
-  state.socket = socket;
+  state.client = client;
   setConnection('connecting', 'connecting…');
-  socket.on('connect', () => connected(socket).catch(handleError));
-  socket.on('session:ended', ({ reason }) => signedOut(reason));
-  // The gateway drops a socket when its credential expires, unless it gets a fresh token of the same session.
-  socket.on('auth:expiring', () => byToken && renewSocketToken(socket).catch(handleError));
-  socket.on('server:draining', () => setConnection('reconnecting', 'node shutting down, moving to another…'));
-  socket.on('room:message', showMessage);
-  socket.on('disconnect', (reason) => {
-    if (socket !== state.socket) return;
-    $('node').textContent = 'none';
-    if (socket.active) setConnection('reconnecting', `lost (${reason}), reconnecting…`);
-    else setConnection('disconnected', `disconnected (${reason})`);
-  });
-  socket.on('connect_error', (error) => {
-    if (socket !== state.socket) return;
-    if (socket.active) return setConnection('reconnecting', `cannot connect (${error.message}), retrying…`);
-    // The gateway refused the handshake: socket.io does not retry that.
-    if (SIGNED_OUT_CODES.has(error.message)) signedOut(error.message);
-    else setConnection('disconnected', `refused: ${error.message}`);
-  });
-  socket.io.on('reconnect_attempt', (attempt) => setConnection('reconnecting', `reconnecting (attempt ${attempt})…`));
+  const current = (handler) => (payload) => client === state.client && handler(payload);
+  client.on('connected', current(() => connected(client).catch(handleError)));
+  client.on('signedOut', current(({ reason }) => signedOut(reason)));
+  client.on(
+    'disconnected',
+    current(({ reason, willReconnect }) => {
+      $('node').textContent = 'none';
+      if (willReconnect) setConnection('reconnecting', `lost (${reason}), reconnecting…`);
+      else setConnection('disconnected', `disconnected (${reason})`);
+    }),
+  );
+  client.on('reconnecting', current(({ attempt }) => setConnection('reconnecting', `reconnecting (attempt ${attempt})…`)));
+  client.socket.on('server:draining', current(() => setConnection('reconnecting', 'node shutting down, moving to another…')));
+  client.socket.on('room:message', showMessage);
 }
 
-async function connected(socket) {
-  const transport = () => socket.io.engine.transport.name;
+async function connected(client) {
+  const transport = () => client.socket.io.engine.transport.name;
   setConnection('connected', `connected (${transport()})`);
-  socket.io.engine.once('upgrade', () => socket === state.socket && setConnection('connected', `connected (${transport()})`));
-  const reply = await socket.emitWithAck('whoami');
-  if (socket !== state.socket) return;
+  client.socket.io.engine.once('upgrade', () => client === state.client && setConnection('connected', `connected (${transport()})`));
+  const reply = await client.socket.emitWithAck('whoami');
+  if (client !== state.client) return;
   $('node').textContent = reply.ok ? reply.nodeId : `unknown (${reply.error.code})`;
   if (state.room) await joinRoom(state.room);
   await refreshPresence();
 }
 
-async function renewSocketToken(socket) {
-  const token = await accessToken(5 * 60_000);
-  const reply = await socket.emitWithAck('auth:refresh', { token });
-  if (!reply.ok) throw new Error(`Could not renew the socket's token: ${reply.error.message}`);
-}
-
-/** Closes this tab's socket for good: a client-side disconnect also stops socket.io's reconnection. */
+/** Closes this tab's socket for good (the SDK then never reconnects); the session itself goes on. */
 function disconnect() {
-  const socket = state.socket;
-  state.socket = undefined;
-  socket?.disconnect();
+  const client = state.client;
+  state.client = undefined;
+  client?.close();
   setConnection('idle', 'not connected');
   $('node').textContent = 'none';
 }
@@ -204,24 +180,24 @@ function disconnect() {
 function setConnection(name, text) {
   $('connection').dataset.state = name;
   $('connection').textContent = text;
-  $('connect').disabled = !state.user || state.socket !== undefined;
-  $('disconnect').disabled = state.socket === undefined;
+  $('connect').disabled = !state.user || state.client !== undefined;
+  $('disconnect').disabled = state.client === undefined;
 }
 
 // -------------------------------------------------------------------------------------------------- chat
 
 async function joinRoom(room) {
-  if (!state.socket?.connected) throw new Error('Connect first.');
-  const reply = await state.socket.emitWithAck('room:join', { room });
+  if (!state.client?.socket.connected) throw new Error('Connect first.');
+  const reply = await state.client.socket.emitWithAck('room:join', { room });
   if (!reply.ok) throw new Error(reply.error.message);
-  if (state.room && state.room !== room) state.socket.emit('room:leave', { room: state.room });
+  if (state.room && state.room !== room) state.client.socket.emit('room:leave', { room: state.room });
   state.room = room;
   $('joined').textContent = `joined ${room}`;
 }
 
 async function sendMessage(text) {
-  if (!state.room || !state.socket?.connected) throw new Error('Connect and join a room first.');
-  const reply = await state.socket.emitWithAck('room:message', { room: state.room, text });
+  if (!state.room || !state.client?.socket.connected) throw new Error('Connect and join a room first.');
+  const reply = await state.client.socket.emitWithAck('room:message', { room: state.room, text });
   if (!reply.ok) throw new Error(reply.error.message);
   $('message').value = '';
 }
@@ -312,6 +288,7 @@ function render() {
 function handleError(error) {
   // A refused credential on any request means this session is over.
   if (error instanceof ApiError && error.status === 401 && state.user) return signedOut(error.code ?? 'UNAUTHORIZED');
+  if (error instanceof RefreshRejectedError && state.user) return signedOut(error.code ?? 'refresh_failed');
   $('problem').textContent = error.message;
   $('problem').hidden = false;
 }

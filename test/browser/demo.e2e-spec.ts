@@ -4,7 +4,7 @@ import { launchChromium, startStaticSite, type StaticSite } from '../support/bro
 import { TEST_AUTH_ENV } from '../support/auth-app';
 import { startCluster, type Cluster } from '../support/cluster';
 import { freePort } from '../support/free-port';
-import { bearer, login, request, type LoggedIn } from '../support/http';
+import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { edgeOrigin, startNginx, type Nginx } from '../support/nginx';
 
 /** Generous on purpose (a loaded 2-core machine): the time it really took is printed, not asserted. */
@@ -200,6 +200,38 @@ describe('the demo page in headless Chromium, through nginx, in front of 3 gatew
     await expectStopped(first);
     await expectStopped(second);
     expect(await connectionsOf(await userId(carol))).toEqual([]);
+  }, 60_000);
+
+  it('the client SDK bundle (/vendor/sessionwire-client.js) loads in Chromium through nginx and connects with a token', async () => {
+    const frank = `frank-${++counter}`;
+    await registerUser(nginx.url, frank, PASSWORD);
+    const { accessToken, refreshToken, user } = await login(nginx.url, frank, PASSWORD);
+    const page = await openDemo();
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    // A string, evaluated in the page (the test's TypeScript has no DOM types); the bundle is imported as the
+    // demo imports it, from nginx's /vendor/.
+    const result = await page.evaluate(`(async () => {
+      const sdk = await import('/vendor/sessionwire-client.js');
+      const client = sdk.connect({ credentials: 'token', accessToken: ${JSON.stringify(accessToken)}, refreshToken: ${JSON.stringify(refreshToken)} });
+      await new Promise((resolve, reject) => {
+        client.on('connected', resolve);
+        client.on('signedOut', ({ reason }) => reject(new Error('signed out: ' + reason)));
+        setTimeout(() => reject(new Error('not connected: ' + client.state)), 15000);
+      });
+      const who = await client.socket.emitWithAck('whoami');
+      const state = client.state;
+      client.close();
+      return { state, userId: who.userId, nodeId: who.nodeId, exports: Object.keys(sdk).sort() };
+    })()`);
+    expect(result).toEqual({
+      state: 'connected',
+      userId: user.id,
+      nodeId: expect.stringMatching(/^gw-[123]$/),
+      exports: ['MemoryTokenStore', 'RefreshRejectedError', 'RefreshUnavailableError', 'SessionwireClient', 'backoffDelay', 'connect', 'createTokenRefresher'],
+    });
+    // WebSocket first, through nginx's public port.
+    expect(sockets[0]).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:${nginx.port}/socket\\.io/\\?.*transport=websocket`));
   }, 60_000);
 
   it('a page on a foreign origin cannot open a socket with the user’s cookie (CSWSH); the demo’s own origin can', async () => {

@@ -59,14 +59,16 @@ describe('3 gateways behind nginx (the nginx.conf.template the launcher and comp
   const connectionsOf = async (userId: string) =>
     (await request<ConnectionView[]>(nginx.url, 'GET', `/admin/users/${userId}/connections`, { headers: bearer(admin.accessToken) })).body;
 
-  it('serves the demo page and the installed socket.io client through the one public port', async () => {
+  it('serves the demo page and the client SDK bundle through the one public port', async () => {
     const page = await fetch(`${nginx.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script type="module" src="demo.js"></script>');
     expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
-    const client = await fetch(`${nginx.url}/vendor/socket.io.esm.min.js`);
+    const client = await fetch(`${nginx.url}/vendor/sessionwire-client.js`);
     expect({ status: client.status, type: client.headers.get('content-type') }).toEqual({ status: 200, type: 'text/javascript' });
-    expect(await client.text()).toMatch(/Socket\.IO v4/);
+    // An ES module that exports the SDK's entry points, with its source map next to it.
+    expect(await client.text()).toMatch(/export\{[^}]*\bconnect\b/);
+    expect((await fetch(`${nginx.url}/vendor/sessionwire-client.js.map`)).status).toBe(200);
     expect((await fetch(`${nginx.url}/.well-known/jwks.json`)).status).toBe(200);
   }, 30_000);
 
