@@ -1,6 +1,6 @@
-import type { ConnectionView, UserLoggedOut } from '@app/contracts';
-import { Redis } from 'ioredis';
-import { startCluster, type Cluster } from '../support/cluster';
+import { redisKeys, type ConnectionView, type UserLoggedOut } from '@app/contracts';
+import type { TestRedis } from '../support/redis-server';
+import { startCluster, type Cluster, type RedisTopologyOption } from '../support/cluster';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
 
@@ -11,13 +11,13 @@ interface UserSockets {
   sockets: ClientSocket[][];
 }
 
-describe('forced logout across 3 gateway processes', () => {
-  let cluster: Cluster;
+describe.each<RedisTopologyOption>(['standalone', 'cluster'])('forced logout across 3 gateway processes (Redis %s)', (redisTopology) => {
+  let cluster: Cluster<TestRedis>;
   let admin: LoggedIn;
   let counter = 0;
 
   beforeAll(async () => {
-    cluster = await startCluster({ gateways: 3 });
+    cluster = await startCluster({ gateways: 3, redisTopology });
     admin = await login(cluster.authUrl, 'admin', 'admin-password-for-tests');
   });
 
@@ -51,6 +51,13 @@ describe('forced logout across 3 gateway processes', () => {
     for (const [index, session] of alice.sessions.entries()) {
       const ids = alice.sockets[index].map((socket) => socket.id).sort();
       expect(connections.filter((connection) => connection.sessionId === session.sessionId).map((connection) => connection.socketId).sort()).toEqual(ids);
+    }
+    // The entries are in this suite's Redis (on Cluster: read back through a cluster client).
+    const inspector = cluster.redis.client();
+    try {
+      expect(await inspector.hlen(redisKeys.userSockets(alice.id))).toBe(6);
+    } finally {
+      await inspector.quit();
     }
     const whoami = await Promise.all(alice.sockets[0].map((socket) => socket.emitWithAck('whoami')));
     expect(whoami.map((reply) => (reply.ok ? reply.nodeId : reply.error.code))).toEqual(['gw-1', 'gw-2', 'gw-3']);
@@ -118,7 +125,7 @@ describe('forced logout across 3 gateway processes', () => {
 
   it('a contract message published straight to Redis (as redis-cli would) drops the user on every node; an invalid one is ignored', async () => {
     const alice = await userOnEveryNode();
-    const publisher = new Redis(cluster.redis.url);
+    const publisher = cluster.redis.client();
     try {
       await publisher.publish('user-logged-out', '{"v":1,"userId":"not-valid"');
       await publisher.publish('user-logged-out', JSON.stringify({ v: 1, id: crypto.randomUUID(), userId: alice.id, sessionIds: null, reason: 'bogus', at: Date.now() }));

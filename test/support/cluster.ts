@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { AppProcess } from './app-process';
 import { freePort } from './free-port';
 import { TEST_AUTH_ENV } from './auth-app';
-import { startRedisServer, type RedisServer } from './redis-server';
+import { startRedisCluster, type RedisClusterOptions, type RedisClusterServer } from './redis-cluster';
+import { startRedisServer, type RedisServer, type TestRedis } from './redis-server';
 
 export interface GatewayNode {
   nodeId: string;
@@ -12,8 +13,8 @@ export interface GatewayNode {
   process: AppProcess;
 }
 
-export interface Cluster {
-  redis: RedisServer;
+export interface Cluster<R extends TestRedis = RedisServer> {
+  redis: R;
   authUrl: string;
   auth: AppProcess;
   gateways: GatewayNode[];
@@ -27,8 +28,17 @@ export interface Cluster {
   cleanup(): Promise<void>;
 }
 
+export type RedisTopologyOption = 'standalone' | 'cluster';
+
 export interface ClusterOptions {
   gateways?: number;
+  /**
+   * The Redis the apps run against: one redis-server, or a local Redis Cluster (3 masters).
+   * @default 'standalone'
+   */
+  redisTopology?: RedisTopologyOption;
+  /** Shape of the Redis Cluster when `redisTopology` is `cluster` (e.g. replicas for failover tests). */
+  redisCluster?: RedisClusterOptions;
   /** Env for every app (e.g. short heartbeat for sweep tests). */
   env?: Record<string, string>;
   gatewayEnv?: Record<string, string>;
@@ -46,11 +56,14 @@ export const TEST_ORIGIN = 'http://app.test';
  * A real cluster: redis-server, the auth app and N gateways, each its own OS process on ports the OS
  * handed out. One `cleanup()` stops everything.
  */
-export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
-  const redis = await startRedisServer();
+export async function startCluster(options?: ClusterOptions & { redisTopology?: 'standalone' }): Promise<Cluster>;
+export async function startCluster(options: ClusterOptions & { redisTopology: 'cluster' }): Promise<Cluster<RedisClusterServer>>;
+export async function startCluster(options: ClusterOptions): Promise<Cluster<TestRedis>>;
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster<TestRedis>> {
+  const redis: TestRedis = options.redisTopology === 'cluster' ? await startRedisCluster(options.redisCluster) : await startRedisServer();
   const keysDir = await mkdtemp(join(tmpdir(), 'sessionwire-cluster-'));
   const shared = {
-    REDIS_URL: redis.url,
+    ...redis.env,
     COOKIE_SECURE: 'false',
     LOG_LEVEL: 'info',
     ALLOWED_ORIGINS: [TEST_ORIGIN, ...(options.allowedOrigins ?? [])].join(','),

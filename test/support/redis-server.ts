@@ -1,11 +1,23 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Redis, type Cluster } from 'ioredis';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 
+/** What the cluster harness needs of any Redis setup it runs the apps against. */
+export interface TestRedis {
+  topology: 'standalone' | 'cluster';
+  /** The apps' env for this setup (REDIS_URL, or REDIS_TOPOLOGY and REDIS_CLUSTER_NODES). */
+  env: Record<string, string>;
+  /** A new client to inspect or publish with (the caller quits it). */
+  client(): Redis | Cluster;
+  cleanup(): Promise<void>;
+}
+
 /** A real redis-server for a test suite: started on a free port, stoppable and restartable on the same port. */
-export interface RedisServer {
+export interface RedisServer extends TestRedis {
+  topology: 'standalone';
   url: string;
   port: number;
   /** Stops the server (SIGTERM: it writes its AOF, as in a clean restart). */
@@ -45,38 +57,22 @@ export async function startRedisServer(): Promise<RedisServer> {
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
-    const process_ = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = process_;
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          process_.stdout?.off('data', onData);
-          process_.stdout?.resume();
-          resolve();
-        }
-      };
-      process_.stdout?.on('data', onData);
-      process_.stderr?.resume();
-      process_.once('exit', (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)));
-    });
+    child = await launchRedisServer(binary, ['--port', String(port), '--dir', dir]);
   };
 
   const stop = async (): Promise<void> => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill('SIGTERM');
-    });
+    await stopProcess(running, 'SIGTERM');
   };
 
   await start();
+  const url = `redis://127.0.0.1:${port}`;
   return {
-    url: `redis://127.0.0.1:${port}`,
+    topology: 'standalone',
+    url,
+    env: { REDIS_URL: url },
+    client: () => new Redis(url),
     port,
     start,
     stop,
@@ -85,4 +81,36 @@ export async function startRedisServer(): Promise<RedisServer> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Spawns redis-server on 127.0.0.1 with append-only persistence (fsync always) plus `args`, and resolves once
+ * it printed "Ready to accept connections".
+ */
+export async function launchRedisServer(binary: string, args: string[]): Promise<ChildProcess> {
+  const base = ['--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
+  const child = spawn(binary, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.resume();
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)));
+  });
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
 }
