@@ -1,4 +1,3 @@
-export { keySlot } from './key-slot';
 export { execBatch, type BatchCommand } from './redis-batch';
 export { createRedisClient, describeRedis, isCluster, redisAddress, type RedisClient, type RedisClientOptions } from './redis-client';
 export { isRedisUnavailableError, RedisUnreachableError } from './redis-errors';

@@ -1,5 +1,5 @@
+import calculateSlot from 'cluster-key-slot';
 import type { RedisClient } from './redis-client';
-import { keySlot } from './key-slot';
 import { isCluster } from './redis-client';
 
 /** One single-key command: its name, then its key, then its other arguments. */
@@ -15,7 +15,7 @@ export async function execBatch(client: RedisClient, commands: readonly BatchCom
   if (!isCluster(client)) return repliesOf(await client.pipeline(commands.map((command) => [...command])).exec());
   const groups = new Map<string, number[]>();
   commands.forEach(([, key], index) => {
-    const slot = keySlot(key);
+    const slot = calculateSlot(key);
     // ioredis accepts a pipeline whose slots are all served by the same node set: group exactly that way.
     const group = client.slots[slot]?.join(';') ?? `slot:${slot}`;
     const members = groups.get(group);
