@@ -101,11 +101,11 @@ export class ServiceSet {
   }
 
   /** The baseline: plain Socket.IO, no auth; with `redisUrl`, the official Redis adapter. */
-  async startPlain(name, { redisUrl } = {}) {
+  async startPlain(name, { redisUrl, nodeArgs = [] } = {}) {
     const port = await freePort();
     const service = this.#start({
       name,
-      ...withRaisedFileLimit(process.execPath, [join(import.meta.dirname, '..', 'servers', 'plain-socketio.mjs')]),
+      ...withRaisedFileLimit(process.execPath, [...nodeArgs, join(import.meta.dirname, '..', 'servers', 'plain-socketio.mjs')]),
       env: { ...baseEnv(), HOST, PORT: String(port), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
     });
     const url = `http://${HOST}:${port}`;
