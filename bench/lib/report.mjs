@@ -35,7 +35,8 @@ export function evaluateTargets(results) {
         (met ? '' : `${pct(rssRatio - 1.25)} over 1.25× (${kb(gateway.rssPerSocket - 1.25 * plain.rssPerSocket)} KB per socket too many). `) +
         `Heap ratio ${heapRatio.toFixed(2)}×. Each gateway socket also holds its session record, two rooms (user, session), two credential-expiry timers, ` +
         `an event rate limiter and Nest's bound handlers; the RSS delta also counts heap V8 reserved while handshakes made garbage ` +
-        `(RSS grew ${mib(gateway.after.rssBytes - gateway.before.rssBytes)} MiB, heap in use ${mib(gateway.after.heapUsed - gateway.before.heapUsed)} MiB).`,
+        `(RSS grew ${mib(gateway.after.rssBytes - gateway.before.rssBytes)} MiB, heap in use ${mib(gateway.after.heapUsed - gateway.before.heapUsed)} MiB` +
+        `${gateway.collectionSeen === false || plain.collectionSeen === false ? '; no collection was seen on one of the servers, so its heap includes garbage' : ''}).`,
     });
   }
   if (forcedLogout) {
@@ -71,8 +72,10 @@ export function evaluateTargets(results) {
         `The auth service alone answers the logout in ${byLevel.map((level) => ms(level.httpP50)).join(' / ')} ms (p50), more than the adapter's whole path ` +
         `(${byLevel.map((level) => ms(level.adapterP50)).join(' / ')} ms p50); the gateways' own part (message → last local close) is ` +
         `${byLevel.map((level) => ms(level.serverP50)).join(' / ')} ms p50. Before any gateway hears of it, the logout runs Nest, passport (ES256 verify, ` +
-        'session touch), the session-end script and PUBLISH: three Redis round trips where the baseline\'s bare handler publishes at once. ' +
-        'Tails grow with sockets per node; a likely cause is the re-check pass (scenario 4), which every 30 s keeps each gateway busy for a duration that grows with its sockets.',
+        'session touch), the session-end script and PUBLISH: three Redis round trips where the baseline\'s bare handler publishes at once.' +
+        (largest.p99 > 1.5 * byLevel[0].p99
+          ? ' The tail grows with sockets per node; a likely contributor is the re-check pass (scenario 4), which every 30 s keeps each gateway busy for a time that grows with its sockets.'
+          : ''),
     });
     const scale = forcedLogout.scale;
     const held = scale.steps.filter((step) => step.meetsTarget);
