@@ -124,7 +124,8 @@ async function recheckSweep(ctx, gateway) {
   const sockets = sizes.memorySockets;
   ctx.log(`re-check: waiting for ${sizes.recheckPasses} passes over ${sockets} sockets (RECHECK_INTERVAL=${sizes.recheckIntervalS})`);
   const passes = [];
-  let previous = await nextPass(gateway, sockets, 0);
+  // Passes logged while memory was being measured do not count: wait for the next one.
+  let previous = await nextPass(gateway, sockets, (await passesLogged(gateway, sockets)).length);
   let statsBefore = await commandStats(ctx.redis.url);
   const cpuBefore = await processUsage(gateway.pid);
   let cpuAt = cpuBefore;
@@ -132,7 +133,9 @@ async function recheckSweep(ctx, gateway) {
     const pass = await nextPass(gateway, sockets, previous.index + 1);
     const [statsAfter, cpuNow] = await Promise.all([commandStats(ctx.redis.url), processUsage(gateway.pid)]);
     const commands = commandStatsDelta(statsBefore, statsAfter);
+    // The benchmark's own INFO, and the HELLO of its short-lived connection.
     delete commands.info;
+    delete commands.hello;
     passes.push({ ...pass.entry, commands, windowCpuMs: cpuNow.cpuMs - cpuAt.cpuMs });
     statsBefore = statsAfter;
     cpuAt = cpuNow;
@@ -161,15 +164,20 @@ async function recheckSweep(ctx, gateway) {
   };
 }
 
+/** The "Session re-check done" entries logged so far for passes over `sockets` sockets. */
+async function passesLogged(gateway, sockets) {
+  return (await readFile(gateway.logFile, 'utf8'))
+    .split('\n')
+    .filter((line) => line.includes('"Session re-check done"'))
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry.sockets === sockets);
+}
+
 /** The `index`-th "Session re-check done" line (0-based) that covered `sockets` sockets, once logged. */
 async function nextPass(gateway, sockets, index) {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const entries = (await readFile(gateway.logFile, 'utf8'))
-      .split('\n')
-      .filter((line) => line.includes('"Session re-check done"'))
-      .map((line) => JSON.parse(line))
-      .filter((entry) => entry.sockets === sockets);
+    const entries = await passesLogged(gateway, sockets);
     if (entries.length > index) return { index, entry: { durationMs: entries[index].durationMs, sessions: entries[index].sessions, sockets: entries[index].sockets } };
     if (Date.now() > deadline) throw new Error(`${gateway.name} logged no re-check pass over ${sockets} sockets within 120 s (is LOG_LEVEL=debug and the log line built?)`);
     await sleep(250);
