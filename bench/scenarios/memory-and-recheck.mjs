@@ -7,12 +7,6 @@ import { summarize } from '../lib/stats.mjs';
 const SETTLE_MS = 3000;
 const SAMPLES = 6;
 const SAMPLE_INTERVAL_MS = 500;
-/**
- * After the sockets connect, heap is sampled for up to this long, until a collection shows (the heap in use
- * drops by a tenth from its peak): idle sockets allocate little, so V8 may not collect the handshakes' garbage
- * for a while, and heap "in use" would count it. Socket.IO's pings (every 25 s) usually bring one.
- */
-const GC_WINDOW_MS = 30_000;
 
 /**
  * Scenario 2: memory per idle authenticated socket on one gateway at N sockets, against plain Socket.IO with
@@ -49,7 +43,7 @@ export async function memoryAndRecheck(ctx) {
       method:
         `fresh process, 300 connections opened and closed to warm up, ${SETTLE_MS / 1000} s settle, then ${SAMPLES} samples ` +
         `(RSS: /proc/<pid>/status median; heap: smallest nodejs heap used) before and after ${sizes.memorySockets} idle sockets; ` +
-        `after connecting, up to ${GC_WINDOW_MS / 1000} s for a collection to show first (no GC can be forced from outside).`,
+        `after connecting, up to ${sizes.gcWindowMs / 1000} s for a collection to show first (no GC can be forced from outside).`,
       sockets: sizes.memorySockets,
       gateway: gatewayResult,
       plain: plainResult,
@@ -71,7 +65,7 @@ async function memoryPerSocket(ctx, target, count) {
   const connect = await ctx.load.connect({ targets: targetsFor(ctx, target, count), total: count, workers: 2, concurrency: ctx.sizes.handshakeConcurrency });
   if (connect.failed > 0) throw new Error(`${target.name}: ${connect.failed} of ${count} sockets failed to connect: ${JSON.stringify(connect.errors)}`);
   await waitForSockets(target, (sockets) => sockets === count);
-  const collected = await awaitCollection(target);
+  const collected = await awaitCollection(target, ctx.sizes.gcWindowMs);
   await sleep(SETTLE_MS);
   const after = await sampleMemory(target);
   return {
@@ -84,9 +78,13 @@ async function memoryPerSocket(ctx, target, count) {
   };
 }
 
-/** Samples the heap once a second until it drops by a tenth from its peak (a collection ran) or the window ends. */
-async function awaitCollection(target) {
-  const deadline = Date.now() + GC_WINDOW_MS;
+/**
+ * After the sockets connect, heap is sampled once a second for up to `windowMs`, until a collection shows (the heap in
+ * use drops by a tenth from its peak): idle sockets allocate little, so V8 may not collect the handshakes'
+ * garbage for a while, and heap "in use" would count it. Socket.IO's pings (every 25 s) usually bring one.
+ */
+async function awaitCollection(target, windowMs) {
+  const deadline = Date.now() + windowMs;
   let peak = 0;
   while (Date.now() < deadline) {
     const { heapUsed } = await serverStats(target);
