@@ -24,7 +24,7 @@ import { memoryAndRecheck } from './scenarios/memory-and-recheck.mjs';
 const ROOT = resolve(import.meta.dirname, '..');
 const SCENARIOS = ['handshake', 'memory', 'logout', 'auth'];
 
-/** Sizes of a full run (7–10 minutes here) and of `--quick` (a 1–3 minute smoke run). */
+/** Sizes of a full run (4–8 minutes here) and of `--quick` (a 1–3 minute smoke run). */
 const SIZES = {
   full: {
     users: 200,
