@@ -1,17 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { errorCodeForStatus, type ErrorBody, type ErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
+import { describeKnownError } from './known-error';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-
-/** An error that already knows the stable code clients should see. */
-export interface CodedError {
-  code: ErrorCode;
-}
-
-function hasErrorCode(value: unknown): value is CodedError {
-  return typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string';
-}
 
 /** An error that knows when the client may try again; sent as `Retry-After` (e.g. a rate limit). */
 export interface RetryableError {
@@ -61,17 +53,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (client) {
       return this.body(client.status, CLIENT_ERROR_MESSAGES[client.type] ?? STATUS_CODES[client.status] ?? 'Bad request', errorCodeForStatus(client.status));
     }
-    if (exception instanceof HttpException) {
-      const statusCode = exception.getStatus();
-      const payload = exception.getResponse();
-      const message =
-        typeof payload === 'string' ? payload : ((payload as { message?: unknown }).message ?? exception.message);
-      const code = hasErrorCode(payload) ? payload.code : errorCodeForStatus(statusCode);
-      return this.body(statusCode, Array.isArray(message) ? message.join('; ') : String(message), code);
-    }
-    if (isRedisUnavailableError(exception)) {
-      this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
-      return this.body(HttpStatus.SERVICE_UNAVAILABLE, 'Session store unavailable, retry shortly', 'UNAVAILABLE');
+    const known = describeKnownError(exception);
+    if (known) {
+      if (isRedisUnavailableError(exception)) this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
+      return this.body(known.statusCode, known.message, known.code);
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', 'INTERNAL');

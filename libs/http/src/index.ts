@@ -1,2 +1,3 @@
-export { ApiExceptionFilter, type CodedError, type RetryableError } from './api-exception.filter';
+export { ApiExceptionFilter, type RetryableError } from './api-exception.filter';
+export { describeKnownError, type CodedError, type KnownError } from './known-error';
 export { ZodValidationPipe } from './zod-validation.pipe';

@@ -52,6 +52,12 @@ export async function connectRedis(client: RedisClient, config: RedisConfig, tim
   }
 }
 
+/** Closes a connection: QUIT (pending replies first) when it is up, otherwise just drops the reconnect loop. */
+export async function closeRedis(client: RedisClient): Promise<void> {
+  if (client.status === 'ready') await client.quit();
+  else client.disconnect();
+}
+
 @Module({
   providers: [
     {
@@ -82,8 +88,7 @@ export class RedisModule extends ConfigurableModuleClass implements OnApplicatio
     super();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.client.status === 'ready') await this.client.quit();
-    else this.client.disconnect();
+  onApplicationShutdown(): Promise<void> {
+    return closeRedis(this.client);
   }
 }

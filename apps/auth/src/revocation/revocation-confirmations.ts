@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parseUserLoggedOutAck, USER_LOGGED_OUT_ACK_CHANNEL, type RevocationConfirmation, type UserLoggedOutAck } from '@app/contracts';
-import { connectRedis, createRedisClient, type RedisClient } from '@app/redis';
+import { closeRedis, connectRedis, createRedisClient, type RedisClient } from '@app/redis';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 
 interface Waiter {
@@ -30,9 +30,8 @@ export class RevocationConfirmations implements OnModuleInit, OnApplicationShutd
     await this.subscriber.subscribe(USER_LOGGED_OUT_ACK_CHANNEL);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.subscriber.status === 'ready') await this.subscriber.quit();
-    else this.subscriber.disconnect();
+  onApplicationShutdown(): Promise<void> {
+    return closeRedis(this.subscriber);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import { connectRedis, createRedisClient, type RedisClient } from '@app/redis';
+import { closeRedis, connectRedis, createRedisClient, type RedisClient } from '@app/redis';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { IncomingMessage } from 'node:http';
 import { filter, type Observable } from 'rxjs';
@@ -92,7 +92,7 @@ export class GatewayIoAdapter extends IoAdapter {
 
   override async close(server: Server): Promise<void> {
     await super.close(server);
-    await Promise.all([this.publisher, this.subscriber].map((client) => (client.status === 'ready' ? client.quit() : client.disconnect())));
+    await Promise.all([this.publisher, this.subscriber].map(closeRedis));
   }
 
   /**

@@ -1,7 +1,7 @@
-import { ArgumentsHost, Catch, HttpException, Logger, type WsExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, Logger, type WsExceptionFilter } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import { errorCodeForStatus, type Ack, type ErrorCode } from '@app/contracts';
-import { isRedisUnavailableError } from '@app/redis';
+import type { Ack, ErrorCode } from '@app/contracts';
+import { describeKnownError } from '@app/http';
 
 /**
  * A failed event handler answers through the client's acknowledgement as `{ok: false, error: {code, message}}`
@@ -24,13 +24,8 @@ export class WsAckExceptionFilter implements WsExceptionFilter {
       if (typeof error === 'object' && error !== null && 'code' in error) return error as { code: ErrorCode; message: string };
       return { code: 'INVALID_INPUT', message: String(error) };
     }
-    if (exception instanceof HttpException) {
-      const response = exception.getResponse();
-      const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
-      const code = typeof response === 'object' && 'code' in response ? (response.code as ErrorCode) : undefined;
-      return { code: code ?? errorCodeForStatus(exception.getStatus()) ?? 'INVALID_INPUT', message };
-    }
-    if (isRedisUnavailableError(exception)) return { code: 'UNAVAILABLE', message: 'Session store unavailable, retry shortly' };
+    const known = describeKnownError(exception);
+    if (known) return { code: known.code ?? 'INVALID_INPUT', message: known.message };
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { code: 'INTERNAL', message: 'Internal error' };
   }

@@ -48,7 +48,7 @@ export class NodePresence implements OnApplicationBootstrap {
     const { nodeId, presence } = this.config;
     if (!(await this.registry.heartbeat(nodeId, presence.heartbeatTtlMs))) return;
     const live = this.sockets.all().filter((socket) => socket.connected);
-    await this.writer.add(live.map((socket) => this.writer.connection(socket.id, socket.data)));
+    await this.writer.addSockets(live);
     this.logger.warn(`${nodeId} had been swept as dead; registered its ${live.length} live sockets again`);
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConnectionRegistry, type Admission, type Connection } from '@app/registry';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import type { SocketData } from '../realtime/socket-types';
+import type { GatewaySocket, SocketData } from '../realtime/socket-types';
 
 /**
  * This node's writes to the shared registry. Removals are coalesced per event-loop turn into one pipeline,
@@ -30,8 +30,9 @@ export class RegistryWriter {
     return this.registry.isRegistered(userId, socketId);
   }
 
-  add(connections: readonly Connection[]): Promise<void> {
-    return this.registry.add(connections);
+  /** (Re)writes the entries of these local sockets; idempotent. */
+  addSockets(sockets: readonly GatewaySocket[]): Promise<void> {
+    return this.registry.add(sockets.map((socket) => this.connection(socket.id, socket.data)));
   }
 
   remove(socketId: string, userId: string): void {

@@ -25,6 +25,7 @@ export class SessionRecheck implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(SessionRecheck.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private waitingForRedis = false;
 
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
@@ -48,7 +49,14 @@ export class SessionRecheck implements OnApplicationBootstrap, OnApplicationShut
   /** Runs a pass now (or joins the one under way); once the command connection is back if it is not. */
   run(): Promise<void> {
     if (this.redis.status !== 'ready') {
-      this.redis.once('ready', () => void this.run());
+      // One pending pass is enough, however many triggers arrive during an outage.
+      if (!this.waitingForRedis) {
+        this.waitingForRedis = true;
+        this.redis.once('ready', () => {
+          this.waitingForRedis = false;
+          void this.run();
+        });
+      }
       return Promise.resolve();
     }
     this.running ??= this.pass().finally(() => (this.running = undefined));
@@ -90,6 +98,6 @@ export class SessionRecheck implements OnApplicationBootstrap, OnApplicationShut
     const stale = recorded.filter((entry) => !liveIds.has(entry.socketId));
     await this.registry.remove(stale);
     const recordedIds = new Set(recorded.map((entry) => entry.socketId));
-    await this.writer.add(live.filter((socket) => !recordedIds.has(socket.id)).map((socket) => this.writer.connection(socket.id, socket.data)));
+    await this.writer.addSockets(live.filter((socket) => !recordedIds.has(socket.id)));
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut, type UserLoggedOutAck } from '@app/contracts';
-import { connectRedis, createRedisClient, isCluster, REDIS_CLIENT, type RedisClient } from '@app/redis';
+import { closeRedis, connectRedis, createRedisClient, isCluster, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { LocalSockets } from '../realtime/local-sockets';
@@ -52,9 +52,8 @@ export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutd
     this.subscribedOnce = true;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.subscriber.status === 'ready') await this.subscriber.quit();
-    else this.subscriber.disconnect();
+  onApplicationShutdown(): Promise<void> {
+    return closeRedis(this.subscriber);
   }
 
   /**
