@@ -77,6 +77,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}]
   --only LIST      run only these scenarios (handshake = 1, memory = 2 and 4, logout = 3 and 6, auth = 5)
   --no-build       use the existing dist/ instead of running \`npm run build\` first
   --app-root DIR   benchmark the dist/ of another checkout (e.g. a before/after comparison)
+  --cpu-prof       write a V8 CPU profile of every gateway and auth process to <log dir>/profiles
 
 Writes bench/results/<date>.json, .md and .png (quick runs: bench/results/quick/) and prints the table.`;
 
@@ -88,6 +89,7 @@ function readOptions(argv) {
       only: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
       'app-root': { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -98,7 +100,7 @@ function readOptions(argv) {
   const only = values.only ? values.only.split(',').map((name) => name.trim()) : SCENARIOS;
   const unknown = only.filter((name) => !SCENARIOS.includes(name));
   if (unknown.length > 0) throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
-  return { quick: values.quick, only, build: !values['no-build'], appRoot: resolve(values['app-root'] ?? ROOT) };
+  return { quick: values.quick, only, build: !values['no-build'], appRoot: resolve(values['app-root'] ?? ROOT), cpuProfile: values['cpu-prof'] };
 }
 
 /** The commit measured, and any uncommitted change to the apps or libraries that the build included. */
@@ -132,7 +134,7 @@ async function main() {
   }
   const { 'redis-server': redisServer } = ensureSystemBinaries(['redis-server'], log);
   const logDir = await mkdtemp(join(tmpdir(), 'sessionwire-bench-'));
-  const services = new ServiceSet({ appRoot: options.appRoot, logDir, redisServer });
+  const services = new ServiceSet({ appRoot: options.appRoot, logDir, redisServer, cpuProfile: options.cpuProfile });
   const load = new LoadPool();
   const cleanUp = async () => {
     await load.stopAll();

@@ -30,10 +30,11 @@ function baseEnv() {
 export class ServiceSet {
   services = [];
 
-  constructor({ appRoot, logDir, redisServer }) {
+  constructor({ appRoot, logDir, redisServer, cpuProfile = false }) {
     this.appRoot = appRoot;
     this.logDir = logDir;
     this.redisServer = redisServer;
+    this.cpuProfile = cpuProfile;
   }
 
   async startRedis() {
@@ -52,7 +53,7 @@ export class ServiceSet {
     const keyFile = join(this.logDir, `${name}-signing-key.pem`);
     const service = this.#start({
       name,
-      ...withRaisedFileLimit(process.execPath, [...nodeArgs, entry]),
+      ...withRaisedFileLimit(process.execPath, [...this.#profileArgs(name), ...nodeArgs, entry]),
       env: {
         ...baseEnv(),
         HOST,
@@ -80,7 +81,7 @@ export class ServiceSet {
     const port = await freePort();
     const service = this.#start({
       name: nodeId,
-      ...withRaisedFileLimit(process.execPath, [...nodeArgs, entry]),
+      ...withRaisedFileLimit(process.execPath, [...this.#profileArgs(nodeId), ...nodeArgs, entry]),
       env: {
         ...baseEnv(),
         HOST,
@@ -139,6 +140,11 @@ export class ServiceSet {
         if (error.code !== 'ESRCH') throw error;
       }
     }
+  }
+
+  /** V8 writes the profile when the process exits (the apps exit cleanly on SIGTERM). */
+  #profileArgs(name) {
+    return this.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${join(this.logDir, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   }
 
   #entry(app) {
