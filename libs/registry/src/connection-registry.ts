@@ -22,12 +22,16 @@ export interface NodeConnectionCount {
 
 export type ConnectionLimitPolicy = 'reject_new' | 'evict_oldest';
 
-export type Admission = { accepted: false } | { accepted: true; evicted: Connection[] };
+export type Admission =
+  | { accepted: false; reason: 'session_ended' | 'limit_reached' }
+  | { accepted: true; evicted: Connection[] };
 
-// KEYS: the user's sockets. ARGV: socket id, entry JSON, limit (0 = none), policy.
-// Counts and inserts in one step, so sockets connecting at the same moment on different nodes cannot
-// all slip under the limit. Returns 0 (refused) or 1 followed by evicted socket id / entry pairs.
+// KEYS: the user's sockets, the session. ARGV: socket id, entry JSON, limit (0 = none), policy.
+// Checks the session and counts and inserts in one step: a logout that deletes the session after this ran
+// finds the entry, and sockets connecting at the same moment on different nodes cannot all slip under the
+// limit. Returns -1 (session ended), 0 (limit reached) or 1 followed by evicted socket id / entry pairs.
 const ADMIT = `
+if redis.call('EXISTS', KEYS[2]) == 0 then return {-1} end
 local limit = tonumber(ARGV[3])
 local count = redis.call('HLEN', KEYS[1])
 local reply = {1}
@@ -62,29 +66,38 @@ export class ConnectionRegistry {
   private readonly admitScript;
 
   constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {
-    this.admitScript = defineRedisScript<[0] | [1, ...string[]]>(redis, 'registryAdmit', 1, ADMIT);
+    this.admitScript = defineRedisScript<[-1] | [0] | [1, ...string[]]>(redis, 'registryAdmit', 2, ADMIT);
   }
 
   /**
-   * Records a new socket unless its user is at the per-user limit: then `reject_new` refuses it and
-   * `evict_oldest` removes the user's oldest entries (returned, for their nodes to disconnect them).
+   * Records a new socket in its user's entries if its session is still alive and the user is under the
+   * per-user limit; at the limit, `reject_new` refuses it and `evict_oldest` removes the user's oldest
+   * entries (returned, for their nodes to disconnect them). The node's own view is written by `addToNode`.
    */
   async admit(connection: Connection, limit: { perUser: number; policy: ConnectionLimitPolicy }): Promise<Admission> {
     const { nodeId, socketId, userId, sessionId, connectedAt } = connection;
-    const [accepted, ...evictedPairs] = await this.admitScript(
-      [redisKeys.userSockets(userId)],
+    const [outcome, ...evictedPairs] = await this.admitScript(
+      [redisKeys.userSockets(userId), redisKeys.session(userId, sessionId)],
       [socketId, JSON.stringify({ nodeId, sessionId, connectedAt }), limit.perUser, limit.policy],
     );
-    if (accepted === 0) return { accepted: false };
+    if (outcome === -1) return { accepted: false, reason: 'session_ended' };
+    if (outcome === 0) return { accepted: false, reason: 'limit_reached' };
     const evicted: Connection[] = [];
     for (let i = 0; i < evictedPairs.length; i += 2) {
       evicted.push({ socketId: evictedPairs[i], userId, ...userEntrySchema.parse(JSON.parse(evictedPairs[i + 1])) });
     }
-    await execBatch(this.redis, [
-      ['hset', redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt })],
-      ...evicted.map((entry): BatchCommand => ['hdel', redisKeys.nodeSockets(entry.nodeId), entry.socketId]),
-    ]);
+    if (evicted.length > 0) {
+      await execBatch(this.redis, evicted.map((entry): BatchCommand => ['hdel', redisKeys.nodeSockets(entry.nodeId), entry.socketId]));
+    }
     return { accepted: true, evicted };
+  }
+
+  /**
+   * The node's view of a socket `admit` is recording. A single command, so it joins the admit script in
+   * one auto-pipelined write when issued in the same turn.
+   */
+  async addToNode({ nodeId, socketId, userId, sessionId, connectedAt }: Connection): Promise<void> {
+    await this.redis.hset(redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt }));
   }
 
   async add(connections: readonly Connection[]): Promise<void> {
@@ -96,11 +109,6 @@ export class ConnectionRegistry {
         ['hset', redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt })],
       ]),
     );
-  }
-
-  /** False once the entry is gone (e.g. evicted by a newer socket of the user while this one was connecting). */
-  async isRegistered(userId: UserId, socketId: string): Promise<boolean> {
-    return (await this.redis.hexists(redisKeys.userSockets(userId), socketId)) === 1;
   }
 
   async remove(connections: ReadonlyArray<Pick<Connection, 'nodeId' | 'socketId' | 'userId'>>): Promise<void> {

@@ -3,7 +3,6 @@ import { AuthenticationFailure, authenticateRequest } from '@app/authentication'
 import type { HandshakeErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
 import type { Connection } from '@app/registry';
-import { SessionStore } from '@app/sessions';
 import { parse as parseCookieHeader } from 'cookie';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
@@ -23,10 +22,10 @@ class HandshakeRefused extends Error {
 }
 
 /**
- * Authenticates a socket once, before Socket.IO accepts it (Nest guards do not run at connection time).
- * Order: verify the credential → write the registry entry (enforcing the per-user limit) → re-check the
- * session and the entry, so that a logout landing between the first check and the registry write still
- * finds and drops this socket.
+ * Authenticates a socket once, before Socket.IO accepts it (Nest guards do not run at connection time):
+ * verify the credential (which also proves and touches the session), then one Redis script that checks the
+ * session again and records the socket (enforcing the per-user limit). A logout landing between the two
+ * refuses the socket; one landing after the script finds its registry entry and its rooms.
  */
 @Injectable()
 export class HandshakeAuthenticator {
@@ -36,7 +35,6 @@ export class HandshakeAuthenticator {
 
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
-    private readonly sessions: SessionStore,
     private readonly registry: RegistryWriter,
     private readonly metrics: GatewayMetrics,
     private readonly sockets: LocalSockets,
@@ -80,17 +78,13 @@ export class HandshakeAuthenticator {
     };
     const admission = await this.registry.admit(this.registry.connection(socket.id, data));
     if (!admission.accepted) {
+      if (admission.reason === 'session_ended') throw new AuthenticationFailure('SESSION_REVOKED', 'The session ended during the handshake');
       throw new HandshakeRefused('TOO_MANY_CONNECTIONS', `At most ${this.config.connectionLimit.perUser} connections per user`);
     }
     this.evict(admission.evicted);
-    const [[stillAlive], stillRegistered] = await Promise.all([this.sessions.whichExist([data]), this.registry.isRegistered(socket.id, data.userId)]);
-    if (!stillAlive) {
-      this.registry.remove(socket.id, data.userId);
-      throw new AuthenticationFailure('SESSION_REVOKED', 'The session ended during the handshake');
-    }
-    // Evicted by a newer socket of the user while this one was connecting: it is not in a room yet, so the
-    // eviction broadcast could not reach it.
-    if (!stillRegistered) throw new HandshakeRefused('TOO_MANY_CONNECTIONS', 'Replaced by a newer connection of this user');
+    // No I/O callback runs between the admit reply and the socket joining its rooms (and, in the same tick,
+    // the namespace). A logout or eviction that comes after the admit script is published later still, so
+    // this node reads the admit reply first and the message then finds the socket.
     socket.data = data;
     await socket.join([rooms.user(data.userId), rooms.session(data.sessionId)]);
   }

@@ -17,17 +17,25 @@ export class RegistryWriter {
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
   ) {}
 
-  /** Records a new socket, enforcing the cluster-wide per-user connection limit. */
-  admit(connection: Connection): Promise<Admission> {
-    return this.registry.admit(connection, this.config.connectionLimit);
+  /**
+   * Records a new socket, enforcing atomically that its session is still alive and the cluster-wide per-user
+   * connection limit. The node's view is written in the same turn, so both travel in one write to Redis; the
+   * periodic reconcile rewrites it should that write fail. A socket not admitted is removed again.
+   */
+  async admit(connection: Connection): Promise<Admission> {
+    this.registry.addToNode(connection).catch((error: Error) => this.logger.warn(`Could not record ${connection.socketId} on this node: ${error.message}`));
+    try {
+      const admission = await this.registry.admit(connection, this.config.connectionLimit);
+      if (!admission.accepted) this.remove(connection.socketId, connection.userId);
+      return admission;
+    } catch (error) {
+      this.remove(connection.socketId, connection.userId);
+      throw error;
+    }
   }
 
   connection(socketId: string, data: Pick<SocketData, 'userId' | 'sessionId' | 'connectedAt'>): Connection {
     return { nodeId: this.config.nodeId, socketId, userId: data.userId, sessionId: data.sessionId, connectedAt: data.connectedAt };
-  }
-
-  isRegistered(socketId: string, userId: string): Promise<boolean> {
-    return this.registry.isRegistered(userId, socketId);
   }
 
   /** (Re)writes the entries of these local sockets; idempotent. */

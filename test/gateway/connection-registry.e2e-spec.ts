@@ -1,0 +1,84 @@
+import { redisKeys, type SessionId, type UserId } from '@app/contracts';
+import { ConnectionRegistry, type Connection } from '@app/registry';
+import type { Redis } from 'ioredis';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
+
+/**
+ * The registry's admit script against a real redis-server: the session check, the per-user limit and the
+ * eviction happen in one step with the write, so a handshake needs one round trip for all of them.
+ */
+describe('ConnectionRegistry.admit (one script: session alive, per-user limit, write)', () => {
+  let redis: RedisServer;
+  let client: Redis;
+  let registry: ConnectionRegistry;
+  let counter = 0;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    client = redis.client() as Redis;
+    registry = new ConnectionRegistry(client);
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    await redis?.cleanup();
+  });
+
+  function newUser(): UserId {
+    return `u-admit-${++counter}` as UserId;
+  }
+
+  async function liveSession(userId: UserId, sessionId: string): Promise<SessionId> {
+    await client.hset(redisKeys.session(userId, sessionId as SessionId), 'expiresAt', Date.now() + 60_000);
+    return sessionId as SessionId;
+  }
+
+  function connection(userId: UserId, sessionId: SessionId, socketId: string, connectedAt: number, nodeId = 'gw-a'): Connection {
+    return { nodeId, socketId, userId, sessionId, connectedAt };
+  }
+
+  const userEntries = async (userId: UserId) => Object.keys(await client.hgetall(redisKeys.userSockets(userId))).sort();
+
+  it('refuses a socket whose session no longer exists and records nothing', async () => {
+    const userId = newUser();
+    const admission = await registry.admit(connection(userId, 'ended-session' as SessionId, 's1', 1), { perUser: 0, policy: 'reject_new' });
+
+    expect(admission).toEqual({ accepted: false, reason: 'session_ended' });
+    expect(await userEntries(userId)).toEqual([]);
+  });
+
+  it('records a socket of a live session', async () => {
+    const userId = newUser();
+    const sessionId = await liveSession(userId, 'live');
+
+    expect(await registry.admit(connection(userId, sessionId, 's1', 1), { perUser: 0, policy: 'reject_new' })).toEqual({ accepted: true, evicted: [] });
+    expect(await userEntries(userId)).toEqual(['s1']);
+  });
+
+  it('reject_new: at the limit the new socket is refused and the others stay', async () => {
+    const userId = newUser();
+    const sessionId = await liveSession(userId, 'live');
+    const limit = { perUser: 2, policy: 'reject_new' } as const;
+    await registry.admit(connection(userId, sessionId, 's1', 1), limit);
+    await registry.admit(connection(userId, sessionId, 's2', 2), limit);
+
+    expect(await registry.admit(connection(userId, sessionId, 's3', 3), limit)).toEqual({ accepted: false, reason: 'limit_reached' });
+    expect(await userEntries(userId)).toEqual(['s1', 's2']);
+  });
+
+  it('evict_oldest: the oldest entry is returned and removed from both views', async () => {
+    const userId = newUser();
+    const sessionId = await liveSession(userId, 'live');
+    const limit = { perUser: 2, policy: 'evict_oldest' } as const;
+    const oldest = connection(userId, sessionId, 's1', 1, 'gw-b');
+    await registry.addToNode(oldest);
+    await registry.admit(oldest, limit);
+    await registry.admit(connection(userId, sessionId, 's2', 2), limit);
+
+    const admission = await registry.admit(connection(userId, sessionId, 's3', 3), limit);
+
+    expect(admission).toEqual({ accepted: true, evicted: [oldest] });
+    expect(await userEntries(userId)).toEqual(['s2', 's3']);
+    expect(await client.hexists(redisKeys.nodeSockets('gw-b'), 's1')).toBe(0);
+  });
+});
