@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { redisKeys, roleSchema, type Role, type SessionData, type SessionId, type UserId } from '@app/contracts';
+import { redisKeys, roleSchema, USER_LOGGED_OUT_CHANNEL, type Role, type SessionData, type SessionId, type UserId, type UserLoggedOut } from '@app/contracts';
 import { defineRedisScript, execBatch, REDIS_CLIENT, type BatchCommand, type RedisClient } from '@app/redis';
 import { z } from 'zod';
 import { hashSecret, newSecret, newSessionId } from './session-credentials';
@@ -76,7 +76,8 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 'ok'`;
 
-// KEYS: session, rotated refresh hashes, user's session index. ARGV: presented hash, new hash, now, idle ms, session id.
+// KEYS: session, rotated refresh hashes, user's session index. ARGV: presented hash, new hash, now, idle ms, session id,
+// channel, message announcing the session's end (published only on reuse).
 const ROTATE_REFRESH = `
 local current = redis.call('HGET', KEYS[1], 'refreshHash')
 if not current then return {'invalid'} end
@@ -98,15 +99,17 @@ end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[1] .. ':data')
   redis.call('ZREM', KEYS[3], ARGV[5])
+  redis.call('PUBLISH', ARGV[6], ARGV[7])
   return {'reused'}
 end
 return {'invalid'}`;
 
-// KEYS: user's session index. ARGV: session key prefix, 'all' | 'listed', session ids…
+// KEYS: user's session index. ARGV: session key prefix, channel, message, 'all' | 'listed', session ids…
 // Session keys are derived from the declared index's hash tag, so they live in its slot (Cluster-safe).
+// The message is published in the same step (for 'all' always, else when a listed session existed).
 const END = `
 local sessionIds
-if ARGV[2] == 'all' then sessionIds = redis.call('ZRANGE', KEYS[1], 0, -1) else sessionIds = {unpack(ARGV, 3)} end
+if ARGV[4] == 'all' then sessionIds = redis.call('ZRANGE', KEYS[1], 0, -1) else sessionIds = {unpack(ARGV, 5)} end
 local ended = {}
 for _, sessionId in ipairs(sessionIds) do
   local key = ARGV[1] .. sessionId
@@ -114,7 +117,8 @@ for _, sessionId in ipairs(sessionIds) do
   redis.call('DEL', key .. ':rotated', key .. ':data')
   redis.call('ZREM', KEYS[1], sessionId)
 end
-if ARGV[2] == 'all' then redis.call('DEL', KEYS[1]) end
+if ARGV[4] == 'all' then redis.call('DEL', KEYS[1]) end
+if ARGV[4] == 'all' or #ended > 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return ended`;
 
 /**
@@ -186,8 +190,11 @@ export class SessionStore {
     return this.setDataScript([redisKeys.session(userId, sessionId), redisKeys.sessionData(userId, sessionId)], [key, json, maxKeys]);
   }
 
-  /** Swaps the refresh secret if `presentedSecret` is the current one; a rotated-away secret ends the session. */
-  async rotateRefresh(userId: UserId, sessionId: SessionId, presentedSecret: string): Promise<RefreshRotation> {
+  /**
+   * Swaps the refresh secret if `presentedSecret` is the current one. A rotated-away secret ends the session
+   * and publishes `reuseAnnouncement` in the same step.
+   */
+  async rotateRefresh(userId: UserId, sessionId: SessionId, presentedSecret: string, reuseAnnouncement: UserLoggedOut): Promise<RefreshRotation> {
     const refreshSecret = newSecret();
     const [outcome, fields, dataFields] = await this.rotateRefreshScript(
       [
@@ -195,7 +202,15 @@ export class SessionStore {
         redisKeys.rotatedRefreshTokens(userId, sessionId),
         redisKeys.userSessions(userId),
       ],
-      [hashSecret(presentedSecret), hashSecret(refreshSecret), Date.now(), this.options.idleTtlSeconds * 1000, sessionId],
+      [
+        hashSecret(presentedSecret),
+        hashSecret(refreshSecret),
+        Date.now(),
+        this.options.idleTtlSeconds * 1000,
+        sessionId,
+        USER_LOGGED_OUT_CHANNEL,
+        JSON.stringify(reuseAnnouncement),
+      ],
     );
     if (outcome === 'rotated' && fields) return { outcome, record: toRecord(userId, sessionId, fields, dataFields ?? []), refreshSecret };
     return { outcome: outcome === 'reused' ? 'reused' : 'invalid' };
@@ -234,11 +249,21 @@ export class SessionStore {
     return replies.map((count) => count === 1);
   }
 
-  /** Deletes the listed sessions (or all of the user's when `null`); returns the ids that existed. */
-  async end(userId: UserId, sessionIds: SessionId[] | null): Promise<SessionId[]> {
+  /**
+   * Deletes the listed sessions (or all of the user's when `null`) and publishes `announcement` on
+   * `user-logged-out` in the same step, so no deletion goes unannounced and none is announced early (for a
+   * list, only when one of them existed). Returns the ids that existed.
+   */
+  async end(userId: UserId, sessionIds: SessionId[] | null, announcement: UserLoggedOut): Promise<SessionId[]> {
     return this.endScript(
       [redisKeys.userSessions(userId)],
-      [redisKeys.session(userId, ''), sessionIds === null ? 'all' : 'listed', ...(sessionIds ?? [])],
+      [
+        redisKeys.session(userId, ''),
+        USER_LOGGED_OUT_CHANNEL,
+        JSON.stringify(announcement),
+        sessionIds === null ? 'all' : 'listed',
+        ...(sessionIds ?? []),
+      ],
     );
   }
 }

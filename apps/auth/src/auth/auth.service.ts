@@ -1,9 +1,8 @@
 import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuthenticationFailure, type Principal } from '@app/authentication';
-import type { CredentialsBody, LoginResponse, MeResponse, TokenPair, UserView } from '@app/contracts';
+import { createUserLoggedOut, type CredentialsBody, type LoginResponse, type MeResponse, type TokenPair, type UserView } from '@app/contracts';
 import { formatRefreshToken, parseRefreshToken, SessionStore, type SessionRecord } from '@app/sessions';
 import { AccessTokenIssuer } from '@app/tokens';
-import { SessionRevoker } from '../revocation/session-revoker';
 import { PasswordHasher } from '../users/password-hasher';
 import { UserRepository } from '../users/user.repository';
 import { AuthMetrics } from '../metrics/auth-metrics';
@@ -26,7 +25,6 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionStore,
-    private readonly revoker: SessionRevoker,
     private readonly tokens: AccessTokenIssuer,
     private readonly limiter: LoginLimiter,
     private readonly metrics: AuthMetrics,
@@ -81,10 +79,10 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<TokenPair> {
     const holder = parseRefreshToken(refreshToken);
     if (!holder) throw new AuthenticationFailure('UNAUTHORIZED', 'Malformed refresh token');
-    const rotation = await this.sessions.rotateRefresh(holder.userId, holder.sessionId, holder.secret);
+    const reuseAnnouncement = createUserLoggedOut(holder.userId, [holder.sessionId], 'refresh_reuse');
+    const rotation = await this.sessions.rotateRefresh(holder.userId, holder.sessionId, holder.secret, reuseAnnouncement);
     if (rotation.outcome === 'reused') {
       this.metrics.sessionsEndedBy('refresh_reuse', 1);
-      await this.revoker.announce(holder.userId, [holder.sessionId], 'refresh_reuse');
       throw new AuthenticationFailure('SESSION_REVOKED', 'Refresh token reuse detected: the session has been ended');
     }
     if (rotation.outcome === 'invalid') throw new AuthenticationFailure('UNAUTHORIZED', 'Refresh token is not valid');

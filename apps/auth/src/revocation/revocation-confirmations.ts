@@ -57,6 +57,11 @@ export class RevocationConfirmations implements OnModuleInit, OnApplicationShutd
     });
   }
 
+  /** Ends a wait whose message was never published. */
+  stopWaiting(messageId: string): void {
+    this.waiters.get(messageId)?.finish();
+  }
+
   private record(ack: UserLoggedOutAck | null): void {
     if (!ack) return;
     const waiter = this.waiters.get(ack.id);
