@@ -1,5 +1,6 @@
 import type { RedisConfig } from '@app/config';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { clusterChannelConnector } from './cluster-channel-connector';
 
 /** A command or subscriber connection of any topology; both speak the same commands. */
 export type RedisClient = Redis | Cluster;
@@ -37,11 +38,6 @@ const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
  */
 export function createRedisClient(config: RedisConfig, options: RedisClientOptions): RedisClient {
   const queue = options.queueWhileDisconnected ?? false;
-  const perConnection = {
-    connectionName: options.connectionName,
-    maxRetriesPerRequest: queue ? null : 1,
-    commandTimeout: queue ? undefined : config.commandTimeoutMs,
-  };
   if (config.topology === 'cluster') {
     return new Cluster(config.clusterNodes, {
       lazyConnect: true,
@@ -49,13 +45,18 @@ export function createRedisClient(config: RedisConfig, options: RedisClientOptio
       enableAutoPipelining: options.enableAutoPipelining ?? false,
       shardedSubscribers: options.shardedSubscribers ?? false,
       clusterRetryStrategy: backoff,
-      redisOptions: { ...perConnection, ...credentialsOf(config.url) },
+      redisOptions: { ...perConnection(config, options), ...credentialsOf(config.url) },
     });
   }
+  return createSingleNodeClient(config, options);
+}
+
+/** Standalone, or the master found through Sentinel. */
+function createSingleNodeClient(config: RedisConfig, options: RedisClientOptions): Redis {
   const common: RedisOptions = {
-    ...perConnection,
+    ...perConnection(config, options),
     lazyConnect: true,
-    enableOfflineQueue: queue,
+    enableOfflineQueue: options.queueWhileDisconnected ?? false,
     enableAutoPipelining: options.enableAutoPipelining ?? false,
     retryStrategy: backoff,
   };
@@ -63,6 +64,38 @@ export function createRedisClient(config: RedisConfig, options: RedisClientOptio
     return new Redis({ ...common, ...credentialsOf(config.url), sentinels: config.sentinels, name: config.sentinelName, sentinelRetryStrategy: backoff });
   }
   return new Redis(config.url, common);
+}
+
+function perConnection(config: RedisConfig, options: RedisClientOptions): RedisOptions {
+  const queue = options.queueWhileDisconnected ?? false;
+  return {
+    connectionName: options.connectionName,
+    maxRetriesPerRequest: queue ? null : 1,
+    commandTimeout: queue ? undefined : config.commandTimeoutMs,
+  };
+}
+
+/**
+ * A connection for classic SUBSCRIBE to `channel` that emits `ready` after every reconnect, whatever the
+ * topology, so its owner knows when messages may have been missed. On Cluster it is one plain connection
+ * to the master serving the channel's slot (classic PUBLISH reaches every node, so any node would do), found
+ * anew on each reconnect: after a failover, the promoted replica. An ioredis Cluster client would move its
+ * subscription to a random node on its own, without any event.
+ */
+export function createChannelSubscriber(config: RedisConfig, options: Pick<RedisClientOptions, 'connectionName'> & { channel: string }): Redis {
+  if (config.topology !== 'cluster') return createSingleNodeClient(config, options);
+  const connection = { ...perConnection(config, options), ...credentialsOf(config.url) };
+  return new Redis({
+    ...connection,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    retryStrategy: backoff,
+    Connector: clusterChannelConnector(config.clusterNodes, options.channel, {
+      ...connection,
+      connectionName: `${options.connectionName}:cluster-slots`,
+      connectTimeout: config.commandTimeoutMs,
+    }),
+  });
 }
 
 /** Where the client connects, for messages (no credentials). */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut, type UserLoggedOutAck } from '@app/contracts';
-import { closeRedis, connectRedis, createRedisClient, isCluster, REDIS_CLIENT, type RedisClient } from '@app/redis';
+import { closeRedis, connectRedis, createChannelSubscriber, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { LocalSockets } from '../realtime/local-sockets';
@@ -31,7 +31,7 @@ export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutd
     private readonly recheck: SessionRecheck,
     private readonly metrics: GatewayMetrics,
   ) {
-    this.subscriber = createRedisClient(config.redis, { connectionName: `gateway:${config.nodeId}:user-logged-out` });
+    this.subscriber = createChannelSubscriber(config.redis, { connectionName: `gateway:${config.nodeId}:user-logged-out`, channel: USER_LOGGED_OUT_CHANNEL });
   }
 
   async onModuleInit(): Promise<void> {
@@ -40,13 +40,6 @@ export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutd
     this.subscriber.on('ready', () => {
       if (this.subscribedOnce) void this.resubscribeAndRecheck();
     });
-    // On Cluster the subscription lives on one node that ioredis picks; when that node leaves the pool
-    // (it died, or failed over), ioredis moves the subscription to another node without a `ready`.
-    if (isCluster(this.subscriber)) {
-      this.subscriber.on('-node', () => {
-        if (this.subscribedOnce) void this.resubscribeAndRecheck();
-      });
-    }
     await connectRedis(this.subscriber, this.config.redis, 10_000);
     await this.subscriber.subscribe(USER_LOGGED_OUT_CHANNEL);
     this.subscribedOnce = true;
