@@ -16,6 +16,11 @@ export interface RedisClusterServer extends TestRedis {
   kill(port: number): Promise<void>;
   /** The port of the master serving `key` now. */
   masterOf(key: string): Promise<number>;
+  /**
+   * Resolves once every live replica has applied all its master has written. Replication is asynchronous:
+   * a master killed before that loses its last writes, as a real one would.
+   */
+  replicasInSync(): Promise<void>;
 }
 
 export interface RedisClusterOptions {
@@ -109,6 +114,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
           probe.disconnect();
         }
       },
+      replicasInSync: () => Promise.all([...children.keys()].map((port) => waitForReplicasOf(port))).then(() => undefined),
       cleanup,
     };
   } catch (error) {
@@ -129,6 +135,25 @@ async function waitForClusterOk(port: number): Promise<void> {
       await delay(100);
     }
     throw new Error(`Redis Cluster node ${port} not ok within ${CLUSTER_OK_WITHIN_MS} ms:\n${info}`);
+  } finally {
+    node.disconnect();
+  }
+}
+
+/** Bounded poll of INFO replication on one node (a master's replicas report their offsets; a replica has none). */
+async function waitForReplicasOf(port: number): Promise<void> {
+  const node = new Redis(port, '127.0.0.1');
+  const deadline = Date.now() + CLUSTER_OK_WITHIN_MS;
+  try {
+    let info = '';
+    while (Date.now() < deadline) {
+      info = (await node.info('replication')) as string;
+      const masterOffset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1]);
+      const replicaOffsets = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((match) => Number(match[1]));
+      if (!info.includes('role:master') || replicaOffsets.every((offset) => offset >= masterOffset)) return;
+      await delay(50);
+    }
+    throw new Error(`the replicas of Redis Cluster node ${port} did not catch up within ${CLUSTER_OK_WITHIN_MS} ms:\n${info}`);
   } finally {
     node.disconnect();
   }
