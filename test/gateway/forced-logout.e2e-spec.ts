@@ -11,7 +11,7 @@ interface UserSockets {
   sockets: ClientSocket[][];
 }
 
-describe.each<RedisTopologyOption>(['standalone', 'cluster'])('forced logout across 3 gateway processes (Redis %s)', (redisTopology) => {
+describe.each<RedisTopologyOption>(['standalone', 'sentinel', 'cluster'])('forced logout across 3 gateway processes (Redis %s)', (redisTopology) => {
   let cluster: Cluster<TestRedis>;
   let admin: LoggedIn;
   let counter = 0;
@@ -52,7 +52,7 @@ describe.each<RedisTopologyOption>(['standalone', 'cluster'])('forced logout acr
       const ids = alice.sockets[index].map((socket) => socket.id).sort();
       expect(connections.filter((connection) => connection.sessionId === session.sessionId).map((connection) => connection.socketId).sort()).toEqual(ids);
     }
-    // The entries are in this suite's Redis (on Cluster: read back through a cluster client).
+    // The entries are in this suite's Redis (read back through a Sentinel or Cluster client on those topologies).
     const inspector = cluster.redis.client();
     try {
       expect(await inspector.hlen(redisKeys.userSockets(alice.id))).toBe(6);

@@ -5,6 +5,7 @@ import { AppProcess } from './app-process';
 import { freePort } from './free-port';
 import { TEST_AUTH_ENV } from './auth-app';
 import { startRedisCluster, type RedisClusterOptions, type RedisClusterServer } from './redis-cluster';
+import { startRedisSentinel, type RedisSentinelServer } from './redis-sentinel';
 import { startRedisServer, type RedisServer, type TestRedis } from './redis-server';
 
 export interface GatewayNode {
@@ -28,12 +29,13 @@ export interface Cluster<R extends TestRedis = RedisServer> {
   cleanup(): Promise<void>;
 }
 
-export type RedisTopologyOption = 'standalone' | 'cluster';
+export type RedisTopologyOption = 'standalone' | 'sentinel' | 'cluster';
 
 export interface ClusterOptions {
   gateways?: number;
   /**
-   * The Redis the apps run against: one redis-server, or a local Redis Cluster (3 masters).
+   * The Redis the apps run against: one redis-server, a master and replica behind 3 sentinels, or a local
+   * Redis Cluster (3 masters).
    * @default 'standalone'
    */
   redisTopology?: RedisTopologyOption;
@@ -57,10 +59,16 @@ export const TEST_ORIGIN = 'http://app.test';
  * handed out. One `cleanup()` stops everything.
  */
 export async function startCluster(options?: ClusterOptions & { redisTopology?: 'standalone' }): Promise<Cluster>;
+export async function startCluster(options: ClusterOptions & { redisTopology: 'sentinel' }): Promise<Cluster<RedisSentinelServer>>;
 export async function startCluster(options: ClusterOptions & { redisTopology: 'cluster' }): Promise<Cluster<RedisClusterServer>>;
 export async function startCluster(options: ClusterOptions): Promise<Cluster<TestRedis>>;
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster<TestRedis>> {
-  const redis: TestRedis = options.redisTopology === 'cluster' ? await startRedisCluster(options.redisCluster) : await startRedisServer();
+  const redis: TestRedis =
+    options.redisTopology === 'cluster'
+      ? await startRedisCluster(options.redisCluster)
+      : options.redisTopology === 'sentinel'
+        ? await startRedisSentinel()
+        : await startRedisServer();
   const keysDir = await mkdtemp(join(tmpdir(), 'sessionwire-cluster-'));
   const shared = {
     ...redis.env,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Cluster, Redis } from 'ioredis';
 import { freePort } from './free-port';
-import { findRedisServer, launchRedisServer, stopProcess, type TestRedis } from './redis-server';
+import { findRedisServer, launchRedisServer, stopProcess, waitForReplicasOf, type TestRedis } from './redis-server';
 
 /** A real Redis Cluster of local redis-server processes (cluster mode, AOF), created with `redis-cli --cluster create`. */
 export interface RedisClusterServer extends TestRedis {
@@ -114,7 +114,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
           probe.disconnect();
         }
       },
-      replicasInSync: () => Promise.all([...children.keys()].map((port) => waitForReplicasOf(port))).then(() => undefined),
+      replicasInSync: async () => {
+        await Promise.all([...children.keys()].map((port) => waitForReplicasOf(port)));
+      },
       cleanup,
     };
   } catch (error) {
@@ -135,25 +137,6 @@ async function waitForClusterOk(port: number): Promise<void> {
       await delay(100);
     }
     throw new Error(`Redis Cluster node ${port} not ok within ${CLUSTER_OK_WITHIN_MS} ms:\n${info}`);
-  } finally {
-    node.disconnect();
-  }
-}
-
-/** Bounded poll of INFO replication on one node (a master's replicas report their offsets; a replica has none). */
-async function waitForReplicasOf(port: number): Promise<void> {
-  const node = new Redis(port, '127.0.0.1');
-  const deadline = Date.now() + CLUSTER_OK_WITHIN_MS;
-  try {
-    let info = '';
-    while (Date.now() < deadline) {
-      info = (await node.info('replication')) as string;
-      const masterOffset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1]);
-      const replicaOffsets = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((match) => Number(match[1]));
-      if (!info.includes('role:master') || replicaOffsets.every((offset) => offset >= masterOffset)) return;
-      await delay(50);
-    }
-    throw new Error(`the replicas of Redis Cluster node ${port} did not catch up within ${CLUSTER_OK_WITHIN_MS} ms:\n${info}`);
   } finally {
     node.disconnect();
   }

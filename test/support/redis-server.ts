@@ -3,12 +3,13 @@ import { Redis, type Cluster } from 'ioredis';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from './free-port';
 
 /** What the cluster harness needs of any Redis setup it runs the apps against. */
 export interface TestRedis {
-  topology: 'standalone' | 'cluster';
-  /** The apps' env for this setup (REDIS_URL, or REDIS_TOPOLOGY and REDIS_CLUSTER_NODES). */
+  topology: 'standalone' | 'sentinel' | 'cluster';
+  /** The apps' env for this setup (REDIS_URL, or REDIS_TOPOLOGY with REDIS_CLUSTER_NODES or REDIS_SENTINELS). */
   env: Record<string, string>;
   /** A new client to inspect or publish with (the caller quits it). */
   client(): Redis | Cluster;
@@ -87,14 +88,19 @@ export async function startRedisServer(): Promise<RedisServer> {
  * Spawns redis-server on 127.0.0.1 with append-only persistence (fsync always) plus `args`, and resolves once
  * it printed "Ready to accept connections".
  */
-export async function launchRedisServer(binary: string, args: string[]): Promise<ChildProcess> {
+export function launchRedisServer(binary: string, args: string[]): Promise<ChildProcess> {
   const base = ['--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
-  const child = spawn(binary, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnUntilOutput(binary, [...base, ...args], 'Ready to accept connections');
+}
+
+/** Spawns `binary` and resolves once its stdout contained `readyText`; rejects with the output if it exits first. */
+export async function spawnUntilOutput(binary: string, args: string[], readyText: string): Promise<ChildProcess> {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
+      if (output.includes(readyText)) {
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         resolve();
@@ -102,9 +108,34 @@ export async function launchRedisServer(binary: string, args: string[]): Promise
     };
     child.stdout?.on('data', onData);
     child.stderr?.resume();
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)));
+    child.once('exit', (code) => reject(new Error(`${binary} ${args.join(' ')} exited with ${code} before it was ready:\n${output}`)));
   });
   return child;
+}
+
+/** How long replicas may take to acknowledge their master's writes (they report their offset every second). */
+const REPLICAS_IN_SYNC_WITHIN_MS = 20_000;
+
+/**
+ * Resolves once every replica of the master at `port` has acknowledged all it has written (bounded poll of
+ * INFO replication: Redis announces no such event). Returns at once for a node that is not a master.
+ */
+export async function waitForReplicasOf(port: number): Promise<void> {
+  const node = new Redis(port, '127.0.0.1');
+  const deadline = Date.now() + REPLICAS_IN_SYNC_WITHIN_MS;
+  try {
+    let info = '';
+    while (Date.now() < deadline) {
+      info = (await node.info('replication')) as string;
+      const masterOffset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1]);
+      const replicaOffsets = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((match) => Number(match[1]));
+      if (!info.includes('role:master') || replicaOffsets.every((offset) => offset >= masterOffset)) return;
+      await delay(50);
+    }
+    throw new Error(`the replicas of the Redis at ${port} did not catch up within ${REPLICAS_IN_SYNC_WITHIN_MS} ms:\n${info}`);
+  } finally {
+    node.disconnect();
+  }
 }
 
 export async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
