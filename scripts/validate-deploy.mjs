@@ -2,6 +2,8 @@
 // `npm run validate:deploy`: static checks of the container deployment, for machines without a Docker engine.
 //   - docker-compose.yml: `docker compose config -q` (or the standalone `docker-compose` v1), then checks of
 //     the resolved configuration (health-gated start order, trusted proxy address, secrets, replicas…);
+//   - docker-compose.cluster.yml over it: the same checks, plus the Redis Cluster (6 cluster-mode nodes with AOF
+//     and volumes, the one-shot `--cluster create`, the apps on REDIS_TOPOLOGY=cluster waiting for it);
 //   - Dockerfile and .dockerignore: hadolint when installed, plus our own rules (multi-stage, non-root user,
 //     no devDependencies in the runtime stage, exec-form CMD);
 //   - nginx/nginx.conf.template: every placeholder is provided by compose, and the file as `npm start`
@@ -16,15 +18,18 @@ import { ensureDevCertificate } from './lib/tls.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
+const CLUSTER_OVERRIDE_FILE = join(ROOT, 'docker-compose.cluster.yml');
 const TEMPLATE = join(ROOT, 'nginx/nginx.conf.template');
 
 const results = [];
 
 /** Records one check: `problem` undefined means it passed. */
-function check(name, problem) {
+function recordCheck(name, problem) {
   results.push({ name, problem });
   process.stdout.write(problem ? `FAIL ${name}\n     ${problem.replaceAll('\n', '\n     ')}\n` : `ok   ${name}\n`);
 }
+
+const check = recordCheck;
 
 function note(message) {
   process.stdout.write(`note ${message}\n`);
@@ -45,8 +50,8 @@ function composeCommand() {
 }
 
 /** The resolved compose configuration as an object (v2 prints JSON; v1 prints YAML, read with PyYAML). */
-function resolvedComposeConfig(compose) {
-  const args = [...compose.prefix, '-f', COMPOSE_FILE, 'config'];
+function resolvedComposeConfig(compose, files) {
+  const args = [...compose.prefix, ...files.flatMap((file) => ['-f', file]), 'config'];
   if (compose.v2) return JSON.parse(exec(compose.command, [...args, '--format', 'json']).stdout);
   const yaml = exec(compose.command, args).stdout;
   for (const python of ['/usr/bin/python3', 'python3']) {
@@ -62,24 +67,27 @@ function environmentOf(service) {
   return Object.fromEntries(environment.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
 }
 
-function checkCompose(templatePlaceholders, dockerStages) {
+/**
+ * Validates `files` (merged in order) with compose and checks the resolved configuration; returns it, or
+ * undefined when it could not be checked.
+ */
+function checkCompose(files, templatePlaceholders, dockerStages) {
+  const name = files.map((file) => file.slice(ROOT.length + 1)).join(' + ');
+  const check = (description, problem) => recordCheck(`${name}: ${description}`, problem);
   const compose = composeCommand();
   if (!compose) {
-    check(
-      'docker-compose.yml: compose validation',
-      'neither `docker compose` (plugin) nor `docker-compose` is installed. Debian: apt-get install -y docker-compose',
-    );
-    return;
+    check('compose validation', 'neither `docker compose` (plugin) nor `docker-compose` is installed. Debian: apt-get install -y docker-compose');
+    return undefined;
   }
   const label = compose.v2 ? 'docker compose config -q' : 'docker-compose config -q (standalone v1)';
-  const validated = exec(compose.command, [...compose.prefix, '-f', COMPOSE_FILE, 'config', '-q']);
-  check(`docker-compose.yml: ${label}`, validated.status === 0 ? undefined : (validated.stderr || validated.stdout).trim());
-  if (validated.status !== 0) return;
+  const validated = exec(compose.command, [...compose.prefix, ...files.flatMap((file) => ['-f', file]), 'config', '-q']);
+  check(label, validated.status === 0 ? undefined : (validated.stderr || validated.stdout).trim());
+  if (validated.status !== 0) return undefined;
 
-  const config = resolvedComposeConfig(compose);
+  const config = resolvedComposeConfig(compose, files);
   if (!config) {
-    note('skipped the checks of the resolved compose file: no JSON output (compose v2) and no python3 with PyYAML');
-    return;
+    note(`skipped the checks of the resolved ${name}: no JSON output (compose v2) and no python3 with PyYAML`);
+    return undefined;
   }
   const { services = {} } = config;
   const { redis, auth, gateway, nginx } = services;
@@ -90,11 +98,12 @@ function checkCompose(templatePlaceholders, dockerStages) {
 
   const ungated = Object.entries({ auth, gateway, nginx }).flatMap(([name, service]) =>
     Object.entries(service.depends_on ?? {})
-      .filter(([, dependency]) => dependency?.condition !== 'service_healthy')
+      // A one-shot init (the Redis Cluster's) gates by finishing successfully instead.
+      .filter(([, dependency]) => !['service_healthy', 'service_completed_successfully'].includes(dependency?.condition))
       .map(([dependency]) => `${name} -> ${dependency}`),
   );
   const gated = auth.depends_on?.redis && gateway.depends_on?.auth && nginx.depends_on?.gateway;
-  check('compose: start order waits for health (depends_on condition: service_healthy)', gated && ungated.length === 0 ? undefined : `not health-gated: ${ungated.join(', ') || 'missing depends_on'}`);
+  check('compose: start order waits for health (depends_on condition: service_healthy, or a finished init)', gated && ungated.length === 0 ? undefined : `not health-gated: ${ungated.join(', ') || 'missing depends_on'}`);
 
   check('compose: auth and gateway have healthchecks', auth.healthcheck && gateway.healthcheck ? undefined : 'missing healthcheck');
 
@@ -148,6 +157,46 @@ function checkCompose(templatePlaceholders, dockerStages) {
   check(
     'compose: nginx image has the client SDK bundle at VENDOR_ROOT (Dockerfile edge stage)',
     vendorCopied ? undefined : `expected nginx built from a Dockerfile stage that copies dist/client/sessionwire-client.js (npm run build:client) into VENDOR_ROOT (${vendorRoot || 'unset'})`,
+  );
+  return config;
+}
+
+/** The Redis Cluster of docker-compose.cluster.yml, as resolved over docker-compose.yml. */
+function checkRedisCluster({ services = {} }) {
+  const check = (description, problem) => recordCheck(`docker-compose.cluster.yml: ${description}`, problem);
+  const commandOf = (service) => [service?.command ?? []].flat().join(' ');
+  const nodes = Object.entries(services).filter(([, service]) => /--cluster-enabled yes/.test(commandOf(service)));
+  const addressOf = (service) => Object.values(service.networks ?? {}).find((network) => network?.ipv4_address)?.ipv4_address;
+  const incomplete = nodes.filter(([, service]) => !/--appendonly yes/.test(commandOf(service)) || !service.volumes?.length || !service.healthcheck || !addressOf(service));
+  check(
+    'compose: 6 Redis Cluster nodes (3 masters + 3 replicas), each with AOF, a volume, a healthcheck and a fixed address',
+    nodes.length === 6 && incomplete.length === 0 && services.redis && nodes.some(([name]) => name === 'redis')
+      ? undefined
+      : `cluster-mode nodes: ${nodes.map(([name]) => name).join(', ') || 'none'}; incomplete: ${incomplete.map(([name]) => name).join(', ') || 'none'}`,
+  );
+  const addresses = nodes.map(([, service]) => `${addressOf(service)}:6379`);
+  const init = services['redis-cluster-init'];
+  const initCommand = commandOf(init);
+  const unlisted = addresses.filter((address) => !initCommand.includes(address));
+  check(
+    'compose: redis-cluster-init creates the cluster once (--cluster create of every node, 1 replica each) and runs once',
+    init && /--cluster create/.test(initCommand) && /--cluster-replicas 1\b/.test(initCommand) && unlisted.length === 0 && init.restart === 'no'
+      ? undefined
+      : `init: ${init ? initCommand : 'missing'}; nodes not in it: ${unlisted.join(', ') || 'none'}`,
+  );
+  const misconfigured = ['auth', 'gateway'].filter((name) => {
+    const env = environmentOf(services[name]);
+    const seeds = String(env.REDIS_CLUSTER_NODES ?? '').split(',').filter(Boolean);
+    return (
+      env.REDIS_TOPOLOGY !== 'cluster' ||
+      seeds.length === 0 ||
+      !seeds.every((seed) => addresses.includes(seed)) ||
+      services[name]?.depends_on?.['redis-cluster-init']?.condition !== 'service_completed_successfully'
+    );
+  });
+  check(
+    'compose: auth and gateway run on REDIS_TOPOLOGY=cluster, seeded with cluster nodes, after the init finished',
+    misconfigured.length === 0 ? undefined : `misconfigured: ${misconfigured.join(', ')}`,
   );
 }
 
@@ -260,7 +309,10 @@ async function checkNginxTemplate(template) {
 async function main() {
   const template = await readFile(TEMPLATE, 'utf8');
   const placeholders = [...new Set([...template.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map((match) => match[1]))];
-  checkCompose(placeholders, parseDockerfile(await readFile(join(ROOT, 'Dockerfile'), 'utf8')));
+  const dockerStages = parseDockerfile(await readFile(join(ROOT, 'Dockerfile'), 'utf8'));
+  checkCompose([COMPOSE_FILE], placeholders, dockerStages);
+  const clusterConfig = checkCompose([COMPOSE_FILE, CLUSTER_OVERRIDE_FILE], placeholders, dockerStages);
+  if (clusterConfig) checkRedisCluster(clusterConfig);
   await checkDockerfile();
   await checkNginxTemplate(template);
   const failed = results.filter((result) => result.problem);
