@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // `npm start`: builds the apps, then runs the local cluster (Redis, auth, N gateway replicas, nginx on one
 // public port) in the foreground until Ctrl-C. Usage and environment: `npm start -- --help`, docs/ops-notes.md.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildApps, buildClientBundle, CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE } from './lib/build.mjs';
 import { echoNotableLine, say } from './lib/console.mjs';
 import { assertPortFree, freePort } from './lib/net.mjs';
 import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
-import { assertNodeVersion, ensureSystemBinaries } from './lib/prerequisites.mjs';
+import { assertNodeVersion, ensureSystemBinaries, findExecutable, MissingPrerequisiteError } from './lib/prerequisites.mjs';
 import { PidFile, startService, stopService } from './lib/processes.mjs';
 import { waitForHttpOk, waitForOutput } from './lib/readiness.mjs';
 import { DEV_CERTIFICATE_NAMES, ensureDevCertificate } from './lib/tls.mjs';
@@ -19,6 +21,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const DATA = join(ROOT, '.data');
 const PATHS = {
   redisDir: join(DATA, 'redis'),
+  redisClusterDir: join(DATA, 'redis-cluster'),
   logs: join(DATA, 'logs'),
   nginxPrefix: join(DATA, 'nginx'),
   adminPassword: join(DATA, 'admin-password'),
@@ -32,12 +35,18 @@ const PATHS = {
 const READY_TIMEOUT_MS = 60_000;
 const HOST = '127.0.0.1';
 
-const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--no-build]
+const REDIS_CLUSTER_MASTERS = 3;
+
+const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--redis-cluster] [--no-build]
 
   --gateways N   gateway replicas to run (default 3, or env GATEWAYS); 0 runs auth + nginx only
   --port N       public port nginx listens on, on ${HOST} (default 8080, or env PORT)
   --tls          serve https and wss on that port, with a self-signed certificate for localhost and
                  127.0.0.1 kept in .data/tls/ (generated with openssl on first use)
+  --redis-cluster
+                 a local Redis Cluster (${REDIS_CLUSTER_MASTERS} masters, redis-server --cluster-enabled yes, joined
+                 with redis-cli --cluster create) instead of the single Redis; the apps run on
+                 REDIS_TOPOLOGY=cluster. Its data lives in .data/redis-cluster/ for this run only
   --no-build     start from the existing dist/ (default: build both apps first)
 
 Environment: REDIS_URL=redis://… uses that Redis instead of starting one under .data/redis.
@@ -51,6 +60,7 @@ function readOptions(argv, env) {
       gateways: { type: 'string', default: env.GATEWAYS || '3' },
       port: { type: 'string', default: env.PORT || '8080' },
       tls: { type: 'boolean', default: false },
+      'redis-cluster': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -63,7 +73,8 @@ function readOptions(argv, env) {
   const port = Number(values.port);
   if (!Number.isInteger(gateways) || gateways < 0 || gateways > 32) throw new UsageError(`--gateways must be 0..32 (got "${values.gateways}")`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be 1..65535 (got "${values.port}")`);
-  return { gateways, port, tls: values.tls, build: !values['no-build'], externalRedisUrl: env.REDIS_URL || undefined };
+  if (values['redis-cluster'] && env.REDIS_URL) throw new UsageError('--redis-cluster starts its own Redis Cluster: unset REDIS_URL, or drop the flag');
+  return { gateways, port, tls: values.tls, redisCluster: values['redis-cluster'], build: !values['no-build'], externalRedisUrl: env.REDIS_URL || undefined };
 }
 
 class UsageError extends Error {
@@ -129,12 +140,13 @@ class StoppingError extends Error {
   name = 'StoppingError';
 }
 
-function baseAppEnv(publicPort, redisUrl, tls) {
+/** `redisEnv`: REDIS_URL, or REDIS_TOPOLOGY with its nodes. */
+function baseAppEnv(publicPort, redisEnv, tls) {
   const scheme = tls ? 'https' : 'http';
   return {
     ...process.env,
     HOST,
-    REDIS_URL: redisUrl,
+    ...redisEnv,
     ALLOWED_ORIGINS: `${scheme}://localhost:${publicPort},${scheme}://127.0.0.1:${publicPort}`,
     // Over https the session cookie is `__Host-sid`, Secure; plain http on localhost needs the dev cookie `sid`.
     COOKIE_SECURE: String(tls),
@@ -152,6 +164,52 @@ async function startRedis(cluster, redisServer) {
   );
   await waitForOutput({ ...service, text: 'Ready to accept connections', timeoutMs: READY_TIMEOUT_MS });
   return `redis://${HOST}:${port}`;
+}
+
+/** How long `redis-cli --cluster create`'s nodes may take to agree on the slots (gossip). */
+const CLUSTER_OK_TIMEOUT_MS = 20_000;
+
+/**
+ * A fresh local Redis Cluster: REDIS_CLUSTER_MASTERS cluster-mode redis-servers on free ports (each with a free
+ * bus port and AOF), joined by `redis-cli --cluster create`. Ports change from run to run and a cluster's
+ * nodes.conf records them, so the cluster's directory is emptied first: its data lasts one run.
+ * Resolves with the apps' environment for it.
+ */
+async function startRedisCluster(cluster, redisServer, redisCli) {
+  await rm(PATHS.redisClusterDir, { recursive: true, force: true });
+  const nodes = [];
+  for (let index = 1; index <= REDIS_CLUSTER_MASTERS; index++) {
+    const [port, busPort] = [await freePort(), await freePort()];
+    const dir = join(PATHS.redisClusterDir, String(index));
+    await mkdir(dir, { recursive: true });
+    const args = [
+      '--port', String(port), '--cluster-port', String(busPort), '--bind', HOST, '--dir', dir,
+      '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--logfile', '',
+    ];
+    const name = `redis-${index}`;
+    const service = await cluster.start({ name, command: redisServer, args, env: process.env, logFile: join(PATHS.logs, `${name}.log`), match: 'redis-server' }, TIER.redis);
+    await waitForOutput({ ...service, text: 'Ready to accept connections', timeoutMs: READY_TIMEOUT_MS });
+    nodes.push(`${HOST}:${port}`);
+  }
+  const created = spawnSync(redisCli, ['--cluster', 'create', ...nodes, '--cluster-yes'], { encoding: 'utf8', timeout: READY_TIMEOUT_MS });
+  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed (exit ${created.status}):\n${created.stdout}${created.stderr}`);
+  // Polled: Redis announces no event when the nodes agree on the slot map.
+  const deadline = Date.now() + CLUSTER_OK_TIMEOUT_MS;
+  for (const node of nodes) {
+    const [host, port] = node.split(':');
+    while (!spawnSync(redisCli, ['-h', host, '-p', port, 'cluster', 'info'], { encoding: 'utf8' }).stdout?.includes('cluster_state:ok')) {
+      if (Date.now() > deadline) throw new Error(`Redis Cluster node ${node} not ok within ${CLUSTER_OK_TIMEOUT_MS} ms`);
+      await delay(100);
+    }
+  }
+  return { REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: nodes.join(',') };
+}
+
+/** redis-cli creates the cluster; Debian ships it in redis-tools, which redis-server depends on. */
+function findRedisCli() {
+  const redisCli = findExecutable('redis-cli');
+  if (!redisCli) throw new MissingPrerequisiteError('--redis-cluster needs redis-cli. Debian/Ubuntu: sudo apt-get install -y redis-tools; macOS: brew install redis');
+  return redisCli;
 }
 
 /** Starts a Node app from dist/ and resolves with its address once its /health answers 200. */
@@ -191,7 +249,7 @@ async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddr
   await waitForHttpOk({ ...service, url, timeoutMs: READY_TIMEOUT_MS, ca: tls ? await readFile(tls.cert) : undefined });
 }
 
-function printSummary({ publicPort, gateways, admin, redisUrl, external, tls }) {
+function printSummary({ publicPort, gateways, admin, redis, external, tls }) {
   const base = `${tls ? 'https' : 'http'}://localhost:${publicPort}`;
   const gatewayNote = gateways > 0 ? `${gateways} gateway replica${gateways > 1 ? 's' : ''}` : 'no gateway running (--gateways 0): 502';
   say(`
@@ -201,7 +259,7 @@ sessionwire is up
   ${base}/.well-known/jwks.json  access-token signing keys
   ${base}/socket.io/             Socket.IO (${gatewayNote})
   admin login: ${admin.username} / ${admin.password}   (kept in .data/admin-password)
-  redis: ${redisUrl}${external ? ' (external, from REDIS_URL)' : ' (data in .data/redis)'}
+  redis: ${redis}${external ? ' (external, from REDIS_URL)' : ''}
   logs: .data/logs/<name>.log, .data/nginx/logs/${
     tls
       ? `\n  TLS: self-signed certificate for ${DEV_CERTIFICATE_NAMES} in ${tls.cert}; your browser warns once
@@ -251,8 +309,17 @@ async function startCluster(cluster, options, binaries) {
 
   const tls = options.tls ? await ensureDevCertificate(PATHS.tls) : undefined;
   if (tls?.created) say(`Generated a self-signed development certificate in ${PATHS.tls}`);
-  const redisUrl = options.externalRedisUrl ?? (await startRedis(cluster, binaries['redis-server']));
-  const appEnv = baseAppEnv(options.port, redisUrl, options.tls);
+  let appEnv;
+  let redis;
+  if (options.redisCluster) {
+    const redisEnv = await startRedisCluster(cluster, binaries['redis-server'], findRedisCli());
+    appEnv = baseAppEnv(options.port, redisEnv, options.tls);
+    redis = `Redis Cluster ${redisEnv.REDIS_CLUSTER_NODES} (data in .data/redis-cluster, this run only)`;
+  } else {
+    const redisUrl = options.externalRedisUrl ?? (await startRedis(cluster, binaries['redis-server']));
+    appEnv = baseAppEnv(options.port, { REDIS_URL: redisUrl }, options.tls);
+    redis = options.externalRedisUrl ? redisUrl : `${redisUrl} (data in .data/redis)`;
+  }
   const authAddress = await startApp(cluster, {
     name: 'auth',
     main: PATHS.authMain,
@@ -268,7 +335,7 @@ async function startCluster(cluster, options, binaries) {
     ),
   );
   await startNginx(cluster, binaries.nginx, { publicPort: options.port, authAddress, gatewayAddresses, tls });
-  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redisUrl, external: Boolean(options.externalRedisUrl), tls });
+  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redis, external: Boolean(options.externalRedisUrl), tls });
 }
 
 /** Set once Ctrl-C / SIGTERM arrived: from then on the signal handler decides the exit code. */
