@@ -13,7 +13,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 @Injectable()
 export class CredentialExpiry {
-  private readonly timers = new Map<string, NodeJS.Timeout[]>();
+  /** One pending timer per socket: the warning's, then the expiry's (every idle socket keeps it). */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
@@ -24,24 +25,23 @@ export class CredentialExpiry {
   watch(socket: GatewaySocket): void {
     this.forget(socket);
     const expiresAt = socket.data.credentialExpiresAt;
-    const timers: NodeJS.Timeout[] = [];
-    this.timers.set(socket.id, timers);
-    this.at(timers, expiresAt - this.config.expiryWarningMs, () => socket.emit('auth:expiring', { exp: Math.floor(expiresAt / 1000) }));
-    this.at(timers, expiresAt, () => this.forcedLogout.end([socket], 'expired'));
+    this.at(socket, expiresAt - this.config.expiryWarningMs, () => {
+      socket.emit('auth:expiring', { exp: Math.floor(expiresAt / 1000) });
+      this.at(socket, expiresAt, () => this.forcedLogout.end([socket], 'expired'));
+    });
   }
 
   forget(socket: GatewaySocket): void {
-    for (const timer of this.timers.get(socket.id) ?? []) clearTimeout(timer);
+    clearTimeout(this.timers.get(socket.id));
     this.timers.delete(socket.id);
   }
 
-  private at(timers: NodeJS.Timeout[], deadline: number, task: () => void): void {
+  private at(socket: GatewaySocket, deadline: number, task: () => void): void {
     const timer = setTimeout(() => {
-      timers.splice(timers.indexOf(timer), 1);
       if (Date.now() >= deadline) task();
-      else this.at(timers, deadline, task);
+      else this.at(socket, deadline, task);
     }, Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS));
     timer.unref();
-    timers.push(timer);
+    this.timers.set(socket.id, timer);
   }
 }

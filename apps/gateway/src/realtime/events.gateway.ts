@@ -126,7 +126,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   @SubscribeMessage('session:get')
   sessionGet(@ConnectedSocket() socket: GatewaySocket): Ack<{ data: SessionData }> {
-    return { ok: true, data: socket.data.session.data };
+    return { ok: true, data: socket.data.sessionData };
   }
 
   /**
@@ -162,7 +162,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   private applySessionData(change: Parameters<InterServerEvents['session:data']>[0]): void {
     for (const socket of this.sockets.inRooms([rooms.session(change.sessionId)])) {
-      if (socket.data.userId === change.userId) socket.data.session.data[change.key] = change.value;
+      if (socket.data.userId === change.userId) socket.data.sessionData[change.key] = change.value;
     }
   }
 }

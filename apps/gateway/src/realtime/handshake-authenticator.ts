@@ -72,7 +72,7 @@ export class HandshakeAuthenticator {
       userId: principal.userId,
       sessionId: principal.sessionId,
       roles: principal.roles,
-      session: principal.session,
+      sessionData: principal.session.data,
       connectedAt: Date.now(),
       credentialExpiresAt: principal.credentialExpiresAt,
     };

@@ -1,5 +1,4 @@
-import type { ClientToServerEvents, InterServerEvents, Role, ServerToClientEvents, SessionId, UserId } from '@app/contracts';
-import type { SessionRecord } from '@app/sessions';
+import type { ClientToServerEvents, InterServerEvents, Role, ServerToClientEvents, SessionData, SessionId, UserId } from '@app/contracts';
 import type { Server, Socket } from 'socket.io';
 
 /** What the handshake proved, kept on the socket for its whole life (`socket.data`). */
@@ -7,8 +6,8 @@ export interface SocketData {
   userId: UserId;
   sessionId: SessionId;
   roles: Role[];
-  /** The session as loaded at the handshake; `data` is kept current by `session:set` from any node. */
-  session: SessionRecord;
+  /** The session's data as loaded at the handshake, kept current by `session:set` from any node. */
+  sessionData: SessionData;
   connectedAt: number;
   /** Epoch ms at which the socket's credential expires (access token `exp`; for the cookie, the session's end). */
   credentialExpiresAt: number;
