@@ -106,7 +106,9 @@ function readOptions(argv) {
 /** The commit measured, and any uncommitted change to the apps or libraries that the build included. */
 function sourceInfo() {
   const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-  return { commit: git('rev-parse', '--short', 'HEAD'), uncommitted: git('status', '--porcelain', '--', 'apps', 'libs').split('\n').filter(Boolean) };
+  const changed = git('diff', '--name-only', 'HEAD', '--', 'apps', 'libs');
+  const untracked = git('ls-files', '--others', '--exclude-standard', '--', 'apps', 'libs');
+  return { commit: git('rev-parse', '--short', 'HEAD'), uncommitted: `${changed}\n${untracked}`.split('\n').filter(Boolean) };
 }
 
 function machineInfo(redisServer) {

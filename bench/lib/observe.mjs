@@ -85,10 +85,15 @@ export async function serverStats(service) {
   if (service.kind === 'plain') {
     const response = await fetch(`${service.url}/stats`, { signal: AbortSignal.timeout(10_000) });
     const body = await response.json();
-    return { sockets: body.sockets, heapUsed: body.heapUsed };
+    return { sockets: body.sockets, heapUsed: body.heapUsed, heapTotal: body.heapTotal, external: body.external };
   }
   const samples = await scrape(`${service.url}/metrics`);
-  return { sockets: samples.get('gateway_connected_sockets') ?? 0, heapUsed: samples.get('nodejs_heap_size_used_bytes') ?? 0 };
+  return {
+    sockets: samples.get('gateway_connected_sockets') ?? 0,
+    heapUsed: samples.get('nodejs_heap_size_used_bytes') ?? 0,
+    heapTotal: samples.get('nodejs_heap_size_total_bytes') ?? 0,
+    external: samples.get('nodejs_external_memory_bytes') ?? 0,
+  };
 }
 
 /** Polls the server until `predicate(sockets)` holds (there is no event to await across processes). */

@@ -33,9 +33,11 @@ export function evaluateTargets(results) {
       met,
       note:
         (met ? '' : `${pct(rssRatio - 1.25)} over 1.25× (${kb(gateway.rssPerSocket - 1.25 * plain.rssPerSocket)} KB per socket too many). `) +
-        `Heap ratio ${heapRatio.toFixed(2)}×. Each gateway socket also holds its session record, two rooms (user, session), two credential-expiry timers, ` +
-        `an event rate limiter and Nest's bound handlers; the RSS delta also counts heap V8 reserved while handshakes made garbage ` +
-        `(RSS grew ${mib(gateway.after.rssBytes - gateway.before.rssBytes)} MiB, heap in use ${mib(gateway.after.heapUsed - gateway.before.heapUsed)} MiB` +
+        `Heap in use ratio ${heapRatio.toFixed(2)}×: each gateway socket also holds its identity and session data, two rooms (user, session), a credential-expiry timer, ` +
+        `an event rate limiter and one listener per event handler. The rest is memory the process keeps after the handshakes' garbage: ` +
+        `RSS grew ${mib(gateway.after.rssBytes - gateway.before.rssBytes)} MiB (plain ${mib(plain.after.rssBytes - plain.before.rssBytes)}), ` +
+        `heap in use ${mib(gateway.after.heapUsed - gateway.before.heapUsed)} (plain ${mib(plain.after.heapUsed - plain.before.heapUsed)}), ` +
+        `heap reserved by V8 ${mib(gateway.after.heapTotal - gateway.before.heapTotal)} (plain ${mib(plain.after.heapTotal - plain.before.heapTotal)})` +
         `${gateway.collectionSeen === false || plain.collectionSeen === false ? '; no collection was seen on one of the servers, so its heap includes garbage' : ''}).`,
     });
   }
@@ -71,8 +73,9 @@ export function evaluateTargets(results) {
             `(${pct(worst.ratio - 0.8)} over). `) +
         `The auth service alone answers the logout in ${byLevel.map((level) => ms(level.httpP50)).join(' / ')} ms (p50), more than the adapter's whole path ` +
         `(${byLevel.map((level) => ms(level.adapterP50)).join(' / ')} ms p50); the gateways' own part (message → last local close) is ` +
-        `${byLevel.map((level) => ms(level.serverP50)).join(' / ')} ms p50. Before any gateway hears of it, the logout runs Nest, passport (ES256 verify, ` +
-        'session touch), the session-end script and PUBLISH: three Redis round trips where the baseline\'s bare handler publishes at once.' +
+        `${byLevel.map((level) => ms(level.serverP50)).join(' / ')} ms p50 (from the message's \`at\`, stamped before the session-end script). ` +
+        'Before any gateway hears of it, the logout runs Express, Nest and passport (ES256 verify, session touch: one Redis round trip), then the ' +
+        'session-end script that deletes and publishes (a second), where the baseline\'s bare handler publishes at once.' +
         (largest.p99 > 1.5 * byLevel[0].p99
           ? ' The tail grows with sockets per node; a likely contributor is the re-check pass (scenario 4), which every 30 s keeps each gateway busy for a time that grows with its sockets.'
           : ''),
@@ -129,7 +132,7 @@ export function renderMarkdown(results, chartFile) {
     '',
   );
   if (results.source) {
-    const dirty = results.source.uncommitted.length ? ` plus uncommitted changes to ${results.source.uncommitted.map((line) => `\`${line.slice(3)}\``).join(', ')}` : '';
+    const dirty = results.source.uncommitted.length ? ` plus uncommitted changes to ${results.source.uncommitted.map((path) => `\`${path}\``).join(', ')}` : '';
     lines.push(`Code: commit \`${results.source.commit}\`${dirty}.`, '');
   }
   lines.push('Settings that differ from the defaults, for every scenario unless noted:', '');
@@ -159,12 +162,16 @@ export function renderMarkdown(results, chartFile) {
   if (scenarios.memory) {
     const mem = scenarios.memory;
     lines.push('', '## 2. Memory per idle authenticated socket', '', mem.method, '');
-    lines.push('| server | sockets | RSS before → after (MiB) | RSS per socket | heap before → after (MiB) | heap per socket |', '| --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '| server | sockets | RSS before → after (MiB) | RSS per socket | heap in use before → after (MiB) | heap per socket | heap reserved before → after (MiB) | external before → after (MiB) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const kind of ['plain', 'gateway']) {
       const row = mem[kind];
       lines.push(
         `| ${kind === 'plain' ? 'plain Socket.IO' : 'gateway'} | ${mem.sockets.toLocaleString('en-US')} | ${mib(row.before.rssBytes)} → ${mib(row.after.rssBytes)} | ${kb(row.rssPerSocket)} KB | ` +
-          `${mib(row.before.heapUsed)} → ${mib(row.after.heapUsed)} | ${kb(row.heapPerSocket)} KB |`,
+          `${mib(row.before.heapUsed)} → ${mib(row.after.heapUsed)} | ${kb(row.heapPerSocket)} KB | ${mib(row.before.heapTotal)} → ${mib(row.after.heapTotal)} | ` +
+          `${mib(row.before.external)} → ${mib(row.after.external)} |`,
       );
     }
   }

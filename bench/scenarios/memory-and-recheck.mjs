@@ -42,7 +42,7 @@ export async function memoryAndRecheck(ctx) {
     memory: {
       method:
         `fresh process, 300 connections opened and closed to warm up, ${SETTLE_MS / 1000} s settle, then ${SAMPLES} samples ` +
-        `(RSS: /proc/<pid>/status median; heap: smallest nodejs heap used) before and after ${sizes.memorySockets} idle sockets; ` +
+        `(RSS: /proc/<pid>/status median; heap: smallest nodejs heap used; heap reserved and external memory: medians) before and after ${sizes.memorySockets} idle sockets; ` +
         `after connecting, up to ${sizes.gcWindowMs / 1000} s for a collection to show first (no GC can be forced from outside).`,
       sockets: sizes.memorySockets,
       gateway: gatewayResult,
@@ -102,14 +102,21 @@ function targetsFor(ctx, target, count) {
 
 async function sampleMemory(target) {
   const rss = [];
-  const heap = [];
+  const stats = [];
   for (let sample = 0; sample < SAMPLES; sample++) {
-    const [usage, stats] = await Promise.all([processUsage(target.pid), serverStats(target)]);
+    const [usage, server] = await Promise.all([processUsage(target.pid), serverStats(target)]);
     rss.push(usage.rssBytes);
-    heap.push(stats.heapUsed);
+    stats.push(server);
     await sleep(SAMPLE_INTERVAL_MS);
   }
-  return { rssBytes: summarize(rss).p50, heapUsed: Math.min(...heap) };
+  const median = (pick) => summarize(stats.map(pick)).p50;
+  return {
+    rssBytes: summarize(rss).p50,
+    heapUsed: Math.min(...stats.map((server) => server.heapUsed)),
+    // What V8 holds for its heap (in use or not; RSS counts it) and memory outside it (Buffers).
+    heapTotal: median((server) => server.heapTotal),
+    external: median((server) => server.external),
+  };
 }
 
 /**

@@ -3,7 +3,7 @@
 // gateway), so `io.in(room).disconnectSockets()` reaches every node: Socket.IO's own cross-node logout.
 //
 //   GET  /health               200 once listening (and the adapter's Redis connections are ready)
-//   GET  /stats                {sockets, heapUsed, rss}
+//   GET  /stats                {sockets, heapUsed, heapTotal, external, rss}
 //   POST /disconnect?room=R    io.in(R).disconnectSockets(true), answered at once (it is fire-and-forget)
 //
 // A client that sends `auth: {room}` is joined to that room; others join no room.
@@ -19,8 +19,8 @@ const http = createServer((request, response) => {
   const url = new URL(request.url ?? '/', 'http://localhost');
   if (request.method === 'GET' && url.pathname === '/health') return reply(response, 200, { status: 'ok' });
   if (request.method === 'GET' && url.pathname === '/stats') {
-    const { heapUsed, rss } = process.memoryUsage();
-    return reply(response, 200, { sockets: io.of('/').sockets.size, heapUsed, rss });
+    const { heapUsed, heapTotal, external, rss } = process.memoryUsage();
+    return reply(response, 200, { sockets: io.of('/').sockets.size, heapUsed, heapTotal, external, rss });
   }
   if (request.method === 'POST' && url.pathname === '/disconnect') {
     const room = url.searchParams.get('room');
