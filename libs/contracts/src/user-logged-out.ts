@@ -9,18 +9,19 @@ export const sessionEndReasonSchema = z.enum(['logout', 'logout_all', 'session_r
 export type SessionEndReason = z.infer<typeof sessionEndReasonSchema>;
 
 /**
- * The `user-logged-out` message, version 1. Publishers delete the session records before publishing,
- * so a subscriber that misses a message still finds the session gone when it re-checks.
+ * The `user-logged-out` message, version 1. Publishers delete the session records before publishing (the
+ * auth service does both in one Redis script), so a subscriber that misses a message still finds the
+ * session gone when it re-checks.
  */
 export const userLoggedOutSchema = z.strictObject({
   v: z.literal(1),
   /** Unique per message; subscribers use it to ignore duplicates. */
   id: z.uuid(),
   userId: userIdSchema,
-  /** The sessions that ended; `null` means every session of the user. */
+  /** The sessions ended (those of them that were still alive); `null` means every session of the user. */
   sessionIds: z.array(sessionIdSchema).min(1).max(10_000).nullable(),
   reason: sessionEndReasonSchema,
-  /** Epoch milliseconds at which the sessions were deleted. */
+  /** Epoch milliseconds at which the revocation was issued (just before the deletion, in the same request). */
   at: z.number().int().positive(),
 });
 export type UserLoggedOut = z.infer<typeof userLoggedOutSchema>;
