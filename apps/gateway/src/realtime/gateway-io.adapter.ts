@@ -30,6 +30,11 @@ export class GatewayIoAdapter extends IoAdapter {
       connectionName: `gateway:${config.nodeId}:adapter-sub`,
       shardedSubscribers: config.redis.topology === 'cluster',
     });
+    // An 'error' event with no listener crashes the process, and ioredis's Cluster emits one whenever a sharded
+    // subscriber cannot reach its node (e.g. a master killed mid-failover), then retries by itself.
+    for (const client of [this.publisher, this.subscriber]) {
+      client.on('error', (error: Error) => this.logger.warn(`Socket.IO adapter Redis connection error: ${error.message}`));
+    }
   }
 
   async connectToRedis(): Promise<void> {
