@@ -1,9 +1,9 @@
-import { redisKeys, type ConnectionView } from '@app/contracts';
+import { redisKeys } from '@app/contracts';
 import { Redis } from 'ioredis';
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { eventually } from '../support/eventually';
-import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
-import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
+import { bearer, connectionsOf, login, registerUser, request, type LoggedIn } from '../support/http';
+import { closeAllSockets, connectError, connectSocket, disconnected, expectAlive, nextEvent } from '../support/sockets';
 
 describe('gateway resilience: lost revocations and a Redis restart', () => {
   let cluster: Cluster;
@@ -30,16 +30,6 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
   }
 
   const socketsOn = (session: LoggedIn, nodes: readonly GatewayNode[]) => Promise.all(nodes.map((node) => connectSocket(node.url, { token: session.accessToken })));
-
-  const connectionsOf = async (userId: string) =>
-    (await request<ConnectionView[]>(cluster.authUrl, 'GET', `/admin/users/${userId}/connections`, { headers: bearer(admin.accessToken) })).body;
-
-  const expectAlive = async (sockets: ClientSocket[]) => {
-    for (const socket of sockets) {
-      expect(socket.connected).toBe(true);
-      expect((await socket.emitWithAck('whoami')).ok).toBe(true);
-    }
-  };
 
   describe('a revocation whose publish was lost', () => {
     beforeAll(() => {
@@ -92,7 +82,7 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
 
       await expectAlive(survivors);
       await eventually(async () => {
-        expect((await connectionsOf(alice.user.id)).map((connection) => connection.sessionId)).toEqual([0, 1, 2].map(() => aliceOtherSession.sessionId));
+        expect((await connectionsOf(cluster.authUrl, admin, alice.user.id)).map((connection) => connection.sessionId)).toEqual([0, 1, 2].map(() => aliceOtherSession.sessionId));
       });
       for (const node of cluster.gateways) expect((await request(node.url, 'GET', '/health')).status).toBe(200);
     });
@@ -148,7 +138,7 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
         for (const url of [cluster.authUrl, ...cluster.gateways.map((node) => node.url)]) expect((await request(url, 'GET', '/health')).status).toBe(200);
       }, 15_000);
       await expectAlive([...aliceSockets, bobOnGw2]);
-      await eventually(async () => expect((await connectionsOf(bob.user.id)).map((connection) => connection.socketId)).toEqual([bobOnGw2.id]));
+      await eventually(async () => expect((await connectionsOf(cluster.authUrl, admin, bob.user.id)).map((connection) => connection.socketId)).toEqual([bobOnGw2.id]));
 
       // A logout now reaches every node through its resubscribed subscriber: the reason is the message's, not the re-check's.
       const ended = aliceSockets.map((socket) => nextEvent(socket, 'session:ended'));

@@ -1,4 +1,4 @@
-import type { ErrorBody, LoginResponse } from '@app/contracts';
+import type { ConnectionView, ErrorBody, LoginResponse } from '@app/contracts';
 
 export interface JsonResponse<T = unknown> {
   status: number;
@@ -45,6 +45,11 @@ export async function login(baseUrl: string, username: string, password = 'corre
   if (response.status !== 200) throw new Error(`login ${username}: ${response.status} ${JSON.stringify(response.body)}`);
   const setCookie = response.headers.getSetCookie()[0] ?? '';
   return { ...response.body, cookie: setCookie.split(';')[0] };
+}
+
+/** A user's sockets in the shared registry, as the admin API lists them (`admin` is a logged-in admin). */
+export async function connectionsOf(baseUrl: string, admin: Pick<LoggedIn, 'accessToken'>, userId: string): Promise<ConnectionView[]> {
+  return (await request<ConnectionView[]>(baseUrl, 'GET', `/admin/users/${userId}/connections`, { headers: bearer(admin.accessToken) })).body;
 }
 
 export function isErrorBody(body: unknown): body is ErrorBody {

@@ -83,6 +83,14 @@ export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<st
   });
 }
 
+/** Asserts each socket is still connected and its node still answers it (`whoami`), so it is really alive there. */
+export async function expectAlive(sockets: ClientSocket[]): Promise<void> {
+  for (const socket of sockets) {
+    expect(socket.connected).toBe(true);
+    expect((await socket.emitWithAck('whoami')).ok).toBe(true);
+  }
+}
+
 /** Closes every socket opened through this module (call in afterAll/afterEach). */
 export function closeAllSockets(): void {
   for (const socket of openSockets) socket.close();
