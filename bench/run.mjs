@@ -33,7 +33,6 @@ const SIZES = {
     handshakeWorkers: 2,
     handshakeConcurrency: 32,
     memorySockets: 10_000,
-    gcWindowMs: 30_000,
     recheckIntervalS: 5,
     recheckPasses: 2,
     logoutLevels: [0, 10_000, 30_000],
@@ -53,7 +52,6 @@ const SIZES = {
     handshakeWorkers: 2,
     handshakeConcurrency: 32,
     memorySockets: 1500,
-    gcWindowMs: 10_000,
     recheckIntervalS: 3,
     recheckPasses: 2,
     logoutLevels: [0, 1000, 3000],
@@ -183,7 +181,7 @@ async function main() {
       redis,
       auth,
       log,
-      startGateway: async (nodeId, env = {}) => ({ ...(await services.startGateway(nodeId, { redisUrl: redis.url, authUrl: auth.url, env })), kind: 'gateway' }),
+      startGateway: async (nodeId, env = {}, nodeArgs = []) => ({ ...(await services.startGateway(nodeId, { redisUrl: redis.url, authUrl: auth.url, env, nodeArgs })), kind: 'gateway' }),
       startPlain: async (name, plainOptions = {}) => ({ ...(await services.startPlain(name, plainOptions)), kind: 'plain' }),
     };
     const poolSize = Math.max(

@@ -1,4 +1,4 @@
-/* global fetch, AbortSignal */
+/* global fetch, AbortSignal, WebSocket */
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -85,13 +85,14 @@ export async function serverStats(service) {
   if (service.kind === 'plain') {
     const response = await fetch(`${service.url}/stats`, { signal: AbortSignal.timeout(10_000) });
     const body = await response.json();
-    return { sockets: body.sockets, heapUsed: body.heapUsed, heapTotal: body.heapTotal, external: body.external };
+    return { sockets: body.sockets, heapUsed: body.heapUsed, heapTotal: body.heapTotal, newSpace: body.newSpace, external: body.external };
   }
   const samples = await scrape(`${service.url}/metrics`);
   return {
     sockets: samples.get('gateway_connected_sockets') ?? 0,
     heapUsed: samples.get('nodejs_heap_size_used_bytes') ?? 0,
     heapTotal: samples.get('nodejs_heap_size_total_bytes') ?? 0,
+    newSpace: [...samples].find(([key]) => key.startsWith('nodejs_heap_space_size_total_bytes{space="new"'))?.[1] ?? 0,
     external: samples.get('nodejs_external_memory_bytes') ?? 0,
   };
 }
@@ -127,4 +128,29 @@ export function commandStatsDelta(before, after) {
     if (calls > previous.calls) delta[command] = { calls: calls - previous.calls, usec: usec - previous.usec };
   }
   return delta;
+}
+
+/**
+ * A full garbage collection in a process started with `--inspect=127.0.0.1:0`, through the inspector protocol
+ * (HeapProfiler.collectGarbage): heap "in use" then counts live objects only, not garbage V8 has not collected yet.
+ * The inspector's address is the "Debugger listening on ws://…" line Node prints at start.
+ */
+export async function collectGarbage(service) {
+  const address = /Debugger listening on (ws:\/\/\S+)/.exec(await readFile(service.logFile, 'utf8'))?.[1];
+  if (!address) throw new Error(`${service.name} was not started with --inspect (no "Debugger listening" line in ${service.logFile})`);
+  const socket = new WebSocket(address);
+  try {
+    await new Promise((resolve, reject) => {
+      socket.onerror = () => reject(new Error(`${service.name}: could not reach the inspector at ${address}`));
+      socket.onopen = () => socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+      socket.onmessage = (event) => {
+        const reply = JSON.parse(String(event.data));
+        if (reply.id !== 1) return;
+        if (reply.error) reject(new Error(`${service.name}: HeapProfiler.collectGarbage failed: ${reply.error.message}`));
+        else resolve();
+      };
+    });
+  } finally {
+    socket.close();
+  }
 }

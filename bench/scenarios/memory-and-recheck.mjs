@@ -1,18 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { commandStats, commandStatsDelta, processUsage, serverStats, waitForSockets } from '../lib/observe.mjs';
+import { collectGarbage, commandStats, commandStatsDelta, processUsage, serverStats, waitForSockets } from '../lib/observe.mjs';
 import { summarize } from '../lib/stats.mjs';
 
-/** How long memory is left to settle before sampling; there is no GC to force and no event to await. */
+/** How long memory is left to settle after a forced collection before sampling (V8 releases pages lazily). */
 const SETTLE_MS = 3000;
+/** The servers' inspector, only to force a full collection before each measurement. */
+const INSPECT = ['--inspect=127.0.0.1:0'];
 const SAMPLES = 6;
 const SAMPLE_INTERVAL_MS = 500;
 
 /**
  * Scenario 2: memory per idle authenticated socket on one gateway at N sockets, against plain Socket.IO with
  * the same N. Each process is fresh, warmed up with a few hundred connections, then measured before and after
- * N sockets connect: RSS from /proc/<pid>/status, V8 heap in use from the server itself. Without a forced GC the
- * heap includes garbage not yet collected, so the smallest of several samples is taken; RSS is the median.
+ * N sockets connect, each time right after a full collection forced through the inspector: RSS from
+ * /proc/<pid>/status, V8 heap in use and reserved from the server itself (medians of several samples).
  *
  * Scenario 4 runs on the same gateway afterwards: the N sockets stay connected while SessionRecheck runs on its
  * interval (RECHECK_INTERVAL, shortened for this gateway); each pass logs its duration, and Redis INFO
@@ -20,7 +22,7 @@ const SAMPLE_INTERVAL_MS = 500;
  */
 export async function memoryAndRecheck(ctx) {
   const { sizes } = ctx;
-  const plain = await ctx.startPlain('mem-plain');
+  const plain = await ctx.startPlain('mem-plain', { nodeArgs: INSPECT });
   let plainResult;
   try {
     plainResult = await memoryPerSocket(ctx, plain, sizes.memorySockets);
@@ -28,7 +30,7 @@ export async function memoryAndRecheck(ctx) {
     await ctx.load.closeAll();
     await ctx.services.stop(plain);
   }
-  const gateway = await ctx.startGateway('mem-gateway', { RECHECK_INTERVAL: String(sizes.recheckIntervalS), LOG_LEVEL: 'debug' });
+  const gateway = await ctx.startGateway('mem-gateway', { RECHECK_INTERVAL: String(sizes.recheckIntervalS), LOG_LEVEL: 'debug' }, INSPECT);
   let gatewayResult;
   let recheck;
   try {
@@ -41,9 +43,9 @@ export async function memoryAndRecheck(ctx) {
   return {
     memory: {
       method:
-        `fresh process, 300 connections opened and closed to warm up, ${SETTLE_MS / 1000} s settle, then ${SAMPLES} samples ` +
-        `(RSS: /proc/<pid>/status median; heap: smallest nodejs heap used; heap reserved and external memory: medians) before and after ${sizes.memorySockets} idle sockets; ` +
-        `after connecting, up to ${sizes.gcWindowMs / 1000} s for a collection to show first (no GC can be forced from outside).`,
+        `fresh process (started with --inspect), 300 connections opened and closed to warm up; before and after ${sizes.memorySockets} idle sockets connect: ` +
+        `a full collection forced through the inspector, ${SETTLE_MS / 1000} s settle, then ${SAMPLES} samples, medians ` +
+        `(RSS from /proc/<pid>/status; heap in use, heap reserved by V8 and external memory from the server).`,
       sockets: sizes.memorySockets,
       gateway: gatewayResult,
       plain: plainResult,
@@ -59,14 +61,11 @@ async function memoryPerSocket(ctx, target, count) {
   await ctx.load.connect({ targets: targetsFor(ctx, target, warm), total: warm, workers: 1, concurrency: 16 });
   await ctx.load.closeAll();
   await waitForSockets(target, (sockets) => sockets === 0);
-  await sleep(SETTLE_MS);
   const before = await sampleMemory(target);
   ctx.log(`memory: ${target.name}, ${count} sockets`);
   const connect = await ctx.load.connect({ targets: targetsFor(ctx, target, count), total: count, workers: 2, concurrency: ctx.sizes.handshakeConcurrency });
   if (connect.failed > 0) throw new Error(`${target.name}: ${connect.failed} of ${count} sockets failed to connect: ${JSON.stringify(connect.errors)}`);
   await waitForSockets(target, (sockets) => sockets === count);
-  const collected = await awaitCollection(target, ctx.sizes.gcWindowMs);
-  await sleep(SETTLE_MS);
   const after = await sampleMemory(target);
   return {
     before,
@@ -74,25 +73,7 @@ async function memoryPerSocket(ctx, target, count) {
     rssPerSocket: (after.rssBytes - before.rssBytes) / count,
     heapPerSocket: (after.heapUsed - before.heapUsed) / count,
     connectPerSecond: connect.perSecond,
-    collectionSeen: collected,
   };
-}
-
-/**
- * After the sockets connect, heap is sampled once a second for up to `windowMs`, until a collection shows (the heap in
- * use drops by a tenth from its peak): idle sockets allocate little, so V8 may not collect the handshakes'
- * garbage for a while, and heap "in use" would count it. Socket.IO's pings (every 25 s) usually bring one.
- */
-async function awaitCollection(target, windowMs) {
-  const deadline = Date.now() + windowMs;
-  let peak = 0;
-  while (Date.now() < deadline) {
-    const { heapUsed } = await serverStats(target);
-    if (heapUsed < 0.9 * peak) return true;
-    peak = Math.max(peak, heapUsed);
-    await sleep(1000);
-  }
-  return false;
 }
 
 /** One socket per session where the pool allows (the re-check's cost depends on distinct sessions). */
@@ -101,6 +82,8 @@ function targetsFor(ctx, target, count) {
 }
 
 async function sampleMemory(target) {
+  await collectGarbage(target);
+  await sleep(SETTLE_MS);
   const rss = [];
   const stats = [];
   for (let sample = 0; sample < SAMPLES; sample++) {
@@ -112,9 +95,11 @@ async function sampleMemory(target) {
   const median = (pick) => summarize(stats.map(pick)).p50;
   return {
     rssBytes: summarize(rss).p50,
-    heapUsed: Math.min(...stats.map((server) => server.heapUsed)),
+    heapUsed: median((server) => server.heapUsed),
     // What V8 holds for its heap (in use or not; RSS counts it) and memory outside it (Buffers).
     heapTotal: median((server) => server.heapTotal),
+    // The young generation: V8 grows it while allocation is fast (handshakes) and keeps it; a cost per process, not per socket.
+    newSpace: median((server) => server.newSpace),
     external: median((server) => server.external),
   };
 }

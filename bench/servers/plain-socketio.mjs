@@ -3,12 +3,13 @@
 // gateway), so `io.in(room).disconnectSockets()` reaches every node: Socket.IO's own cross-node logout.
 //
 //   GET  /health               200 once listening (and the adapter's Redis connections are ready)
-//   GET  /stats                {sockets, heapUsed, heapTotal, external, rss}
+//   GET  /stats                {sockets, heapUsed, heapTotal, newSpace, external, rss}
 //   POST /disconnect?room=R    io.in(R).disconnectSockets(true), answered at once (it is fire-and-forget)
 //
 // A client that sends `auth: {room}` is joined to that room; others join no room.
 import { createServer } from 'node:http';
 import process from 'node:process';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
@@ -20,7 +21,8 @@ const http = createServer((request, response) => {
   if (request.method === 'GET' && url.pathname === '/health') return reply(response, 200, { status: 'ok' });
   if (request.method === 'GET' && url.pathname === '/stats') {
     const { heapUsed, heapTotal, external, rss } = process.memoryUsage();
-    return reply(response, 200, { sockets: io.of('/').sockets.size, heapUsed, heapTotal, external, rss });
+    const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+    return reply(response, 200, { sockets: io.of('/').sockets.size, heapUsed, heapTotal, newSpace, external, rss });
   }
   if (request.method === 'POST' && url.pathname === '/disconnect') {
     const room = url.searchParams.get('room');
