@@ -1,10 +1,9 @@
-import type { ConnectionView } from '@app/contracts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, startStaticSite, type StaticSite } from '../support/browser';
 import { TEST_AUTH_ENV } from '../support/auth-app';
 import { startCluster, type Cluster } from '../support/cluster';
 import { freePort } from '../support/free-port';
-import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
+import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
 import { edgeOrigin, startNginx, type Nginx } from '../support/nginx';
 
 /** Generous on purpose (a loaded 2-core machine): the time it really took is printed, not asserted. */
@@ -146,8 +145,7 @@ describe('the demo page in headless Chromium, through nginx, in front of 3 gatew
     await page.locator('#chat-log li', { hasText: text }).waitFor();
   }
 
-  const connectionsOf = async (userId: string) =>
-    (await request<ConnectionView[]>(nginx.url, 'GET', `/admin/users/${userId}/connections`, { headers: bearer(admin.accessToken) })).body;
+  const connectionsOf = (userId: string) => connectionsOfUser(nginx.url, admin, userId);
 
   const userId = async (username: string) => (await request<{ id: string }>(nginx.url, 'GET', `/admin/users?username=${username}`, { headers: bearer(admin.accessToken) })).body.id;
 

@@ -1,7 +1,7 @@
-import { redisKeys, type ConnectionView, type UserLoggedOut } from '@app/contracts';
+import { redisKeys, type UserLoggedOut } from '@app/contracts';
 import type { TestRedis } from '../support/redis-server';
 import { startCluster, type Cluster, type RedisTopologyOption } from '../support/cluster';
-import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
+import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
 import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
 
 interface UserSockets {
@@ -40,8 +40,7 @@ describe.each<RedisTopologyOption>(['standalone', 'sentinel', 'cluster'])('force
     return { id, sessions, sockets };
   }
 
-  const connectionsOf = async (userId: string) =>
-    (await request<ConnectionView[]>(cluster.authUrl, 'GET', `/admin/users/${userId}/connections`, { headers: bearer(admin.accessToken) })).body;
+  const connectionsOf = (userId: string) => connectionsOfUser(cluster.authUrl, admin, userId);
 
   it('registers every socket in the shared registry with its node and session', async () => {
     const alice = await userOnEveryNode();

@@ -1,4 +1,4 @@
-import type { ConnectionView, HandshakeErrorCode } from '@app/contracts';
+import type { HandshakeErrorCode } from '@app/contracts';
 import { redisKeys } from '@app/contracts';
 import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { Redis } from 'ioredis';
 import { SignJWT, type JWTPayload } from 'jose';
 import { startCluster, TEST_ORIGIN, type Cluster, type GatewayNode } from '../support/cluster';
-import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
+import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
 import { closeAllSockets, connectError, connectSocket, type ConnectOptions } from '../support/sockets';
 
 const FOREIGN_ORIGIN = 'https://evil.example';
@@ -99,8 +99,7 @@ describe('gateway handshake: origin allowlist, credentials, refusals with stable
     return login(cluster.authUrl, username);
   }
 
-  const connectionsOf = async (userId: string) =>
-    (await request<ConnectionView[]>(cluster.authUrl, 'GET', `/admin/users/${userId}/connections`, { headers: bearer(admin.accessToken) })).body;
+  const connectionsOf = (userId: string) => connectionsOfUser(cluster.authUrl, admin, userId);
 
   const whoamiUserId = async (url: string, options: ConnectOptions) => {
     const socket = await connectSocket(url, options);

@@ -1,7 +1,7 @@
-import type { ConnectionCounts, ConnectionView } from '@app/contracts';
+import type { ConnectionCounts } from '@app/contracts';
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { eventually } from '../support/eventually';
-import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
+import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
 import { closeAllSockets, connectSocket, disconnected, type ClientSocket } from '../support/sockets';
 
 /** A node restarted in the no-resurrection test: a long heartbeat TTL, so no sweep can clear its entries first. */
@@ -33,8 +33,7 @@ describe('session registry across gateway processes: counts, kill -9 sweep, clea
 
   const socketsOn = (session: LoggedIn, nodes: GatewayNode[]) => Promise.all(nodes.map((node) => connectSocket(node.url, { token: session.accessToken })));
 
-  const connectionsOf = async (userId: string) =>
-    (await request<ConnectionView[]>(cluster.authUrl, 'GET', `/admin/users/${userId}/connections`, { headers: bearer(admin.accessToken) })).body;
+  const connectionsOf = (userId: string) => connectionsOfUser(cluster.authUrl, admin, userId);
 
   const counts = async () => (await request<ConnectionCounts>(cluster.authUrl, 'GET', '/admin/connections/count', { headers: bearer(admin.accessToken) })).body;
 

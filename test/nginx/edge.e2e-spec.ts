@@ -1,4 +1,3 @@
-import type { ConnectionView } from '@app/contracts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,7 @@ import { ensureDevCertificate } from '../../scripts/lib/tls.mjs';
 import { TEST_AUTH_ENV } from '../support/auth-app';
 import { startCluster, TEST_ORIGIN, type Cluster } from '../support/cluster';
 import { freePort } from '../support/free-port';
-import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
+import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
 import { edgeOrigin, startNginx, type Nginx } from '../support/nginx';
 import { closeAllSockets, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
 
@@ -56,8 +55,7 @@ describe('3 gateways behind nginx (the nginx.conf.template the launcher and comp
   /** `count` WebSocket-first sockets of `user` through nginx, opened at once. */
   const socketsOf = (user: LoggedIn, count: number) => Promise.all(Array.from({ length: count }, () => connectSocket(nginx.url, { token: user.accessToken })));
 
-  const connectionsOf = async (userId: string) =>
-    (await request<ConnectionView[]>(nginx.url, 'GET', `/admin/users/${userId}/connections`, { headers: bearer(admin.accessToken) })).body;
+  const connectionsOf = (userId: string) => connectionsOfUser(nginx.url, admin, userId);
 
   it('serves the demo page and the client SDK bundle through the one public port', async () => {
     const page = await fetch(`${nginx.url}/`);
