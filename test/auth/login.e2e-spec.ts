@@ -104,6 +104,30 @@ describe('login, the session cookie and /auth/me', () => {
     expect((await request(auth.baseUrl, 'GET', '/auth/me', { headers: { cookie: session.cookie } })).status).toBe(200);
   });
 
+  describe('logout proves the caller\'s session in its own session-end script', () => {
+    it('refuses a logout and a logout-all with the token of an ended session: 401 SESSION_REVOKED, the user\'s other sessions live on', async () => {
+      await registerUser(auth.baseUrl, 'logout-ended');
+      const ended = await login(auth.baseUrl, 'logout-ended');
+      const other = await login(auth.baseUrl, 'logout-ended');
+      expect((await request(auth.baseUrl, 'POST', '/auth/logout', { headers: bearer(ended.accessToken) })).status).toBe(204);
+
+      expectError(await request(auth.baseUrl, 'POST', '/auth/logout', { headers: bearer(ended.accessToken) }), 401, 'SESSION_REVOKED');
+      expectError(await request(auth.baseUrl, 'POST', '/auth/logout-all', { headers: bearer(ended.accessToken) }), 401, 'SESSION_REVOKED');
+      expect((await request(auth.baseUrl, 'GET', '/auth/me', { headers: bearer(other.accessToken) })).status).toBe(200);
+    });
+
+    it('refuses a logout-all with a forged cookie secret: 401 SESSION_REVOKED, nothing ends', async () => {
+      await registerUser(auth.baseUrl, 'logout-forged');
+      const session = await login(auth.baseUrl, 'logout-forged');
+      const [name, value] = session.cookie.split('=');
+      const [userId, sessionId] = value.split('.');
+      const forged = `${name}=${userId}.${sessionId}.${'A'.repeat(43)}`;
+
+      expectError(await request(auth.baseUrl, 'POST', '/auth/logout-all', { headers: { cookie: forged, origin: 'http://localhost:8080' } }), 401, 'SESSION_REVOKED');
+      expect((await request(auth.baseUrl, 'GET', '/auth/me', { headers: { cookie: session.cookie } })).status).toBe(200);
+    });
+  });
+
   describe('cookie CSRF defence', () => {
     it.each(['https://evil.example', 'null', 'http://localhost:8081'])(
       'refuses a cookie-authenticated POST /auth/logout from Origin %s with 403 ORIGIN_NOT_ALLOWED; the session lives on',

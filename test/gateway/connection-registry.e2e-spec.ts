@@ -4,10 +4,10 @@ import type { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 /**
- * The registry's admit script against a real redis-server: the session check, the per-user limit and the
- * eviction happen in one step with the write, so a handshake needs one round trip for all of them.
+ * The registry's admit script against a real redis-server: the session proof (and touch), the per-user limit and
+ * the eviction happen in one step with the write, so a handshake needs one round trip for all of them.
  */
-describe('ConnectionRegistry.admit (one script: session alive, per-user limit, write)', () => {
+describe('ConnectionRegistry.admit (one script: session proven and touched, per-user limit, write)', () => {
   let redis: RedisServer;
   let client: Redis;
   let registry: ConnectionRegistry;
@@ -28,8 +28,14 @@ describe('ConnectionRegistry.admit (one script: session alive, per-user limit, w
     return `u-admit-${++counter}` as UserId;
   }
 
+  const COOKIE_HASH = 'hash-of-the-cookie-secret';
+  const check = (cookieHash: string | null = null) => ({ touchArguments: [Date.now(), 60_000] as [number, number], cookieHash });
+
   async function liveSession(userId: UserId, sessionId: string): Promise<SessionId> {
-    await client.hset(redisKeys.session(userId, sessionId as SessionId), 'expiresAt', Date.now() + 60_000);
+    const record = { roles: 'user', createdAt: 1, expiresAt: Date.now() + 3_600_000, lastSeenAt: 1, userAgent: 'test', ip: '127.0.0.1', cookieHash: COOKIE_HASH };
+    await client.hset(redisKeys.session(userId, sessionId as SessionId), record);
+    await client.pexpire(redisKeys.session(userId, sessionId as SessionId), 5_000);
+    await client.hset(redisKeys.sessionData(userId, sessionId as SessionId), 'theme', '"dark"');
     return sessionId as SessionId;
   }
 
@@ -41,28 +47,42 @@ describe('ConnectionRegistry.admit (one script: session alive, per-user limit, w
 
   it('refuses a socket whose session no longer exists and records nothing', async () => {
     const userId = newUser();
-    const admission = await registry.admit(connection(userId, 'ended-session' as SessionId, 's1', 1), { perUser: 0, policy: 'reject_new' });
+    const admission = await registry.admit(connection(userId, 'ended-session' as SessionId, 's1', 1), { perUser: 0, policy: 'reject_new' }, check());
 
     expect(admission).toEqual({ accepted: false, reason: 'session_ended' });
     expect(await userEntries(userId)).toEqual([]);
   });
 
-  it('records a socket of a live session', async () => {
+  it('records a socket of a live session, answers the session and slides its idle timeout', async () => {
     const userId = newUser();
     const sessionId = await liveSession(userId, 'live');
 
-    expect(await registry.admit(connection(userId, sessionId, 's1', 1), { perUser: 0, policy: 'reject_new' })).toEqual({ accepted: true, evicted: [] });
+    const admission = await registry.admit(connection(userId, sessionId, 's1', 1), { perUser: 0, policy: 'reject_new' }, check());
+
+    expect(admission).toEqual({ accepted: true, evicted: [], session: expect.objectContaining({ userId, sessionId, roles: ['user'], data: { theme: 'dark' } }) });
     expect(await userEntries(userId)).toEqual(['s1']);
+    expect(await client.pttl(redisKeys.session(userId, sessionId))).toBeGreaterThan(5_000);
+  });
+
+  it('with a cookie hash, refuses a session holding another one, and touches nothing', async () => {
+    const userId = newUser();
+    const sessionId = await liveSession(userId, 'live');
+    const limit = { perUser: 0, policy: 'reject_new' } as const;
+
+    expect(await registry.admit(connection(userId, sessionId, 's1', 1), limit, check('a-forged-hash'))).toEqual({ accepted: false, reason: 'session_ended' });
+    expect(await userEntries(userId)).toEqual([]);
+    expect(await client.pttl(redisKeys.session(userId, sessionId))).toBeLessThanOrEqual(5_000);
+    expect((await registry.admit(connection(userId, sessionId, 's2', 2), limit, check(COOKIE_HASH))).accepted).toBe(true);
   });
 
   it('reject_new: at the limit the new socket is refused and the others stay', async () => {
     const userId = newUser();
     const sessionId = await liveSession(userId, 'live');
     const limit = { perUser: 2, policy: 'reject_new' } as const;
-    await registry.admit(connection(userId, sessionId, 's1', 1), limit);
-    await registry.admit(connection(userId, sessionId, 's2', 2), limit);
+    await registry.admit(connection(userId, sessionId, 's1', 1), limit, check());
+    await registry.admit(connection(userId, sessionId, 's2', 2), limit, check());
 
-    expect(await registry.admit(connection(userId, sessionId, 's3', 3), limit)).toEqual({ accepted: false, reason: 'limit_reached' });
+    expect(await registry.admit(connection(userId, sessionId, 's3', 3), limit, check())).toEqual({ accepted: false, reason: 'limit_reached' });
     expect(await userEntries(userId)).toEqual(['s1', 's2']);
   });
 
@@ -72,12 +92,12 @@ describe('ConnectionRegistry.admit (one script: session alive, per-user limit, w
     const limit = { perUser: 2, policy: 'evict_oldest' } as const;
     const oldest = connection(userId, sessionId, 's1', 1, 'gw-b');
     await registry.addToNode(oldest);
-    await registry.admit(oldest, limit);
-    await registry.admit(connection(userId, sessionId, 's2', 2), limit);
+    await registry.admit(oldest, limit, check());
+    await registry.admit(connection(userId, sessionId, 's2', 2), limit, check());
 
-    const admission = await registry.admit(connection(userId, sessionId, 's3', 3), limit);
+    const admission = await registry.admit(connection(userId, sessionId, 's3', 3), limit, check());
 
-    expect(admission).toEqual({ accepted: true, evicted: [oldest] });
+    expect(admission).toEqual({ accepted: true, evicted: [oldest], session: expect.objectContaining({ sessionId }) });
     expect(await userEntries(userId)).toEqual(['s2', 's3']);
     expect(await client.hexists(redisKeys.nodeSockets('gw-b'), 's1')).toBe(0);
   });

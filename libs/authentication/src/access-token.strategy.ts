@@ -1,24 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { SessionStore } from '@app/sessions';
 import { accessTokenClaimsSchema, accessTokenVerifyOptions, keyProviderFor } from '@app/tokens';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AUTHENTICATION_OPTIONS, type AuthenticationOptions } from './authentication-options';
 import { AuthenticationFailure } from './authentication-failure';
-import type { Principal } from './principal';
+import type { Credential } from './credential';
 
 export const ACCESS_TOKEN_STRATEGY = 'access-token';
 
-/**
- * The one access-token strategy: signature, `alg`, `kid`, `typ`, `iss`, `aud`, `exp`, `nbf` by passport-jwt,
- * then one Redis round trip to prove the session the token names is still alive.
- */
+/** The one access-token strategy: signature, `alg`, `kid`, `typ`, `iss`, `aud`, `exp`, `nbf` by passport-jwt, then the claims' shape. */
 @Injectable()
 export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN_STRATEGY) {
-  constructor(
-    @Inject(AUTHENTICATION_OPTIONS) options: AuthenticationOptions,
-    private readonly sessions: SessionStore,
-  ) {
+  constructor(@Inject(AUTHENTICATION_OPTIONS) options: AuthenticationOptions) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKeyProvider: keyProviderFor(options.verificationKeys),
@@ -26,18 +19,9 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
     });
   }
 
-  async validate(payload: unknown): Promise<Principal> {
+  validate(payload: unknown): Credential {
     const claims = accessTokenClaimsSchema.safeParse(payload);
     if (!claims.success) throw new AuthenticationFailure('UNAUTHORIZED', 'Access token rejected: claims do not match the contract');
-    const session = await this.sessions.touch(claims.data.sub, claims.data.sid);
-    if (!session) throw new AuthenticationFailure('SESSION_REVOKED', 'The session of this token has ended');
-    return {
-      userId: session.userId,
-      sessionId: session.sessionId,
-      roles: session.roles,
-      credential: 'access_token',
-      session,
-      credentialExpiresAt: claims.data.exp * 1000,
-    };
+    return { kind: 'access_token', userId: claims.data.sub, sessionId: claims.data.sid, expiresAt: claims.data.exp * 1000, cookieHash: null };
   }
 }

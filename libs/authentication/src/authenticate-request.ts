@@ -2,24 +2,24 @@ import type { IncomingHttpHeaders } from 'node:http';
 import passport from 'passport';
 import { ACCESS_TOKEN_STRATEGY } from './access-token.strategy';
 import { toAuthenticationFailure } from './authentication-failure';
-import type { Principal } from './principal';
+import type { Credential } from './credential';
 import { SESSION_COOKIE_STRATEGY } from './session-cookie.strategy';
 
 /**
  * Runs the same two passport strategies the HTTP guard uses on something that is not an Express request
- * (a Socket.IO handshake): only `headers` is read. Rejects with `AuthenticationFailure`, or with the
- * underlying error (e.g. Redis unavailable).
+ * (a Socket.IO handshake): only `headers` is read. The session is not proven yet: the caller does that in
+ * its own Redis script. Rejects with `AuthenticationFailure`.
  */
-export function authenticateRequest(headers: IncomingHttpHeaders): Promise<Principal> {
+export function authenticateRequest(headers: IncomingHttpHeaders): Promise<Credential> {
   const request = { headers };
   return new Promise((resolve, reject) => {
     const authenticate = passport.authenticate(
       [ACCESS_TOKEN_STRATEGY, SESSION_COOKIE_STRATEGY],
       { session: false },
-      (error: unknown, principal: Principal | false, info: unknown) => {
+      (error: unknown, credential: Credential | false, info: unknown) => {
         if (error) reject(error);
-        else if (!principal) reject(toAuthenticationFailure(info));
-        else resolve(principal);
+        else if (!credential) reject(toAuthenticationFailure(info));
+        else resolve(credential);
       },
     ) as (request: unknown, response: unknown, next: (error?: unknown) => void) => void;
     authenticate(request, {}, reject);

@@ -12,4 +12,7 @@ export interface AuthenticationOptions {
 export const {
   ConfigurableModuleClass: ConfigurableAuthenticationModule,
   MODULE_OPTIONS_TOKEN: AUTHENTICATION_OPTIONS,
-} = new ConfigurableModuleBuilder<AuthenticationOptions>().setClassMethodName('forRoot').build();
+} = new ConfigurableModuleBuilder<AuthenticationOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({}, (definition) => ({ ...definition, global: true }))
+  .build();

@@ -2,7 +2,7 @@ import type { Role, SessionId, UserId } from '@app/contracts';
 import type { SessionRecord } from '@app/sessions';
 import type { Request } from 'express';
 
-/** Who is calling, proven by a live session. Produced by both passport strategies. */
+/** Who is calling: a credential whose session was proven alive (`SessionProof`). */
 export interface Principal {
   userId: UserId;
   sessionId: SessionId;

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { parseSessionCookie, secretMatches, SessionStore } from '@app/sessions';
+import { hashSecret, parseSessionCookie } from '@app/sessions';
 import { parse as parseCookieHeader } from 'cookie';
 import type { IncomingMessage } from 'node:http';
 import { Strategy } from 'passport-custom';
 import { AUTHENTICATION_OPTIONS, type AuthenticationOptions } from './authentication-options';
 import { AuthenticationFailure } from './authentication-failure';
-import type { Principal } from './principal';
+import type { Credential } from './credential';
 
 export const SESSION_COOKIE_STRATEGY = 'session-cookie';
 
@@ -16,30 +16,16 @@ export const SESSION_COOKIE_STRATEGY = 'session-cookie';
  */
 @Injectable()
 export class SessionCookieStrategy extends PassportStrategy(Strategy, SESSION_COOKIE_STRATEGY) {
-  constructor(
-    @Inject(AUTHENTICATION_OPTIONS) private readonly options: AuthenticationOptions,
-    private readonly sessions: SessionStore,
-  ) {
+  constructor(@Inject(AUTHENTICATION_OPTIONS) private readonly options: AuthenticationOptions) {
     super();
   }
 
-  async validate(request: IncomingMessage): Promise<Principal | null> {
+  validate(request: IncomingMessage): Credential | null {
     if (request.headers.authorization) return null;
     const value = parseCookieHeader(request.headers.cookie ?? '')[this.options.cookieName];
     if (!value) return null;
     const holder = parseSessionCookie(value);
     if (!holder) throw new AuthenticationFailure('UNAUTHORIZED', 'Malformed session cookie');
-    const session = await this.sessions.touch(holder.userId, holder.sessionId);
-    if (!session || !secretMatches(holder.secret, session.cookieHash)) {
-      throw new AuthenticationFailure('SESSION_REVOKED', 'The session of this cookie has ended');
-    }
-    return {
-      userId: session.userId,
-      sessionId: session.sessionId,
-      roles: session.roles,
-      credential: 'session_cookie',
-      session,
-      credentialExpiresAt: session.expiresAt,
-    };
+    return { kind: 'session_cookie', userId: holder.userId, sessionId: holder.sessionId, expiresAt: null, cookieHash: hashSecret(holder.secret) };
   }
 }

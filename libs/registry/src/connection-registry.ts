@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { redisKeys, type SessionId, type UserId } from '@app/contracts';
 import { defineRedisScript, execBatch, REDIS_CLIENT, type BatchCommand, type RedisClient } from '@app/redis';
+import { sessionFromReply, sessionKeys, TOUCH_SESSION_LUA, type SessionRecord } from '@app/sessions';
 import { z } from 'zod';
 
 /** One live socket, as the registry records it. */
@@ -24,17 +25,25 @@ export type ConnectionLimitPolicy = 'reject_new' | 'evict_oldest';
 
 export type Admission =
   | { accepted: false; reason: 'session_ended' | 'limit_reached' }
-  | { accepted: true; evicted: Connection[] };
+  /** `session`: the socket's session, proven alive by the admission itself. */
+  | { accepted: true; session: SessionRecord; evicted: Connection[] };
 
-// KEYS: the user's sockets, the session. ARGV: socket id, entry JSON, limit (0 = none), policy.
-// Checks the session and counts and inserts in one step: a logout that deletes the session after this ran
-// finds the entry, and sockets connecting at the same moment on different nodes cannot all slip under the
-// limit. Returns -1 (session ended), 0 (limit reached) or 1 followed by evicted socket id / entry pairs.
-const ADMIT = `
-if redis.call('EXISTS', KEYS[2]) == 0 then return {-1} end
+/** How the admission proves the socket's session: `SessionStore.touchArguments()`, and the cookie's hash for a cookie. */
+export interface SessionCheck {
+  touchArguments: [now: number, idleMs: number];
+  cookieHash: string | null;
+}
+
+// KEYS: the user's sockets, then sessionKeys(). ARGV: socket id, entry JSON, limit (0 = none), policy, now, idle ms,
+// cookie hash ('' for none). Proves the session (sliding its idle timeout), counts and inserts in one step: a logout
+// that deletes the session after this ran finds the entry, and sockets connecting at the same moment on different
+// nodes cannot all slip under the limit. Returns {-1} (session ended), {0} (limit reached) or {1, session record,
+// session data, evicted socket id / entry pairs}.
+const ADMIT = `${TOUCH_SESSION_LUA}
+if not touchSession(KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]) then return {-1} end
 local limit = tonumber(ARGV[3])
 local count = redis.call('HLEN', KEYS[1])
-local reply = {1}
+local evicted = {}
 if limit > 0 and count >= limit then
   if ARGV[4] == 'reject_new' then return {0} end
   local entries = redis.call('HGETALL', KEYS[1])
@@ -45,12 +54,12 @@ if limit > 0 and count >= limit then
   table.sort(byAge, function(a, b) return a[2] < b[2] end)
   for i = 1, count - limit + 1 do
     redis.call('HDEL', KEYS[1], byAge[i][1])
-    table.insert(reply, byAge[i][1])
-    table.insert(reply, byAge[i][3])
+    table.insert(evicted, byAge[i][1])
+    table.insert(evicted, byAge[i][3])
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return reply`;
+return {1, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[4]), evicted}`;
 
 const userEntrySchema = z.object({ nodeId: z.string(), sessionId: z.string(), connectedAt: z.number() });
 const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), connectedAt: z.number() });
@@ -66,22 +75,31 @@ export class ConnectionRegistry {
   private readonly admitScript;
 
   constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {
-    this.admitScript = defineRedisScript<[-1] | [0] | [1, ...string[]]>(redis, 'registryAdmit', 2, ADMIT);
+    this.admitScript = defineRedisScript<[-1] | [0] | [1, string[], string[], string[]]>(redis, 'registryAdmit', 4, ADMIT);
   }
 
   /**
-   * Records a new socket in its user's entries if its session is still alive and the user is under the
-   * per-user limit; at the limit, `reject_new` refuses it and `evict_oldest` removes the user's oldest
-   * entries (returned, for their nodes to disconnect them). The node's own view is written by `addToNode`.
+   * Records a new socket in its user's entries if its session is alive (proven and touched in the same script)
+   * and the user is under the per-user limit; at the limit, `reject_new` refuses it and `evict_oldest` removes
+   * the user's oldest entries (returned, for their nodes to disconnect them). The node's own view is written
+   * by `addToNode`.
    */
-  async admit(connection: Connection, limit: { perUser: number; policy: ConnectionLimitPolicy }): Promise<Admission> {
+  async admit(connection: Connection, limit: { perUser: number; policy: ConnectionLimitPolicy }, sessionCheck: SessionCheck): Promise<Admission> {
     const { nodeId, socketId, userId, sessionId, connectedAt } = connection;
-    const [outcome, ...evictedPairs] = await this.admitScript(
-      [redisKeys.userSockets(userId), redisKeys.session(userId, sessionId)],
-      [socketId, JSON.stringify({ nodeId, sessionId, connectedAt }), limit.perUser, limit.policy],
+    const reply = await this.admitScript(
+      [redisKeys.userSockets(userId), ...sessionKeys(userId, sessionId)],
+      [
+        socketId,
+        JSON.stringify({ nodeId, sessionId, connectedAt }),
+        limit.perUser,
+        limit.policy,
+        ...sessionCheck.touchArguments,
+        sessionCheck.cookieHash ?? '',
+      ],
     );
-    if (outcome === -1) return { accepted: false, reason: 'session_ended' };
-    if (outcome === 0) return { accepted: false, reason: 'limit_reached' };
+    if (reply[0] === -1) return { accepted: false, reason: 'session_ended' };
+    if (reply[0] === 0) return { accepted: false, reason: 'limit_reached' };
+    const [, recordFields, dataFields, evictedPairs] = reply;
     const evicted: Connection[] = [];
     for (let i = 0; i < evictedPairs.length; i += 2) {
       evicted.push({ socketId: evictedPairs[i], userId, ...userEntrySchema.parse(JSON.parse(evictedPairs[i + 1])) });
@@ -89,7 +107,7 @@ export class ConnectionRegistry {
     if (evicted.length > 0) {
       await execBatch(this.redis, evicted.map((entry): BatchCommand => ['hdel', redisKeys.nodeSockets(entry.nodeId), entry.socketId]));
     }
-    return { accepted: true, evicted };
+    return { accepted: true, session: sessionFromReply(userId, sessionId, recordFields, dataFields), evicted };
   }
 
   /**

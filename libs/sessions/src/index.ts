@@ -1,11 +1,11 @@
 export {
   formatRefreshToken,
   formatSessionCookie,
+  hashSecret,
   parseRefreshToken,
   parseSessionCookie,
-  secretMatches,
   type SessionSecretHolder,
 } from './session-credentials';
 export type { SessionOptions } from './session-options';
-export { SessionStore, type NewSession, type RefreshRotation, type SessionRecord } from './session-store';
+export { sessionFromReply, sessionKeys, SessionStore, TOUCH_SESSION_LUA, type NewSession, type RefreshRotation, type SessionRecord } from './session-store';
 export { SessionsModule } from './sessions.module';

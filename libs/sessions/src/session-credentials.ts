@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { sessionIdSchema, userIdSchema, type SessionId, type UserId } from '@app/contracts';
 
 /**
@@ -25,13 +25,6 @@ export function newSecret(): string {
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url');
-}
-
-export function secretMatches(secret: string, storedHash: string | undefined): boolean {
-  if (!storedHash) return false;
-  const presented = Buffer.from(hashSecret(secret));
-  const stored = Buffer.from(storedHash);
-  return presented.length === stored.length && timingSafeEqual(presented, stored);
 }
 
 /** Session cookie value: `<userId>.<sessionId>.<secret>`. */

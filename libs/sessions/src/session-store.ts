@@ -52,19 +52,33 @@ local remaining = tonumber(ARGV[4]) - tonumber(ARGV[2])
 if redis.call('PTTL', KEYS[2]) < remaining then redis.call('PEXPIRE', KEYS[2], remaining) end
 return 1`;
 
-// KEYS: session, rotated refresh hashes, session data. ARGV: now, idle ms.
-// Slides the idle timeout; returns the record and the session data.
-const TOUCH = `
-local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
-if not expiresAt then return nil end
-local remaining = tonumber(expiresAt) - tonumber(ARGV[1])
-if remaining <= 0 then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-  return nil
+/**
+ * Lua: `touchSession(sessionKey, rotatedKey, dataKey, now, idleMs, cookieHash)` slides a live session's idle
+ * timeout and answers true. False when the session ended (past its absolute expiry its keys are deleted) or,
+ * when `cookieHash` is not empty, when the record holds another one (a forged cookie touches nothing; hashes,
+ * not secrets, are compared, so the comparison's timing reveals nothing that helps forge a cookie). Every
+ * script that proves a session starts with it: the touch below and the gateway's socket admission.
+ */
+export const TOUCH_SESSION_LUA = `
+local function touchSession(sessionKey, rotatedKey, dataKey, now, idleMs, cookieHash)
+  local stored = redis.call('HMGET', sessionKey, 'expiresAt', 'cookieHash')
+  if not stored[1] then return false end
+  if cookieHash ~= '' and stored[2] ~= cookieHash then return false end
+  local remaining = tonumber(stored[1]) - now
+  if remaining <= 0 then
+    redis.call('DEL', sessionKey, rotatedKey, dataKey)
+    return false
+  end
+  local ttl = math.min(remaining, idleMs)
+  redis.call('HSET', sessionKey, 'lastSeenAt', now)
+  for _, key in ipairs({sessionKey, rotatedKey, dataKey}) do redis.call('PEXPIRE', key, ttl) end
+  return true
 end
-local ttl = math.min(remaining, tonumber(ARGV[2]))
-redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1])
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
+`;
+
+// KEYS: sessionKeys(). ARGV: now, idle ms, cookie hash ('' for none). Returns the record and the session data.
+const TOUCH = `${TOUCH_SESSION_LUA}
+if not touchSession(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]) then return nil end
 return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}`;
 
 // KEYS: session, session data. ARGV: field, JSON value, max fields. Only for a live session.
@@ -104,21 +118,27 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
 end
 return {'invalid'}`;
 
-// KEYS: user's session index. ARGV: session key prefix, channel, message, 'all' | 'listed', session ids…
-// Session keys are derived from the declared index's hash tag, so they live in its slot (Cluster-safe).
-// The message is published in the same step (for 'all' always, else when a listed session existed).
+// KEYS: user's session index. ARGV: session key prefix, channel, message, caller's session id and cookie hash ('' for
+// none), 'all' | 'listed', session ids… Session keys are derived from the declared index's hash tag, so they live in
+// its slot (Cluster-safe). With a caller, nothing happens unless the caller's session is alive (and, for a cookie,
+// its hash matches): returns {0}. Otherwise {1, ended ids…}, and the message is published in the same step (for
+// 'all' always, else when a listed session existed).
 const END = `
+if ARGV[4] ~= '' then
+  local callerCookieHash = redis.call('HGET', ARGV[1] .. ARGV[4], 'cookieHash')
+  if not callerCookieHash or (ARGV[5] ~= '' and callerCookieHash ~= ARGV[5]) then return {0} end
+end
 local sessionIds
-if ARGV[4] == 'all' then sessionIds = redis.call('ZRANGE', KEYS[1], 0, -1) else sessionIds = {unpack(ARGV, 5)} end
-local ended = {}
+if ARGV[6] == 'all' then sessionIds = redis.call('ZRANGE', KEYS[1], 0, -1) else sessionIds = {unpack(ARGV, 7)} end
+local ended = {1}
 for _, sessionId in ipairs(sessionIds) do
   local key = ARGV[1] .. sessionId
   if redis.call('DEL', key) == 1 then table.insert(ended, sessionId) end
   redis.call('DEL', key .. ':rotated', key .. ':data')
   redis.call('ZREM', KEYS[1], sessionId)
 end
-if ARGV[4] == 'all' then redis.call('DEL', KEYS[1]) end
-if ARGV[4] == 'all' or #ended > 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+if ARGV[6] == 'all' then redis.call('DEL', KEYS[1]) end
+if ARGV[6] == 'all' or #ended > 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return ended`;
 
 /**
@@ -141,7 +161,7 @@ export class SessionStore {
     this.touchScript = defineRedisScript<[string[], string[]] | null>(redis, 'sessionTouch', 3, TOUCH);
     this.setDataScript = defineRedisScript<'ok' | 'missing' | 'full'>(redis, 'sessionSetData', 2, SET_DATA);
     this.rotateRefreshScript = defineRedisScript<[string, string[]?, string[]?]>(redis, 'sessionRotateRefresh', 3, ROTATE_REFRESH);
-    this.endScript = defineRedisScript<string[]>(redis, 'sessionEnd', 1, END);
+    this.endScript = defineRedisScript<[0] | [1, ...SessionId[]]>(redis, 'sessionEnd', 1, END);
   }
 
   /** Creates a session with a fresh id (never reusing one the client brought: no fixation). */
@@ -176,13 +196,18 @@ export class SessionStore {
     return { record, cookieSecret, refreshSecret };
   }
 
-  /** The live session, its idle timeout slid forward; `null` if it ended or never existed. */
-  async touch(userId: UserId, sessionId: SessionId): Promise<SessionRecord | null> {
-    const reply = await this.touchScript(
-      [redisKeys.session(userId, sessionId), redisKeys.rotatedRefreshTokens(userId, sessionId), redisKeys.sessionData(userId, sessionId)],
-      [Date.now(), this.options.idleTtlSeconds * 1000],
-    );
-    return reply ? toRecord(userId, sessionId, reply[0], reply[1]) : null;
+  /**
+   * The live session, its idle timeout slid forward; `null` if it ended or never existed, or when `cookieHash` is
+   * given and the session's cookie is another one.
+   */
+  async touch(userId: UserId, sessionId: SessionId, cookieHash?: string): Promise<SessionRecord | null> {
+    const reply = await this.touchScript(sessionKeys(userId, sessionId), [...this.touchArguments(), cookieHash ?? '']);
+    return reply ? sessionFromReply(userId, sessionId, reply[0], reply[1]) : null;
+  }
+
+  /** The arguments `TOUCH_SESSION_LUA` takes after the keys: now and the idle timeout (ms). */
+  touchArguments(): [now: number, idleMs: number] {
+    return [Date.now(), this.options.idleTtlSeconds * 1000];
   }
 
   /** Stores one session-data value (JSON text); refused when the session ended or already has `maxKeys` keys. */
@@ -212,7 +237,7 @@ export class SessionStore {
         JSON.stringify(reuseAnnouncement),
       ],
     );
-    if (outcome === 'rotated' && fields) return { outcome, record: toRecord(userId, sessionId, fields, dataFields ?? []), refreshSecret };
+    if (outcome === 'rotated' && fields) return { outcome, record: sessionFromReply(userId, sessionId, fields, dataFields ?? []), refreshSecret };
     return { outcome: outcome === 'reused' ? 'reused' : 'invalid' };
   }
 
@@ -234,7 +259,7 @@ export class SessionStore {
       const [record, data] = replies.slice(position * 2, position * 2 + 2);
       const hash = record as Record<string, string>;
       if (Object.keys(hash).length === 0) expired.push(sessionId);
-      else live.push(toRecord(userId, sessionId, Object.entries(hash).flat(), Object.entries(data as Record<string, string>).flat()));
+      else live.push(sessionFromReply(userId, sessionId, Object.entries(hash).flat(), Object.entries(data as Record<string, string>).flat()));
     });
     if (expired.length > 0) await this.redis.zrem(index, ...expired);
     return live.sort((a, b) => a.createdAt - b.createdAt);
@@ -252,19 +277,29 @@ export class SessionStore {
   /**
    * Deletes the listed sessions (or all of the user's when `null`) and publishes `announcement` on
    * `user-logged-out` in the same step, so no deletion goes unannounced and none is announced early (for a
-   * list, only when one of them existed). Returns the ids that existed.
+   * list, only when one of them existed). Returns the ids that existed. With `caller` (a session of the same
+   * user acting on its own behalf), only if that session is still alive and, for a cookie, still has that
+   * cookie: otherwise nothing is ended and the answer is `null`.
    */
-  async end(userId: UserId, sessionIds: SessionId[] | null, announcement: UserLoggedOut): Promise<SessionId[]> {
-    return this.endScript(
+  async end(
+    userId: UserId,
+    sessionIds: SessionId[] | null,
+    announcement: UserLoggedOut,
+    caller?: { sessionId: SessionId; cookieHash: string | null },
+  ): Promise<SessionId[] | null> {
+    const [outcome, ...ended] = await this.endScript(
       [redisKeys.userSessions(userId)],
       [
         redisKeys.session(userId, ''),
         USER_LOGGED_OUT_CHANNEL,
         JSON.stringify(announcement),
+        caller?.sessionId ?? '',
+        caller?.cookieHash ?? '',
         sessionIds === null ? 'all' : 'listed',
         ...(sessionIds ?? []),
       ],
     );
+    return outcome === 1 ? ended : null;
   }
 }
 
@@ -278,7 +313,13 @@ function pairs(flat: string[]): Record<string, string> {
   return hash;
 }
 
-function toRecord(userId: UserId, sessionId: SessionId, recordFields: string[], dataFields: string[]): SessionRecord {
+/** The keys `TOUCH_SESSION_LUA` takes, in order: the record, its rotated refresh hashes, its data. */
+export function sessionKeys(userId: UserId, sessionId: SessionId): [record: string, rotated: string, data: string] {
+  return [redisKeys.session(userId, sessionId), redisKeys.rotatedRefreshTokens(userId, sessionId), redisKeys.sessionData(userId, sessionId)];
+}
+
+/** A session from the two HGETALL replies (record, data) a script answered with. */
+export function sessionFromReply(userId: UserId, sessionId: SessionId, recordFields: string[], dataFields: string[]): SessionRecord {
   const data: SessionData = {};
   for (const [key, json] of Object.entries(pairs(dataFields))) data[key] = JSON.parse(json) as SessionData[string];
   return { userId, sessionId, ...storedSessionSchema.parse(pairs(recordFields)), data };

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import type { Principal } from '@app/authentication';
+import type { Credential, Principal } from '@app/authentication';
 import {
   confirmQuerySchema,
   credentialsBodySchema,
@@ -16,7 +16,7 @@ import { ZodValidationPipe } from '@app/http';
 import type { Request, Response } from 'express';
 import { SessionRevoker } from '../revocation/session-revoker';
 import { AuthService } from './auth.service';
-import { CurrentPrincipal, SessionAuthGuard } from './session-auth.guard';
+import { CredentialGuard, CurrentCredential, CurrentPrincipal, SessionAuthGuard } from './session-auth.guard';
 import { SessionCookie } from './session-cookie';
 
 @Controller('auth')
@@ -52,13 +52,13 @@ export class AuthController {
 
   /** 204 at once; with `?confirm=true`, 200 with every live gateway's count of closed sockets. */
   @Post('logout')
-  @UseGuards(SessionAuthGuard)
+  @UseGuards(CredentialGuard)
   async logout(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentCredential() credential: Credential,
     @Query('confirm', new ZodValidationPipe(confirmQuerySchema)) confirm: boolean,
     @Res({ passthrough: true }) response: Response,
   ): Promise<RevocationConfirmation | undefined> {
-    const { confirmation } = await this.revoker.revoke(principal.userId, [principal.sessionId], 'logout', { confirm });
+    const { confirmation } = await this.revoker.revoke(credential.userId, [credential.sessionId], 'logout', { confirm, caller: credential });
     this.cookie.clear(response);
     response.status(confirmation ? HttpStatus.OK : HttpStatus.NO_CONTENT);
     return confirmation;
@@ -66,13 +66,13 @@ export class AuthController {
 
   /** As logout, for every session of the user. */
   @Post('logout-all')
-  @UseGuards(SessionAuthGuard)
+  @UseGuards(CredentialGuard)
   async logoutAll(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentCredential() credential: Credential,
     @Query('confirm', new ZodValidationPipe(confirmQuerySchema)) confirm: boolean,
     @Res({ passthrough: true }) response: Response,
   ): Promise<RevocationConfirmation | undefined> {
-    const { confirmation } = await this.revoker.revoke(principal.userId, null, 'logout_all', { confirm });
+    const { confirmation } = await this.revoker.revoke(credential.userId, null, 'logout_all', { confirm, caller: credential });
     this.cookie.clear(response);
     response.status(confirmation ? HttpStatus.OK : HttpStatus.NO_CONTENT);
     return confirmation;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sessionEnded, type Credential } from '@app/authentication';
 import {
   createUserLoggedOut,
   type RevocationConfirmation,
@@ -34,17 +35,29 @@ export class SessionRevoker {
     private readonly metrics: AuthMetrics,
   ) {}
 
-  /** Ends the listed sessions (`null`: all of the user's). */
-  async revoke(userId: UserId, sessionIds: SessionId[] | null, reason: SessionEndReason, options: { confirm?: boolean } = {}): Promise<Revocation> {
+  /**
+   * Ends the listed sessions (`null`: all of the user's). A `caller` (the credential of a session of this user,
+   * not yet proven) must still be alive when the script runs, or nothing ends and it is refused as SESSION_REVOKED.
+   */
+  async revoke(
+    userId: UserId,
+    sessionIds: SessionId[] | null,
+    reason: SessionEndReason,
+    options: { confirm?: boolean; caller?: Credential } = {},
+  ): Promise<Revocation> {
     const announcement = createUserLoggedOut(userId, sessionIds, reason);
     // Waiting starts before the script publishes: the fastest gateway may answer before the script returns.
     const pending = options.confirm ? await this.expectConfirmations(announcement.id) : undefined;
-    let ended: SessionId[];
+    let ended: SessionId[] | null;
     try {
-      ended = await this.sessions.end(userId, sessionIds, announcement);
+      ended = await this.sessions.end(userId, sessionIds, announcement, options.caller);
     } catch (error) {
       this.confirmations.stopWaiting(announcement.id);
       throw error;
+    }
+    if (ended === null) {
+      this.confirmations.stopWaiting(announcement.id);
+      throw sessionEnded(options.caller as Credential);
     }
     this.metrics.sessionsEndedBy(reason, ended.length);
     if (sessionIds !== null && ended.length === 0) {

@@ -10,7 +10,7 @@ import {
   WebSocketServer,
   WsException,
 } from '@nestjs/websockets';
-import { authenticateRequest } from '@app/authentication';
+import { authenticateRequest, SessionProof } from '@app/authentication';
 import {
   authRefreshPayloadSchema,
   dmPayloadSchema,
@@ -50,6 +50,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly sockets: LocalSockets,
     private readonly registry: RegistryWriter,
     private readonly sessions: SessionStore,
+    private readonly proof: SessionProof,
     private readonly expiry: CredentialExpiry,
     private readonly rateLimiter: EventRateLimiter,
   ) {}
@@ -78,7 +79,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     @ConnectedSocket() socket: GatewaySocket,
     @MessageBody(new ZodValidationPipe(authRefreshPayloadSchema)) payload: AuthRefreshPayload,
   ): Promise<Ack<{ exp: number }>> {
-    const principal = await authenticateRequest({ authorization: `Bearer ${payload.token}` });
+    const principal = await this.proof.principal(await authenticateRequest({ authorization: `Bearer ${payload.token}` }));
     if (principal.userId !== socket.data.userId || principal.sessionId !== socket.data.sessionId) {
       throw new WsException({ code: 'UNAUTHORIZED', message: 'The token belongs to another session' });
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuthenticationFailure, authenticateRequest } from '@app/authentication';
+import { AuthenticationFailure, authenticateRequest, principalOf, sessionEnded } from '@app/authentication';
 import type { HandshakeErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
 import type { Connection } from '@app/registry';
@@ -23,9 +23,9 @@ class HandshakeRefused extends Error {
 
 /**
  * Authenticates a socket once, before Socket.IO accepts it (Nest guards do not run at connection time):
- * verify the credential (which also proves and touches the session), then one Redis script that checks the
- * session again and records the socket (enforcing the per-user limit). A logout landing between the two
- * refuses the socket; one landing after the script finds its registry entry and its rooms.
+ * verify the credential (no Redis), then one Redis script that proves and touches its session and records the
+ * socket (enforcing the per-user limit). A logout landing before the script refuses the socket; one landing
+ * after it finds its registry entry and its rooms.
  */
 @Injectable()
 export class HandshakeAuthenticator {
@@ -67,20 +67,25 @@ export class HandshakeAuthenticator {
   private async authenticate(socket: GatewaySocket): Promise<void> {
     if (this.drain.draining) throw new HandshakeRefused('UNAVAILABLE', 'This node is shutting down; connect again');
     await this.admitIp(socket.request);
-    const principal = await authenticateRequest(this.credentialHeaders(socket));
+    const credential = await authenticateRequest(this.credentialHeaders(socket));
+    const connectedAt = Date.now();
+    const admission = await this.registry.admit(
+      this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt }),
+      credential.cookieHash,
+    );
+    if (!admission.accepted) {
+      if (admission.reason === 'session_ended') throw sessionEnded(credential);
+      throw new HandshakeRefused('TOO_MANY_CONNECTIONS', `At most ${this.config.connectionLimit.perUser} connections per user`);
+    }
+    const principal = principalOf(credential, admission.session);
     const data: SocketData = {
       userId: principal.userId,
       sessionId: principal.sessionId,
       roles: principal.roles,
       sessionData: principal.session.data,
-      connectedAt: Date.now(),
+      connectedAt,
       credentialExpiresAt: principal.credentialExpiresAt,
     };
-    const admission = await this.registry.admit(this.registry.connection(socket.id, data));
-    if (!admission.accepted) {
-      if (admission.reason === 'session_ended') throw new AuthenticationFailure('SESSION_REVOKED', 'The session ended during the handshake');
-      throw new HandshakeRefused('TOO_MANY_CONNECTIONS', `At most ${this.config.connectionLimit.perUser} connections per user`);
-    }
     this.evict(admission.evicted);
     // No I/O callback runs between the admit reply and the socket joining its rooms (and, in the same tick,
     // the namespace). A logout or eviction that comes after the admit script is published later still, so

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConnectionRegistry, type Admission, type Connection } from '@app/registry';
+import { SessionStore } from '@app/sessions';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import type { GatewaySocket, SocketData } from '../realtime/socket-types';
 
@@ -14,18 +15,20 @@ export class RegistryWriter {
 
   constructor(
     private readonly registry: ConnectionRegistry,
+    private readonly sessions: SessionStore,
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
   ) {}
 
   /**
-   * Records a new socket, enforcing atomically that its session is still alive and the cluster-wide per-user
-   * connection limit. The node's view is written in the same turn, so both travel in one write to Redis; the
-   * periodic reconcile rewrites it should that write fail. A socket not admitted is removed again.
+   * Records a new socket, proving (and touching) its session and enforcing the cluster-wide per-user
+   * connection limit in the same script. The node's view is written in the same turn, so both travel in one
+   * write to Redis; the periodic reconcile rewrites it should that write fail. A socket not admitted is removed
+   * again. `cookieHash`: for a cookie credential, the hash the session must hold.
    */
-  async admit(connection: Connection): Promise<Admission> {
+  async admit(connection: Connection, cookieHash: string | null): Promise<Admission> {
     this.registry.addToNode(connection).catch((error: Error) => this.logger.warn(`Could not record ${connection.socketId} on this node: ${error.message}`));
     try {
-      const admission = await this.registry.admit(connection, this.config.connectionLimit);
+      const admission = await this.registry.admit(connection, this.config.connectionLimit, { touchArguments: this.sessions.touchArguments(), cookieHash });
       if (!admission.accepted) this.remove(connection.socketId, connection.userId);
       return admission;
     } catch (error) {
