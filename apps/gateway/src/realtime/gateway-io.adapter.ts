@@ -16,6 +16,10 @@ import type { HandshakeAuthenticator } from './handshake-authenticator';
 export class GatewayIoAdapter extends IoAdapter {
   private readonly publisher: RedisClient;
   private readonly subscriber: RedisClient;
+  /** What Nest bound for each socket; gone with the socket. */
+  private readonly boundHandlers = new WeakMap<Socket, { handlers: MessageMappingProperties[]; transform: (data: unknown) => Observable<unknown> }>();
+  /** One listener per event name, shared by every socket. */
+  private readonly listeners = new Map<string, (this: Socket, ...payload: unknown[]) => void>();
 
   constructor(
     app: INestApplicationContext,
@@ -66,33 +70,51 @@ export class GatewayIoAdapter extends IoAdapter {
   }
 
   /**
-   * One plain listener per event handler. Nest's default builds an rxjs pipeline per handler per socket
-   * (fromEvent, mergeMap, takeUntil(disconnect): ~30 subscribers and ~180 closures per socket here), which
-   * cost more heap than the socket itself and showed up in every connect and disconnect. The handler still
-   * runs through Nest (guards, pipes, filters); its result is the ack, or an event when it returns
-   * `{event, data}`; a failure the exception filter let through is logged, as Nest does.
+   * Plain listeners instead of Nest's default, which builds an rxjs pipeline per handler per socket (fromEvent,
+   * mergeMap, takeUntil(disconnect): ~30 subscribers and ~180 closures per socket here), costing more heap than
+   * the socket itself and showing in every connect and disconnect. The listener of each event is one function
+   * shared by every socket (EventEmitter calls it with the socket as `this`), so an idle socket keeps only the
+   * handlers Nest bound for it. The handler still runs through Nest (guards, pipes, filters); its result is the
+   * ack, or an event when it returns `{event, data}`; a failure the exception filter let through is logged, as
+   * Nest does.
    */
   override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
-    for (const { message, callback, isAckHandledManually } of handlers) {
-      socket.on(message as string, (...payload: unknown[]) => {
-        const { data, ack } = this.mapPayload(payload);
-        let result: Observable<unknown>;
-        try {
-          result = transform(callback(data, ack));
-        } catch (error) {
-          this.logger.error(error);
-          return;
-        }
-        result.pipe(filter((response) => response !== null && response !== undefined)).subscribe({
-          next: (response) => {
-            const reply = response as { event?: string; data?: unknown };
-            if (reply.event) socket.emit(reply.event, reply.data);
-            else if (!isAckHandledManually && typeof ack === 'function') ack(response);
-          },
-          error: (error: unknown) => this.logger.error(error),
-        });
-      });
+    this.boundHandlers.set(socket, { handlers, transform });
+    for (const { message } of handlers) socket.on(message as string, this.sharedListener(message as string));
+  }
+
+  private sharedListener(message: string): (this: Socket, ...payload: unknown[]) => void {
+    let listener = this.listeners.get(message);
+    if (!listener) {
+      const dispatch = (socket: Socket, payload: unknown[]) => this.dispatch(socket, message, payload);
+      listener = function (this: Socket, ...payload: unknown[]) {
+        dispatch(this, payload);
+      };
+      this.listeners.set(message, listener);
     }
+    return listener;
+  }
+
+  private dispatch(socket: Socket, message: string, payload: unknown[]): void {
+    const bound = this.boundHandlers.get(socket);
+    const handler = bound?.handlers.find((candidate) => candidate.message === message);
+    if (!bound || !handler) return;
+    const { data, ack } = this.mapPayload(payload);
+    let result: Observable<unknown>;
+    try {
+      result = bound.transform(handler.callback(data, ack));
+    } catch (error) {
+      this.logger.error(error);
+      return;
+    }
+    result.pipe(filter((response) => response !== null && response !== undefined)).subscribe({
+      next: (response) => {
+        const reply = response as { event?: string; data?: unknown };
+        if (reply.event) socket.emit(reply.event, reply.data);
+        else if (!handler.isAckHandledManually && typeof ack === 'function') ack(response);
+      },
+      error: (error: unknown) => this.logger.error(error),
+    });
   }
 
   override async close(server: Server): Promise<void> {
