@@ -97,13 +97,13 @@ export function evaluateTargets(results) {
       ratio: null,
       target: `bounded at ${short(scale.limit)} sockets / ${scale.timeLimitS} s`,
       met: best !== undefined,
-      note: scaleNote(scale),
+      note: scaleNote(scale, byLevel),
     });
   }
   return targets;
 }
 
-function scaleNote(scale) {
+function scaleNote(scale, byLevel) {
   const last = scale.steps.at(-1);
   const largest = last && !last.error ? last : undefined;
   const held = largest
@@ -113,7 +113,13 @@ function scaleNote(scale) {
   if (!last) return 'No step beyond the largest level was run (time limit).';
   if (last.error) return `Stopped adding sockets at ${short(last.background)}: ${last.error}`;
   if (!last.meetsTarget && !scale.steps.some((step) => step.meetsTarget)) {
-    return `${held}Forced logout misses its target (scenario 3) at every size, so no size qualifies; ${scale.reachedLimit ? 'the cap was reached without errors' : 'stepping stopped'}.`;
+    const missedLevels = byLevel.filter((level) => level.ratio > 0.8).map((level) => short(level.background));
+    const missedSteps = scale.steps.filter((step) => !step.meetsTarget).map((step) => short(step.background));
+    return (
+      `${held}No size qualifies: forced logout misses its target ${missedLevels.length > 0 ? `at ${missedLevels.join(', ')} background sockets (scenario 3) and ` : ''}` +
+      `beyond the levels at ${missedSteps.join(', ')} (p99 above 0.8× the adapter's at ${short(scale.reference?.background ?? 0)}); ` +
+      `${scale.reachedLimit ? 'the cap was reached without errors' : 'stepping stopped'}.`
+    );
   }
   if (!last.meetsTarget) return `${held}Above ${short(scale.steps.filter((step) => step.meetsTarget).at(-1).background)} sockets forced logout misses its target.`;
   if (scale.reachedLimit) return `${held}Reached the benchmark's cap with the target held; the real limit is higher.`;
