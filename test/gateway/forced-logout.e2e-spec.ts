@@ -97,6 +97,15 @@ describe.each<RedisTopologyOption>(['standalone', 'sentinel', 'cluster'])('force
         ? await request(cluster.authUrl, 'POST', '/auth/logout-all', { headers: { cookie: alice.sessions[1].cookie, origin: 'http://app.test' } })
         : await request(cluster.authUrl, 'POST', `/admin/users/${alice.id}/revoke`, { headers: bearer(admin.accessToken) });
     expect(response.status).toBe(reason === 'logout_all' ? 204 : 200);
+    if (reason === 'admin_revoke') {
+      // Confirmed revocation: every gateway's ack reached the auth service's ack subscriber on this topology.
+      expect(response.body).toEqual({
+        revokedSessions: 2,
+        closedSockets: 6,
+        nodes: ['gw-1', 'gw-2', 'gw-3'].map((nodeId) => ({ nodeId, closedSockets: 2 })),
+        unconfirmedNodes: [],
+      });
+    }
 
     const events = await Promise.all(ended);
     expect(events.map((event) => event.reason)).toEqual(all.map(() => reason));

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parseUserLoggedOutAck, USER_LOGGED_OUT_ACK_CHANNEL, type RevocationConfirmation, type UserLoggedOutAck } from '@app/contracts';
-import { closeRedis, connectRedis, createRedisClient, type RedisClient } from '@app/redis';
+import { closeRedis, connectRedis, createChannelSubscriber, type RedisClient } from '@app/redis';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 
 interface Waiter {
@@ -20,7 +20,7 @@ export class RevocationConfirmations implements OnModuleInit, OnApplicationShutd
   private readonly waiters = new Map<string, Waiter>();
 
   constructor(@Inject(authConfig.KEY) private readonly config: AuthConfig) {
-    this.subscriber = createRedisClient(config.redis, { connectionName: 'auth:revocation-acks' });
+    this.subscriber = createChannelSubscriber(config.redis, { connectionName: 'auth:revocation-acks', channel: USER_LOGGED_OUT_ACK_CHANNEL });
   }
 
   async onModuleInit(): Promise<void> {
