@@ -1,6 +1,7 @@
 import type { RevokeResponse } from '@app/contracts';
 import { startCluster, type Cluster } from '../support/cluster';
-import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
+import { bearer, connectionsOf, login, registerUser, request, type LoggedIn } from '../support/http';
+import { startClientProcess } from '../support/client-process';
 import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
 import { eventually } from '../support/eventually';
 
@@ -225,7 +226,7 @@ describe('abuse limits and graceful drain', () => {
   let cluster: Cluster;
 
   beforeAll(async () => {
-    cluster = await startCluster({ gateways: 3, gatewayEnv: { EVENTS_PER_SECOND: '5', EVENT_BURST: '5', DRAIN_WINDOW: '1' } });
+    cluster = await startCluster({ gateways: 3, gatewayEnv: { EVENTS_PER_SECOND: '5', EVENT_BURST: '5', DRAIN_WINDOW: '1', PING_INTERVAL: '1', PING_TIMEOUT: '1' } });
   });
   afterEach(() => closeAllSockets());
   afterAll(async () => {
@@ -257,6 +258,26 @@ describe('abuse limits and graceful drain', () => {
     expect((await bystander.emitWithAck('whoami')).ok).toBe(true);
     const health = await fetch(`${cluster.gateways[1].url}/health`);
     expect(health.status).toBe(200);
+  });
+
+  it('drops a client that stops answering pings after PING_INTERVAL + PING_TIMEOUT, and forgets its registry entry', async () => {
+    const admin = await login(cluster.authUrl, 'admin', 'admin-password-for-tests');
+    const { id, session } = await newUser(cluster);
+    const hung = await startClientProcess(cluster.gateways[0].url, session.accessToken);
+    try {
+      const healthy = await connectSocket(cluster.gateways[0].url, { token: session.accessToken });
+      const registered = async () => (await connectionsOf(cluster.authUrl, admin, id)).map((connection) => connection.socketId).sort();
+      expect(await registered()).toEqual([hung.socketId, healthy.id].sort());
+
+      hung.freeze();
+
+      // 1 s between pings and 1 s to answer: gone within a few seconds, while a client that answers stays.
+      await eventually(async () => expect(await registered()).toEqual([healthy.id]), 10_000);
+      expect(healthy.connected).toBe(true);
+      expect((await healthy.emitWithAck('whoami')).ok).toBe(true);
+    } finally {
+      await hung.kill();
+    }
   });
 
   it('SIGTERM drains: clients are told, connections close at the transport (clients may reconnect), registry entries vanish', async () => {
