@@ -1,5 +1,6 @@
 import { redisKeys } from '@app/contracts';
 import { Redis } from 'ioredis';
+import { closeAllClients, recordClientEvents, sdkClient, whoami } from '../support/client';
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { bearer, connectionsOf, login, registerUser, request, type LoggedIn } from '../support/http';
@@ -17,7 +18,10 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
     admin = await login(cluster.authUrl, 'admin', 'admin-password-for-tests');
   }, 60_000);
 
-  afterEach(() => closeAllSockets());
+  afterEach(() => {
+    closeAllSockets();
+    closeAllClients();
+  });
   afterAll(async () => {
     closeAllSockets();
     await cluster?.cleanup();
@@ -114,7 +118,7 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
   });
 
   describe('Redis stopped and started again', () => {
-    it('keeps the sockets, refuses handshakes with UNAVAILABLE meanwhile, then every node resubscribes and works', async () => {
+    it('keeps the sockets, refuses handshakes with UNAVAILABLE meanwhile (the SDK keeps retrying), then every node resubscribes and works', async () => {
       const alice = await newUser();
       const bob = await newUser();
       const aliceSockets = await socketsOn(alice, cluster.gateways);
@@ -132,12 +136,21 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
       }
       // The sockets outlive the outage: nothing they hold needs Redis.
       await expectAlive([...aliceSockets, bobOnGw2]);
+      // An SDK client that connects now is refused with UNAVAILABLE and retries with backoff, never signing out.
+      const retrying = sdkClient({ url: cluster.gateways[0].url, credentials: 'token', accessToken: bob.accessToken, refreshToken: bob.refreshToken });
+      const sdkEvents = recordClientEvents(retrying);
+      await eventually(() => expect(sdkEvents.filter(({ event }) => event === 'reconnecting').length).toBeGreaterThanOrEqual(2), 10_000);
+      expect(retrying.state).toBe('reconnecting');
 
       await cluster.redis.start();
       await eventually(async () => {
         for (const url of [cluster.authUrl, ...cluster.gateways.map((node) => node.url)]) expect((await request(url, 'GET', '/health')).status).toBe(200);
       }, 15_000);
       await expectAlive([...aliceSockets, bobOnGw2]);
+      await eventually(() => expect(retrying.state).toBe('connected'), 15_000);
+      expect(sdkEvents.map(({ event }) => event)).not.toContain('signedOut');
+      expect((await whoami(retrying)).sessionId).toBe(bob.sessionId);
+      retrying.close();
       await eventually(async () => expect((await connectionsOf(cluster.authUrl, admin, bob.user.id)).map((connection) => connection.socketId)).toEqual([bobOnGw2.id]));
 
       // A logout now reaches every node through its resubscribed subscriber: the reason is the message's, not the re-check's.
