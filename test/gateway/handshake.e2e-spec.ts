@@ -5,7 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { Redis } from 'ioredis';
 import { SignJWT, type JWTPayload } from 'jose';
+import { closeAllClients, nextClientEvent, recordClientEvents, sdkClient, whoami } from '../support/client';
 import { startCluster, TEST_ORIGIN, type Cluster, type GatewayNode } from '../support/cluster';
+import { eventually } from '../support/eventually';
 import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
 import { closeAllSockets, connectError, connectSocket, type ConnectOptions } from '../support/sockets';
 
@@ -70,6 +72,7 @@ describe('gateway handshake: origin allowlist, credentials, refusals with stable
   let cluster: Cluster;
   let queryTokenGateway: GatewayNode;
   let limitedGateway: GatewayNode;
+  let shortWindowGateway: GatewayNode;
   let admin: LoggedIn;
   let realKey: KeyObject;
   let realKid: string;
@@ -79,13 +82,17 @@ describe('gateway handshake: origin allowlist, credentials, refusals with stable
     cluster = await startCluster({ gateways: 2 });
     queryTokenGateway = await cluster.startGateway('gw-query', { ALLOW_QUERY_TOKEN: 'true' });
     limitedGateway = await cluster.startGateway('gw-limited', { HANDSHAKE_LIMIT_PER_IP: '3', HANDSHAKE_LIMIT_WINDOW: '60' });
+    shortWindowGateway = await cluster.startGateway('gw-short-window', { HANDSHAKE_LIMIT_PER_IP: '2', HANDSHAKE_LIMIT_WINDOW: '3' });
     admin = await login(cluster.authUrl, 'admin', 'admin-password-for-tests');
     realKey = createPrivateKey(await readFile(cluster.signingKeyFile, 'utf8'));
     const jwks = await request<{ keys: Array<{ kid: string }> }>(cluster.authUrl, 'GET', '/.well-known/jwks.json');
     realKid = jwks.body.keys[0].kid;
   }, 60_000);
 
-  afterEach(() => closeAllSockets());
+  afterEach(() => {
+    closeAllSockets();
+    closeAllClients();
+  });
   afterAll(async () => {
     closeAllSockets();
     await cluster?.cleanup();
@@ -237,6 +244,19 @@ describe('gateway handshake: origin allowlist, credentials, refusals with stable
     expect((await connectionsOf(alice.user.id)).map((connection) => connection.socketId).sort()).toEqual(accepted.map((socket) => socket.id).sort());
     // The limit is this node's: the others still admit the same client.
     expect(await whoamiUserId(gateway(0).url, { token: alice.accessToken })).toBe(alice.user.id);
+  });
+
+  it('the SDK retries a RATE_LIMITED handshake with backoff, without signing out, and connects once the window has passed', async () => {
+    const alice = await newUser();
+    await Promise.all([1, 2].map(() => connectSocket(shortWindowGateway.url, { token: alice.accessToken })));
+    const client = sdkClient({ url: shortWindowGateway.url, credentials: 'token', accessToken: alice.accessToken, refreshToken: alice.refreshToken });
+    const events = recordClientEvents(client);
+
+    // The 3-second window began with the first of the two sockets above, so the SDK's first attempt is refused.
+    expect(await nextClientEvent(client, 'reconnecting')).toEqual({ attempt: 1 });
+    await eventually(() => expect(client.state).toBe('connected'), 10_000);
+    expect(events.map(({ event }) => event)).not.toContain('signedOut');
+    expect((await whoami(client)).sessionId).toBe(alice.sessionId);
   });
 
   it('GET /health reports the node, Redis, the subscriber and its sockets', async () => {
