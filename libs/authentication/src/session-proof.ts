@@ -10,7 +10,7 @@ export class SessionProof {
   constructor(private readonly sessions: SessionStore) {}
 
   async principal(credential: Credential): Promise<Principal> {
-    const session = await this.sessions.touch(credential.userId, credential.sessionId, credential.cookieHash ?? undefined);
+    const session = await this.sessions.touch(credential.userId, credential.sessionId, credential.cookieHash);
     if (!session) throw sessionEnded(credential);
     return principalOf(credential, session);
   }

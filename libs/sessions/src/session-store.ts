@@ -200,7 +200,7 @@ export class SessionStore {
    * The live session, its idle timeout slid forward; `null` if it ended or never existed, or when `cookieHash` is
    * given and the session's cookie is another one.
    */
-  async touch(userId: UserId, sessionId: SessionId, cookieHash?: string): Promise<SessionRecord | null> {
+  async touch(userId: UserId, sessionId: SessionId, cookieHash: string | null = null): Promise<SessionRecord | null> {
     const reply = await this.touchScript(sessionKeys(userId, sessionId), [...this.touchArguments(), cookieHash ?? '']);
     return reply ? sessionFromReply(userId, sessionId, reply[0], reply[1]) : null;
   }

@@ -8,6 +8,7 @@ import {
   type LoginResponse,
   type MeResponse,
   type RevocationConfirmation,
+  type SessionId,
   type RefreshBody,
   type TokenPair,
   type UserView,
@@ -58,10 +59,7 @@ export class AuthController {
     @Query('confirm', new ZodValidationPipe(confirmQuerySchema)) confirm: boolean,
     @Res({ passthrough: true }) response: Response,
   ): Promise<RevocationConfirmation | undefined> {
-    const { confirmation } = await this.revoker.revoke(credential.userId, [credential.sessionId], 'logout', { confirm, caller: credential });
-    this.cookie.clear(response);
-    response.status(confirmation ? HttpStatus.OK : HttpStatus.NO_CONTENT);
-    return confirmation;
+    return this.endOwnSessions(credential, [credential.sessionId], 'logout', confirm, response);
   }
 
   /** As logout, for every session of the user. */
@@ -72,15 +70,26 @@ export class AuthController {
     @Query('confirm', new ZodValidationPipe(confirmQuerySchema)) confirm: boolean,
     @Res({ passthrough: true }) response: Response,
   ): Promise<RevocationConfirmation | undefined> {
-    const { confirmation } = await this.revoker.revoke(credential.userId, null, 'logout_all', { confirm, caller: credential });
-    this.cookie.clear(response);
-    response.status(confirmation ? HttpStatus.OK : HttpStatus.NO_CONTENT);
-    return confirmation;
+    return this.endOwnSessions(credential, null, 'logout_all', confirm, response);
   }
 
   @Get('me')
   @UseGuards(SessionAuthGuard)
   async me(@CurrentPrincipal() principal: Principal): Promise<MeResponse> {
     return this.auth.describe(principal);
+  }
+
+  /** The caller ends its own session(s); the session-end script proves the caller is still alive. */
+  private async endOwnSessions(
+    credential: Credential,
+    sessionIds: SessionId[] | null,
+    reason: 'logout' | 'logout_all',
+    confirm: boolean,
+    response: Response,
+  ): Promise<RevocationConfirmation | undefined> {
+    const { confirmation } = await this.revoker.revoke(credential.userId, sessionIds, reason, { confirm, caller: credential });
+    this.cookie.clear(response);
+    response.status(confirmation ? HttpStatus.OK : HttpStatus.NO_CONTENT);
+    return confirmation;
   }
 }

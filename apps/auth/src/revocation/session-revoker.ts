@@ -48,20 +48,16 @@ export class SessionRevoker {
     const announcement = createUserLoggedOut(userId, sessionIds, reason);
     // Waiting starts before the script publishes: the fastest gateway may answer before the script returns.
     const pending = options.confirm ? await this.expectConfirmations(announcement.id) : undefined;
-    let ended: SessionId[] | null;
+    let ended: SessionId[] | null = null;
     try {
       ended = await this.sessions.end(userId, sessionIds, announcement, options.caller);
-    } catch (error) {
-      this.confirmations.stopWaiting(announcement.id);
-      throw error;
+    } finally {
+      // Nothing published (refused, failed, or no listed session existed): no acknowledgement will come.
+      if (!announced(sessionIds, ended)) this.confirmations.stopWaiting(announcement.id);
     }
-    if (ended === null) {
-      this.confirmations.stopWaiting(announcement.id);
-      throw sessionEnded(options.caller as Credential);
-    }
+    if (ended === null) throw sessionEnded(options.caller as Credential);
     this.metrics.sessionsEndedBy(reason, ended.length);
-    if (sessionIds !== null && ended.length === 0) {
-      this.confirmations.stopWaiting(announcement.id);
+    if (!announced(sessionIds, ended)) {
       return options.confirm ? { ended, confirmation: { closedSockets: 0, nodes: [], unconfirmedNodes: [] } } : { ended };
     }
     return { ended, confirmation: await pending?.confirmation };
@@ -76,4 +72,9 @@ export class SessionRevoker {
     const liveNodes = (await this.registry.countsPerNode()).filter((node) => node.alive).map((node) => node.nodeId);
     return { confirmation: this.confirmations.expect(messageId, liveNodes, this.config.revocationConfirmDeadlineMs) };
   }
+}
+
+/** Whether the session-end script published: it ran (no refused caller) and ended something, or ended all. */
+function announced(sessionIds: SessionId[] | null, ended: SessionId[] | null): boolean {
+  return ended !== null && (sessionIds === null || ended.length > 0);
 }
