@@ -13,31 +13,38 @@ import { echoNotableLine, say } from './lib/console.mjs';
 import { assertPortFree, freePort } from './lib/net.mjs';
 import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
 import { assertNodeVersion, ensureSystemBinaries, findExecutable, MissingPrerequisiteError } from './lib/prerequisites.mjs';
-import { PidFile, startService, stopService } from './lib/processes.mjs';
+import { PidFile, signalGroup } from './lib/processes.mjs';
+import { RESTART_POLICY, SupervisedService } from './lib/supervisor.mjs';
 import { waitForHttpOk, waitForOutput } from './lib/readiness.mjs';
 import { DEV_CERTIFICATE_NAMES, ensureDevCertificate } from './lib/tls.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const DATA = join(ROOT, '.data');
-const PATHS = {
-  redisDir: join(DATA, 'redis'),
-  redisClusterDir: join(DATA, 'redis-cluster'),
-  logs: join(DATA, 'logs'),
-  nginxPrefix: join(DATA, 'nginx'),
-  adminPassword: join(DATA, 'admin-password'),
-  pids: join(DATA, 'cluster.pids'),
-  tls: join(DATA, 'tls'),
+const FILES = {
   nginxTemplate: join(ROOT, 'nginx/nginx.conf.template'),
   demoRoot: join(ROOT, 'nginx/demo'),
-  authMain: 'dist/apps/auth/apps/auth/src/main.js',
-  gatewayMain: 'dist/apps/gateway/apps/gateway/src/main.js',
+  authMain: join(ROOT, 'dist/apps/auth/apps/auth/src/main.js'),
+  gatewayMain: join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js'),
 };
+
+/** Where a run keeps its state: `.data/` in the checkout unless `--data-dir` says otherwise. */
+function dataPaths(dataDir) {
+  return {
+    redisDir: join(dataDir, 'redis'),
+    redisClusterDir: join(dataDir, 'redis-cluster'),
+    logs: join(dataDir, 'logs'),
+    nginxPrefix: join(dataDir, 'nginx'),
+    adminPassword: join(dataDir, 'admin-password'),
+    signingKey: join(dataDir, 'keys/access-token-es256.pem'),
+    pids: join(dataDir, 'cluster.pids'),
+    tls: join(dataDir, 'tls'),
+  };
+}
 const READY_TIMEOUT_MS = 60_000;
 const HOST = '127.0.0.1';
 
 const REDIS_CLUSTER_MASTERS = 3;
 
-const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--redis-cluster] [--no-build]
+const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--redis-cluster] [--no-build] [--data-dir DIR]
 
   --gateways N   gateway replicas to run (default 3, or env GATEWAYS); 0 runs auth + nginx only
   --port N       public port nginx listens on, on ${HOST} (default 8080, or env PORT)
@@ -48,8 +55,13 @@ const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--redis-cl
                  with redis-cli --cluster create) instead of the single Redis; the apps run on
                  REDIS_TOPOLOGY=cluster. Its data lives in .data/redis-cluster/ for this run only
   --no-build     start from the existing dist/ (default: build both apps first)
+  --data-dir DIR where Redis data, logs, nginx files, keys and the admin password live (default .data)
+
+Every service is restarted when it exits (kill -9, a crash, a SIGTERM drain), on the same port, while the
+others keep serving; one that crashes ${RESTART_POLICY.maxCrashes} times in a row right after starting stops the launcher.
 
 Environment: REDIS_URL=redis://… uses that Redis instead of starting one under .data/redis.
+ADMIN_USERNAME / ADMIN_PASSWORD: the first admin (default admin / generated, kept in .data/admin-password).
 Other variables (LOG_LEVEL, ARGON2_*, …) are passed through to the apps.`;
 
 /** Command line and environment, validated; a bad value stops here with the usage text. */
@@ -62,6 +74,7 @@ function readOptions(argv, env) {
       tls: { type: 'boolean', default: false },
       'redis-cluster': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
+      'data-dir': { type: 'string', default: join(ROOT, '.data') },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -74,53 +87,76 @@ function readOptions(argv, env) {
   if (!Number.isInteger(gateways) || gateways < 0 || gateways > 32) throw new UsageError(`--gateways must be 0..32 (got "${values.gateways}")`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be 1..65535 (got "${values.port}")`);
   if (values['redis-cluster'] && env.REDIS_URL) throw new UsageError('--redis-cluster starts its own Redis Cluster: unset REDIS_URL, or drop the flag');
-  return { gateways, port, tls: values.tls, redisCluster: values['redis-cluster'], build: !values['no-build'], externalRedisUrl: env.REDIS_URL || undefined };
+  return {
+    gateways,
+    port,
+    tls: values.tls,
+    redisCluster: values['redis-cluster'],
+    build: !values['no-build'],
+    paths: dataPaths(resolve(values['data-dir'])),
+    externalRedisUrl: env.REDIS_URL || undefined,
+    admin: { username: env.ADMIN_USERNAME || 'admin', password: env.ADMIN_PASSWORD || undefined },
+  };
 }
 
 class UsageError extends Error {
   name = 'UsageError';
 }
 
-/** The generated admin password, kept in .data/admin-password (mode 600) so every run can print it. */
-async function adminPassword() {
-  if (existsSync(PATHS.adminPassword)) {
-    await chmod(PATHS.adminPassword, 0o600);
-    return { password: (await readFile(PATHS.adminPassword, 'utf8')).trim(), created: false };
+/**
+ * The first admin's login: ADMIN_USERNAME / ADMIN_PASSWORD when set; otherwise `admin` and a password generated once
+ * and kept in `<data dir>/admin-password` (mode 600), so every run can print it.
+ */
+async function adminLogin({ username, password }, file) {
+  if (password) return { username, password, source: 'ADMIN_PASSWORD' };
+  if (existsSync(file)) {
+    await chmod(file, 0o600);
+    return { username, password: (await readFile(file, 'utf8')).trim(), source: file };
   }
-  const password = randomBytes(18).toString('base64url');
-  await writeFile(PATHS.adminPassword, `${password}\n`, { mode: 0o600 });
-  return { password, created: true };
+  const generated = randomBytes(18).toString('base64url');
+  await writeFile(file, `${generated}\n`, { mode: 0o600 });
+  return { username, password: generated, source: file, created: true };
 }
 
 /** Stop order, highest first: nginx, then the apps, then Redis. */
 const TIER = { redis: 0, app: 1, edge: 2 };
 
-/** The running services, stopped in reverse order of dependency: nginx, then the apps, then Redis. */
+/**
+ * The running services, each supervised (restarted when it exits), stopped in reverse order of dependency:
+ * nginx, then the apps, then Redis.
+ */
 class Cluster {
   services = [];
-  started = false;
   stopping = false;
 
   constructor(pidFile) {
     this.pidFile = pidFile;
   }
 
-  async start(spec, tier) {
+  /**
+   * Starts `spec` as a supervised service and resolves once `waitUp` says it serves; `waitUpAfterRestart` decides
+   * when a restarted life counts as up (default `waitUp`).
+   */
+  async start(spec, tier, { waitUp, waitUpAfterRestart }) {
     if (this.stopping) throw new StoppingError();
-    const service = startService({ ...spec, onLine: tier === TIER.app ? echoNotableLine : undefined });
+    const service = new SupervisedService({
+      spec: { ...spec, onLine: tier === TIER.app ? echoNotableLine : undefined },
+      waitUp,
+      waitUpAfterRestart,
+      onLife: (life) => void this.pidFile.record(life),
+      onGiveUp: (error) => {
+        say(`\n${error.message}\nStopping the cluster.`);
+        this.stop().then(() => process.exit(1));
+      },
+      log: say,
+    });
     service.tier = tier;
     this.services.push(service);
-    await this.pidFile.add(service);
-    service.exited.then(({ code, signal }) => {
-      if (this.stopping) return;
-      say(`${service.name} exited unexpectedly (${signal ?? `code ${code}`}); see ${service.logFile}.`);
-      // While starting, the failed readiness check reports it (with the log's tail) and stops the rest.
-      if (this.started) this.stop().then(() => process.exit(1));
-    });
+    await service.start();
     return service;
   }
 
-  /** Idempotent: every caller (signal, crash, failed start) waits for the same, single shutdown. */
+  /** Idempotent: every caller (signal, crash loop, failed start) waits for the same, single shutdown. */
   stop() {
     this.stopping = true;
     this.stopped ??= this.#stopAll();
@@ -130,7 +166,7 @@ class Cluster {
   async #stopAll() {
     const tiers = [...new Set(this.services.map((service) => service.tier))].sort((a, b) => b - a);
     for (const tier of tiers) {
-      await Promise.all(this.services.filter((service) => service.tier === tier).map((service) => stopService(service)));
+      await Promise.all(this.services.filter((service) => service.tier === tier).map((service) => service.stop()));
     }
     await this.pidFile.remove();
   }
@@ -155,14 +191,17 @@ function baseAppEnv(publicPort, redisEnv, tls) {
   };
 }
 
-async function startRedis(cluster, redisServer) {
+/** Every life of a redis-server is up once it has loaded its data (AOF) and says so. */
+const redisUp = (life) => waitForOutput({ ...life, text: 'Ready to accept connections', timeoutMs: READY_TIMEOUT_MS });
+
+async function startRedis(cluster, redisServer, paths) {
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', HOST, '--dir', PATHS.redisDir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--logfile', ''];
-  const service = await cluster.start(
-    { name: 'redis', command: redisServer, args, env: process.env, logFile: join(PATHS.logs, 'redis.log'), match: 'redis-server' },
+  const args = ['--port', String(port), '--bind', HOST, '--dir', paths.redisDir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--logfile', ''];
+  await cluster.start(
+    { name: 'redis', command: redisServer, args, env: process.env, logFile: join(paths.logs, 'redis.log'), match: 'redis-server' },
     TIER.redis,
+    { waitUp: redisUp },
   );
-  await waitForOutput({ ...service, text: 'Ready to accept connections', timeoutMs: READY_TIMEOUT_MS });
   return `redis://${HOST}:${port}`;
 }
 
@@ -175,20 +214,20 @@ const CLUSTER_OK_TIMEOUT_MS = 20_000;
  * nodes.conf records them, so the cluster's directory is emptied first: its data lasts one run.
  * Resolves with the apps' environment for it.
  */
-async function startRedisCluster(cluster, redisServer, redisCli) {
-  await rm(PATHS.redisClusterDir, { recursive: true, force: true });
+async function startRedisCluster(cluster, redisServer, redisCli, paths) {
+  await rm(paths.redisClusterDir, { recursive: true, force: true });
   const nodes = [];
   for (let index = 1; index <= REDIS_CLUSTER_MASTERS; index++) {
     const [port, busPort] = [await freePort(), await freePort()];
-    const dir = join(PATHS.redisClusterDir, String(index));
+    const dir = join(paths.redisClusterDir, String(index));
     await mkdir(dir, { recursive: true });
     const args = [
       '--port', String(port), '--cluster-port', String(busPort), '--bind', HOST, '--dir', dir,
       '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--logfile', '',
     ];
     const name = `redis-${index}`;
-    const service = await cluster.start({ name, command: redisServer, args, env: process.env, logFile: join(PATHS.logs, `${name}.log`), match: 'redis-server' }, TIER.redis);
-    await waitForOutput({ ...service, text: 'Ready to accept connections', timeoutMs: READY_TIMEOUT_MS });
+    const logFile = join(paths.logs, `${name}.log`);
+    await cluster.start({ name, command: redisServer, args, env: process.env, logFile, match: 'redis-server' }, TIER.redis, { waitUp: redisUp });
     nodes.push(`${HOST}:${port}`);
   }
   const created = spawnSync(redisCli, ['--cluster', 'create', ...nodes, '--cluster-yes'], { encoding: 'utf8', timeout: READY_TIMEOUT_MS });
@@ -212,55 +251,62 @@ function findRedisCli() {
   return redisCli;
 }
 
-/** Starts a Node app from dist/ and resolves with its address once its /health answers 200. */
-async function startApp(cluster, { name, main, env }) {
+/**
+ * Starts a Node app from dist/ and resolves with its address once its /health answers 200. A restarted life (same
+ * port: nginx's upstreams name it) is up when /health/live answers, so an app coming back during a Redis outage
+ * counts as running, as it is.
+ */
+async function startApp(cluster, { name, main, env, logs }) {
   const port = await freePort();
-  const service = await cluster.start(
-    { name, command: process.execPath, args: [main], env: { ...env, PORT: String(port) }, logFile: join(PATHS.logs, `${name}.log`), match: main },
+  const answers = (path) => (life) => waitForHttpOk({ ...life, url: `http://${HOST}:${port}${path}`, timeoutMs: READY_TIMEOUT_MS });
+  await cluster.start(
+    { name, command: process.execPath, args: [main], env: { ...env, PORT: String(port) }, logFile: join(logs, `${name}.log`), match: main },
     TIER.app,
+    { waitUp: answers('/health'), waitUpAfterRestart: answers('/health/live') },
   );
-  await waitForHttpOk({ ...service, url: `http://${HOST}:${port}/health`, timeoutMs: READY_TIMEOUT_MS });
   return `${HOST}:${port}`;
 }
 
-async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddresses, tls }) {
+async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddresses, tls, prefix }) {
   await writeLocalNginxConfig({
-    templateFile: PATHS.nginxTemplate,
-    prefix: PATHS.nginxPrefix,
+    templateFile: FILES.nginxTemplate,
+    prefix,
     listen: `${HOST}:${publicPort}`,
     authAddress,
     gatewayAddresses,
-    demoRoot: PATHS.demoRoot,
+    demoRoot: FILES.demoRoot,
     tls,
   });
-  testNginxConfig(nginx, PATHS.nginxPrefix);
-  const service = await cluster.start(
+  testNginxConfig(nginx, prefix);
+  const url = `${tls ? 'https' : 'http'}://${HOST}:${publicPort}/health`;
+  const ca = tls ? await readFile(tls.cert) : undefined;
+  await cluster.start(
     {
       name: 'nginx',
       command: nginx,
-      args: [...nginxArgs(PATHS.nginxPrefix), '-g', 'daemon off;'],
+      args: [...nginxArgs(prefix), '-g', 'daemon off;'],
       env: process.env,
-      logFile: join(PATHS.nginxPrefix, 'logs/error.log'),
+      logFile: join(prefix, 'logs/error.log'),
       match: 'nginx',
     },
     TIER.edge,
+    { waitUp: (life) => waitForHttpOk({ ...life, url, timeoutMs: READY_TIMEOUT_MS, ca }) },
   );
-  const url = `${tls ? 'https' : 'http'}://${HOST}:${publicPort}/health`;
-  await waitForHttpOk({ ...service, url, timeoutMs: READY_TIMEOUT_MS, ca: tls ? await readFile(tls.cert) : undefined });
 }
 
-function printSummary({ publicPort, gateways, admin, redis, external, tls }) {
+function printSummary({ publicPort, gateways, admin, redis, external, tls, paths }) {
   const base = `${tls ? 'https' : 'http'}://localhost:${publicPort}`;
   const gatewayNote = gateways > 0 ? `${gateways} gateway replica${gateways > 1 ? 's' : ''}` : 'no gateway running (--gateways 0): 502';
+  const password = admin.source === 'ADMIN_PASSWORD' ? '(the password in ADMIN_PASSWORD)' : `${admin.password}   (kept in ${admin.source})`;
   say(`
 sessionwire is up
   ${base}                        demo page
   ${base}/health                 auth health, through nginx
   ${base}/.well-known/jwks.json  access-token signing keys
   ${base}/socket.io/             Socket.IO (${gatewayNote})
-  admin login: ${admin.username} / ${admin.password}   (kept in .data/admin-password)
+  admin login: ${admin.username} / ${password}
   redis: ${redis}${external ? ' (external, from REDIS_URL)' : ''}
-  logs: .data/logs/<name>.log, .data/nginx/logs/${
+  logs: ${paths.logs}/<name>.log, ${paths.nginxPrefix}/logs/${
     tls
       ? `\n  TLS: self-signed certificate for ${DEV_CERTIFICATE_NAMES} in ${tls.cert}; your browser warns once
        (accept it, or trust that file), curl needs --cacert ${tls.cert}`
@@ -282,16 +328,16 @@ async function main() {
     // The demo page loads it from /vendor/: without it the page would load but never connect.
     throw new Error(`dist/client/${CLIENT_BUNDLE_FILE} is missing: run \`npm run build\` (or start without --no-build).`);
   }
-  for (const dir of [PATHS.redisDir, PATHS.logs, PATHS.nginxPrefix]) await mkdir(dir, { recursive: true });
+  const { paths } = options;
+  for (const dir of [paths.redisDir, paths.logs, paths.nginxPrefix]) await mkdir(dir, { recursive: true });
 
-  const pidFile = new PidFile(PATHS.pids);
+  const pidFile = new PidFile(paths.pids);
   await pidFile.stopLeftovers(say);
   await pidFile.save();
   const cluster = new Cluster(pidFile);
   installSignalHandlers(cluster);
   try {
     await startCluster(cluster, options, binaries);
-    cluster.started = true;
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -299,43 +345,51 @@ async function main() {
 }
 
 async function startCluster(cluster, options, binaries) {
+  const { paths } = options;
   // Checked first so a taken port fails in a second, not after Redis and the apps have started.
   await assertPortFree(options.port, HOST);
-  const hadRedisData = existsSync(join(PATHS.redisDir, 'appendonlydir'));
-  const admin = { username: 'admin', ...(await adminPassword()) };
-  if (admin.created && (hadRedisData || options.externalRedisUrl)) {
-    say('Note: .data/admin-password was just created, but this Redis may already hold an admin account; an existing admin keeps its old password.');
+  const hadRedisData = existsSync(join(paths.redisDir, 'appendonlydir'));
+  const admin = await adminLogin(options.admin, paths.adminPassword);
+  if ((admin.created || admin.source === 'ADMIN_PASSWORD') && (hadRedisData || options.externalRedisUrl)) {
+    say(`Note: this Redis may already hold an account named ${admin.username}; an existing account keeps its old password.`);
   }
 
-  const tls = options.tls ? await ensureDevCertificate(PATHS.tls) : undefined;
-  if (tls?.created) say(`Generated a self-signed development certificate in ${PATHS.tls}`);
+  const tls = options.tls ? await ensureDevCertificate(paths.tls) : undefined;
+  if (tls?.created) say(`Generated a self-signed development certificate in ${paths.tls}`);
   let appEnv;
   let redis;
   if (options.redisCluster) {
-    const redisEnv = await startRedisCluster(cluster, binaries['redis-server'], findRedisCli());
+    const redisEnv = await startRedisCluster(cluster, binaries['redis-server'], findRedisCli(), paths);
     appEnv = baseAppEnv(options.port, redisEnv, options.tls);
-    redis = `Redis Cluster ${redisEnv.REDIS_CLUSTER_NODES} (data in .data/redis-cluster, this run only)`;
+    redis = `Redis Cluster ${redisEnv.REDIS_CLUSTER_NODES} (data in ${paths.redisClusterDir}, this run only)`;
   } else {
-    const redisUrl = options.externalRedisUrl ?? (await startRedis(cluster, binaries['redis-server']));
+    const redisUrl = options.externalRedisUrl ?? (await startRedis(cluster, binaries['redis-server'], paths));
     appEnv = baseAppEnv(options.port, { REDIS_URL: redisUrl }, options.tls);
-    redis = options.externalRedisUrl ? redisUrl : `${redisUrl} (data in .data/redis)`;
+    redis = options.externalRedisUrl ? redisUrl : `${redisUrl} (data in ${paths.redisDir})`;
   }
   const authAddress = await startApp(cluster, {
     name: 'auth',
-    main: PATHS.authMain,
-    env: { ...appEnv, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password },
+    main: FILES.authMain,
+    logs: paths.logs,
+    env: {
+      DEV_SIGNING_KEY_FILE: paths.signingKey,
+      ...appEnv,
+      ADMIN_USERNAME: admin.username,
+      ADMIN_PASSWORD: admin.password,
+    },
   });
   const gatewayAddresses = await Promise.all(
     Array.from({ length: options.gateways }, (_, index) =>
       startApp(cluster, {
         name: `gateway-${index + 1}`,
-        main: PATHS.gatewayMain,
+        main: FILES.gatewayMain,
+        logs: paths.logs,
         env: { ...appEnv, NODE_ID: `gateway-${index + 1}`, AUTH_JWKS_URL: `http://${authAddress}/.well-known/jwks.json` },
       }),
     ),
   );
-  await startNginx(cluster, binaries.nginx, { publicPort: options.port, authAddress, gatewayAddresses, tls });
-  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redis, external: Boolean(options.externalRedisUrl), tls });
+  await startNginx(cluster, binaries.nginx, { publicPort: options.port, authAddress, gatewayAddresses, tls, prefix: paths.nginxPrefix });
+  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redis, external: Boolean(options.externalRedisUrl), tls, paths });
 }
 
 /** Set once Ctrl-C / SIGTERM arrived: from then on the signal handler decides the exit code. */
@@ -349,7 +403,7 @@ function installSignalHandlers(cluster) {
     if (firstAt !== undefined) {
       if (Date.now() - firstAt < 1000) return;
       say(`${signal} again: killing everything now.`);
-      for (const service of cluster.services) killGroupNow(service.pid);
+      for (const service of cluster.services) if (service.pid) signalGroup(service.pid, 'SIGKILL');
       process.exit(130);
     }
     firstAt = Date.now();
@@ -364,14 +418,6 @@ function installSignalHandlers(cluster) {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-}
-
-function killGroupNow(pgid) {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch (error) {
-    if (error.code !== 'ESRCH') say(`Could not kill process group ${pgid}: ${error.message}`);
-  }
 }
 
 main().catch((error) => {

@@ -33,7 +33,8 @@ export async function stopService(service, graceMs = 10_000) {
   clearTimeout(timer);
 }
 
-function signalGroup(pgid, signal) {
+/** Sends `signal` to every process of the group `pgid`; a group that is already gone is fine. */
+export function signalGroup(pgid, signal) {
   try {
     process.kill(-pgid, signal);
   } catch (error) {
@@ -60,12 +61,17 @@ export class PidFile {
     this.services = [];
   }
 
-  async add(service) {
-    this.services.push({ name: service.name, pgid: service.pid, match: service.match });
+  /** Records the process group of `service`'s current life, replacing an earlier life of the same name. */
+  async record(service) {
+    const entry = { name: service.name, pgid: service.pid, match: service.match };
+    const index = this.services.findIndex((known) => known.name === service.name);
+    if (index === -1) this.services.push(entry);
+    else this.services[index] = entry;
     await this.save();
   }
 
   async remove() {
+    await this.saving;
     await rm(this.file, { force: true });
   }
 
@@ -93,9 +99,11 @@ export class PidFile {
     await this.remove();
   }
 
-  async save() {
-    const content = { launcher: process.pid, services: this.services };
-    await writeFile(this.file, `${JSON.stringify(content, null, 2)}\n`);
+  /** Writes the file; writes are queued so that two lives recorded at once never interleave in it. */
+  save() {
+    const content = `${JSON.stringify({ launcher: process.pid, services: this.services }, null, 2)}\n`;
+    this.saving = (this.saving ?? Promise.resolve()).then(() => writeFile(this.file, content));
+    return this.saving;
   }
 }
 
