@@ -88,7 +88,7 @@ describe('user-logged-out: every session end deletes the records, then announces
     const bystander = await login(auth.baseUrl, 'ulo-bystander');
     const since = Date.now();
 
-    expect((await request(auth.baseUrl, 'POST', '/auth/logout-all', { headers: { cookie: sessions[0].cookie } })).status).toBe(204);
+    expect((await request(auth.baseUrl, 'POST', '/auth/logout-all', { headers: { cookie: sessions[0].cookie, origin: 'http://localhost:8080' } })).status).toBe(204);
 
     await expectAnnounced(user.id, sessions, null, 'logout_all', since);
     expect(await inspector.exists(redisKeys.userSessions(user.id))).toBe(0);
