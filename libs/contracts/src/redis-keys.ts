@@ -15,6 +15,11 @@ export const redisKeys = {
   session: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}`,
   /** SET: hashes of refresh tokens already rotated away, for reuse detection. */
   rotatedRefreshTokens: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:rotated`,
+  /**
+   * HASH {hash, sealedSuccessor}: the refresh token rotated away last and its successor sealed under it, kept for
+   * the reuse grace window (its TTL) so that a concurrent second presentation gets the same new token.
+   */
+  previousRefreshToken: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:previous-refresh`,
   /** HASH: small per-session preferences set from sockets (`session:set`), JSON values; same TTL as the session. */
   sessionData: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:data`,
   /** HASH: socket id → {nodeId, sessionId, connectedAt} of every socket of the user, on any node. */

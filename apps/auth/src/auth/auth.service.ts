@@ -75,7 +75,10 @@ export class AuthService {
     return { id: user.id, username: user.username, roles: principal.roles, sessionId: principal.sessionId, sessionData: principal.session.data };
   }
 
-  /** Rotates the refresh token. Presenting one that was already rotated ends the session (reuse detection). */
+  /**
+   * Rotates the refresh token. Presenting one that was already rotated ends the session (reuse detection), except
+   * the one rotated away last within REFRESH_REUSE_GRACE: it gets the current refresh token (concurrent refreshes).
+   */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const holder = parseRefreshToken(refreshToken);
     if (!holder) throw new AuthenticationFailure('UNAUTHORIZED', 'Malformed refresh token');

@@ -10,6 +10,11 @@ describe('loadAuthConfig', () => {
     expect(config.admin).toEqual({ username: 'admin', password: undefined });
   });
 
+  it('gives the session store a 30-second refresh reuse grace by default; 0 turns it off', () => {
+    expect(loadAuthConfig({}).sessions).toEqual({ idleTtlSeconds: 43_200, absoluteTtlSeconds: 604_800, refreshReuseGraceSeconds: 30 });
+    expect(loadAuthConfig({ REFRESH_REUSE_GRACE: '0' }).sessions.refreshReuseGraceSeconds).toBe(0);
+  });
+
   it('lets production forbid generated keys', () => {
     expect(loadAuthConfig({ ALLOW_DEV_SIGNING_KEY: 'false' }).signingKey.generatedFile).toBeUndefined();
   });
@@ -21,6 +26,7 @@ describe('loadAuthConfig', () => {
     ['BODY_LIMIT', 'lots'],
     ['ARGON2_MEMORY_KIB', '1024'],
     ['SESSION_IDLE_TTL', '0'],
+    ['REFRESH_REUSE_GRACE', '-1'],
   ])('stops the boot on a bad %s', (variable, value) => {
     expect(() => loadAuthConfig({ [variable]: value })).toThrow(InvalidConfigError);
     expect(() => loadAuthConfig({ [variable]: value })).toThrow(new RegExp(variable));

@@ -18,6 +18,7 @@ const authEnvSchema = sharedEnvSchema.extend({
   ARGON2_TIME_COST: z.coerce.number().int().min(1).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).default(1),
   REVOKE_CONFIRM_DEADLINE_MS: env.positiveInt(2000),
+  REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).default(30),
   LOGIN_LIMIT_WINDOW: env.positiveInt(900),
   LOGIN_LIMIT_PER_IP: env.positiveInt(100),
   LOGIN_LIMIT_PER_USERNAME: env.positiveInt(10),
@@ -26,8 +27,11 @@ const authEnvSchema = sharedEnvSchema.extend({
 /** Reads the auth service's configuration from `env`; throws `InvalidConfigError` naming each bad variable. */
 export function loadAuthConfig(environment: Environment) {
   const vars = parseEnvironment(authEnvSchema, environment);
+  const shared = toSharedConfig(vars);
   return {
-    ...toSharedConfig(vars),
+    ...shared,
+    /** Only the auth service rotates refresh tokens, so only it sets the reuse grace window. */
+    sessions: { ...shared.sessions, refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE },
     http: { host: vars.HOST, port: vars.PORT, bodyLimit: vars.BODY_LIMIT },
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL,
     signingKey: {
