@@ -30,7 +30,10 @@ export const redisKeys = {
   nodeSockets: (nodeId: string) => `registry:node:{${nodeId}}:sockets`,
   /** STRING with a TTL the node keeps refreshing; when it expires the node is dead and its entries are swept. */
   nodeHeartbeat: (nodeId: string) => `registry:node:{${nodeId}}:alive`,
-  /** Login limiter buckets (rate-limiter-flexible prefixes). */
+  /** Login limiter buckets (rate-limiter-flexible prefixes): attempts per IP, failures per username and IP, failures per username. */
   loginLimitByIp: 'limit:login:ip',
+  loginLimitByUsernameAndIp: 'limit:login:user-ip',
   loginLimitByUsername: 'limit:login:user',
+  /** STRING with a TTL: the (lower-cased) username logged in from this address recently, so the username ceiling spares it. */
+  loginKnownAddress: (username: string, ip: string) => `limit:login:known:${username.toLowerCase()}:${ip}`,
 } as const;

@@ -22,6 +22,9 @@ const authEnvSchema = sharedEnvSchema.extend({
   LOGIN_LIMIT_WINDOW: env.positiveInt(900),
   LOGIN_LIMIT_PER_IP: env.positiveInt(100),
   LOGIN_LIMIT_PER_USERNAME: env.positiveInt(10),
+  LOGIN_LIMIT_USERNAME_CEILING: env.positiveInt(100),
+  LOGIN_LIMIT_USERNAME_CEILING_WINDOW: env.positiveInt(3600),
+  LOGIN_KNOWN_ADDRESS_TTL: env.positiveInt(2_592_000),
 });
 
 /** Reads the auth service's configuration from `env`; throws `InvalidConfigError` naming each bad variable. */
@@ -44,10 +47,16 @@ export function loadAuthConfig(environment: Environment) {
     revocationConfirmDeadlineMs: vars.REVOKE_CONFIRM_DEADLINE_MS,
     /** argon2id; defaults are OWASP's minimum (m=19 MiB, t=2, p=1). */
     passwordHashing: { memoryCost: vars.ARGON2_MEMORY_KIB, timeCost: vars.ARGON2_TIME_COST, parallelism: vars.ARGON2_PARALLELISM },
+    /** See `LoginLimiter`. */
     loginLimits: {
+      /** The window of the per-IP and per-(username, IP) limits. */
       windowSeconds: vars.LOGIN_LIMIT_WINDOW,
       attemptsPerIp: vars.LOGIN_LIMIT_PER_IP,
-      failuresPerUsername: vars.LOGIN_LIMIT_PER_USERNAME,
+      failuresPerUsernameAndIp: vars.LOGIN_LIMIT_PER_USERNAME,
+      /** Failures per username from all addresses together. */
+      usernameCeiling: { failures: vars.LOGIN_LIMIT_USERNAME_CEILING, windowSeconds: vars.LOGIN_LIMIT_USERNAME_CEILING_WINDOW },
+      /** How long after a successful login its address is spared the ceiling. */
+      knownAddressTtlSeconds: vars.LOGIN_KNOWN_ADDRESS_TTL,
     },
   };
 }
