@@ -18,8 +18,8 @@ export class TooManyLoginAttemptsException extends HttpException implements Retr
  *   out of that account, never the owner elsewhere;
  * - failures also count against the username from anywhere, with a higher limit over a longer window (the
  *   ceiling), which bounds online guessing from many addresses. An address that logged in to the account
- *   recently is not held back by the ceiling (it stays bound by its own per-IP limit), so attackers spread over
- *   many addresses cannot lock the owner out of their usual ones.
+ *   recently is not held back by the ceiling (the two limits above still bind it, and its failures still count
+ *   toward the ceiling), so attackers spread over many addresses cannot lock the owner out of their usual ones.
  * An attempt counts as a failure before the password is checked (atomically, so concurrent guesses cannot slip
  * past a limit) and is refunded when it succeeds. Usernames compare lower-cased; unknown ones count the same.
  */
