@@ -74,6 +74,15 @@ describe('/admin/users/:userId', () => {
     expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: { revokedSessions: 1, ...noGateways } });
   });
 
+  it('refuses the admin’s session cookie without an Origin (CSRF): 403 ORIGIN_NOT_ALLOWED, nothing revoked', async () => {
+    const user = await registerUser(auth.baseUrl, 'admin-csrf-target');
+    const target = await login(auth.baseUrl, 'admin-csrf-target');
+
+    expectError(await revoke(user.id, { cookie: admin.cookie }), 403, 'ORIGIN_NOT_ALLOWED');
+
+    expect((await request(auth.baseUrl, 'GET', '/auth/me', { headers: bearer(target.accessToken) })).status).toBe(200);
+  });
+
   it('refuses a non-admin with 403 FORBIDDEN and ends nothing', async () => {
     const target = await registerUser(auth.baseUrl, 'admin-forbidden-target');
     const targetSession = await login(auth.baseUrl, 'admin-forbidden-target');

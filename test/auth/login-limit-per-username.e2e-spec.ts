@@ -1,18 +1,24 @@
+import type { LoginResponse, SessionView } from '@app/contracts';
 import { expectError } from '../support/assertions';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
-import { registerUser, request, type JsonResponse } from '../support/http';
+import { startAuthApp, TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { bearer, registerUser, request, type JsonResponse } from '../support/http';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 const PASSWORD = 'correct horse battery';
-const FAILURES_ALLOWED = 3;
+const FAILURES_PER_CLIENT = 3;
+const CEILING = 7;
+const { ADMIN_USERNAME, ADMIN_PASSWORD } = TEST_AUTH_ENV;
 
-describe('login abuse: failed attempts per username (LOGIN_LIMIT_PER_USERNAME=3)', () => {
+// Every client is its own loopback address (Linux routes all of 127/8 to lo) and sends no X-Forwarded-For, so
+// the app sees the real source address of the connection.
+describe(`login abuse: failed attempts per username from one client (LOGIN_LIMIT_PER_USERNAME=${FAILURES_PER_CLIENT}) and from all (LOGIN_LIMIT_USERNAME_CEILING=${CEILING})`, () => {
   let redis: RedisServer;
   let auth: AuthApp;
+  let lastOctet = 1;
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    auth = await startAuthApp(redis.url, { LOGIN_LIMIT_PER_USERNAME: String(FAILURES_ALLOWED) });
+    auth = await startAuthApp(redis.url, { LOGIN_LIMIT_PER_USERNAME: String(FAILURES_PER_CLIENT), LOGIN_LIMIT_USERNAME_CEILING: String(CEILING) });
   });
 
   afterAll(async () => {
@@ -20,61 +26,120 @@ describe('login abuse: failed attempts per username (LOGIN_LIMIT_PER_USERNAME=3)
     await redis?.cleanup();
   });
 
-  const attempt = (username: string, password: string, ip = '198.51.100.1') =>
-    request(auth.baseUrl, 'POST', '/auth/login', { json: { username, password }, headers: { 'x-forwarded-for': ip } });
+  /** A loopback address no earlier attempt came from. */
+  const newClient = () => `127.0.0.${++lastOctet}`;
 
-  function expectRateLimited(response: JsonResponse): void {
+  const attempt = (username: string, password: string, client: string) =>
+    request<LoginResponse>(auth.baseUrl, 'POST', '/auth/login', { json: { username, password }, localAddress: client });
+
+  function expectRateLimited(response: JsonResponse, windowSeconds: number): void {
     expectError(response, 429, 'RATE_LIMITED');
     const retryAfter = Number(response.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(auth.config.loginLimits.windowSeconds);
+    expect(retryAfter).toBeLessThanOrEqual(windowSeconds);
   }
 
-  it('after N wrong passwords answers 429 RATE_LIMITED with Retry-After, even to the right password, from any IP, in any case', async () => {
-    await registerUser(auth.baseUrl, 'limit-alice', PASSWORD);
-    for (let failure = 0; failure < FAILURES_ALLOWED; failure++) {
-      expectError(await attempt('limit-alice', `wrong password ${failure}`), 401, 'UNAUTHORIZED');
-    }
+  const perClientWindow = () => auth.config.loginLimits.windowSeconds;
+  const ceilingWindow = () => auth.config.loginLimits.usernameCeiling.windowSeconds;
 
-    expectRateLimited(await attempt('limit-alice', PASSWORD));
-    expectRateLimited(await attempt('limit-alice', 'wrong password again'));
-    expectRateLimited(await attempt('limit-alice', PASSWORD, '198.51.100.99'));
-    expectRateLimited(await attempt('LIMIT-ALICE', PASSWORD));
+  /** One wrong password for `username` from each of `count` new addresses, in turn: their statuses. */
+  async function oneFailureFromEachNewClient(username: string, count: number): Promise<number[]> {
+    const statuses: number[] = [];
+    for (let n = 0; n < count; n++) statuses.push((await attempt(username, 'wrong password', newClient())).status);
+    return statuses;
+  }
+
+  it('locks a client out of an account after N wrong passwords, even to the right one and in any case, while the owner logs in from another address', async () => {
+    const attacker = newClient();
+    const owner = newClient();
+    for (let failure = 0; failure < FAILURES_PER_CLIENT; failure++) {
+      expectError(await attempt(ADMIN_USERNAME, `wrong password ${failure}`, attacker), 401, 'UNAUTHORIZED');
+    }
+    expectRateLimited(await attempt(ADMIN_USERNAME, 'wrong password again', attacker), perClientWindow());
+    expectRateLimited(await attempt(ADMIN_USERNAME, ADMIN_PASSWORD, attacker), perClientWindow());
+    expectRateLimited(await attempt(ADMIN_USERNAME.toUpperCase(), ADMIN_PASSWORD, attacker), perClientWindow());
+
+    const ownerLogin = await attempt(ADMIN_USERNAME, ADMIN_PASSWORD, owner);
+
+    expect(ownerLogin.status).toBe(200);
+    // The app saw the owner's own address (no forwarded header was involved).
+    const sessions = await request<SessionView[]>(auth.baseUrl, 'GET', '/auth/sessions', { headers: bearer(ownerLogin.body.accessToken) });
+    expect(sessions.body.find((session) => session.current)?.ip).toBe(owner);
   });
 
-  it('does not lock out other users from the same IP', async () => {
+  it('does not lock out other users from the same client', async () => {
     await registerUser(auth.baseUrl, 'limit-bob', PASSWORD);
     await registerUser(auth.baseUrl, 'limit-bystander', PASSWORD);
-    for (let failure = 0; failure < FAILURES_ALLOWED; failure++) await attempt('limit-bob', 'wrong password');
-    expectRateLimited(await attempt('limit-bob', PASSWORD));
+    const client = newClient();
+    for (let failure = 0; failure < FAILURES_PER_CLIENT; failure++) await attempt('limit-bob', 'wrong password', client);
+    expectRateLimited(await attempt('limit-bob', PASSWORD, client), perClientWindow());
 
-    expect((await attempt('limit-bystander', PASSWORD)).status).toBe(200);
+    expect((await attempt('limit-bystander', PASSWORD, client)).status).toBe(200);
   });
 
-  it('forgets earlier failures after a successful login', async () => {
+  it('forgets the client’s earlier failures after its successful login', async () => {
     await registerUser(auth.baseUrl, 'limit-carol', PASSWORD);
-    for (let failure = 0; failure < FAILURES_ALLOWED - 1; failure++) await attempt('limit-carol', 'wrong password');
-    expect((await attempt('limit-carol', PASSWORD)).status).toBe(200);
+    const client = newClient();
+    for (let failure = 0; failure < FAILURES_PER_CLIENT - 1; failure++) await attempt('limit-carol', 'wrong password', client);
+    expect((await attempt('limit-carol', PASSWORD, client)).status).toBe(200);
 
-    for (let failure = 0; failure < FAILURES_ALLOWED - 1; failure++) {
-      expectError(await attempt('limit-carol', 'wrong password'), 401, 'UNAUTHORIZED');
+    for (let failure = 0; failure < FAILURES_PER_CLIENT - 1; failure++) {
+      expectError(await attempt('limit-carol', 'wrong password', client), 401, 'UNAUTHORIZED');
     }
-    expect((await attempt('limit-carol', PASSWORD)).status).toBe(200);
+    expect((await attempt('limit-carol', PASSWORD, client)).status).toBe(200);
   });
 
-  it('limits an unknown username exactly like a real one (no account enumeration through the limiter)', async () => {
+  it('limits an unknown username from one client exactly like a real one (no account enumeration through the limiter)', async () => {
     await registerUser(auth.baseUrl, 'limit-dave', PASSWORD);
+    const client = newClient();
     const real: JsonResponse[] = [];
     const unknown: JsonResponse[] = [];
-    for (let failure = 0; failure <= FAILURES_ALLOWED; failure++) {
-      real.push(await attempt('limit-dave', 'wrong password'));
-      unknown.push(await attempt('limit-nobody', 'wrong password'));
+    for (let failure = 0; failure <= FAILURES_PER_CLIENT; failure++) {
+      real.push(await attempt('limit-dave', 'wrong password', client));
+      unknown.push(await attempt('limit-nobody', 'wrong password', client));
     }
 
     expect(unknown.map((response) => response.status)).toEqual([401, 401, 401, 429]);
     expect(unknown.map((response) => response.status)).toEqual(real.map((response) => response.status));
     expect(unknown[0].body).toEqual(real[0].body);
-    expectRateLimited(unknown[FAILURES_ALLOWED]);
+    expectRateLimited(unknown[FAILURES_PER_CLIENT], perClientWindow());
+  });
+
+  it('bounds guessing spread over many addresses: exactly CEILING wrong passwords get checked, even concurrently; then every new address gets 429, right password or not', async () => {
+    await registerUser(auth.baseUrl, 'ceiling-alice', PASSWORD);
+    const clients = Array.from({ length: 12 }, newClient);
+
+    const responses = await Promise.all(clients.flatMap((client) => [attempt('ceiling-alice', 'wrong password', client), attempt('ceiling-alice', 'wrong guess', client)]));
+
+    expect(responses.filter((response) => response.status === 401)).toHaveLength(CEILING);
+    for (const response of responses.filter((candidate) => candidate.status !== 401)) expectRateLimited(response, ceilingWindow());
+    const newcomer = newClient();
+    expectRateLimited(await attempt('ceiling-alice', PASSWORD, newcomer), ceilingWindow());
+    expectRateLimited(await attempt('ceiling-alice', 'wrong password', newcomer), ceilingWindow());
+  });
+
+  it('limits an unknown username across addresses exactly like a real one', async () => {
+    await registerUser(auth.baseUrl, 'ceiling-bob', PASSWORD);
+
+    const real = await oneFailureFromEachNewClient('ceiling-bob', CEILING + 2);
+    const unknown = await oneFailureFromEachNewClient('ceiling-nobody', CEILING + 2);
+
+    expect(real).toEqual([...Array<number>(CEILING).fill(401), 429, 429]);
+    expect(unknown).toEqual(real);
+  });
+
+  it('spares the address the owner logged in from: it still logs in once the ceiling is reached, bound only by its own per-client limit', async () => {
+    await registerUser(auth.baseUrl, 'ceiling-carol', PASSWORD);
+    const usual = newClient();
+    expect((await attempt('ceiling-carol', PASSWORD, usual)).status).toBe(200);
+    expect(await oneFailureFromEachNewClient('ceiling-carol', CEILING + 1)).toEqual([...Array<number>(CEILING).fill(401), 429]);
+
+    expect((await attempt('ceiling-carol', PASSWORD, usual)).status).toBe(200);
+
+    for (let failure = 0; failure < FAILURES_PER_CLIENT; failure++) {
+      expectError(await attempt('ceiling-carol', 'wrong password', usual), 401, 'UNAUTHORIZED');
+    }
+    expectRateLimited(await attempt('ceiling-carol', PASSWORD, usual), perClientWindow());
   });
 });

@@ -1,7 +1,7 @@
 import type { LoginResponse, MeResponse } from '@app/contracts';
 import { expectError, SESSION_ID } from '../support/assertions';
 import { startAuthApp, type AuthApp } from '../support/auth-app';
-import { bearer, login, registerUser, request, sessionCookieOf } from '../support/http';
+import { bearer, login, registerUser, request, sessionCookieOf, type LoggedIn } from '../support/http';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 describe('login, the session cookie and /auth/me', () => {
@@ -156,6 +156,54 @@ describe('login, the session cookie and /auth/me', () => {
       expect(cleared).toMatchObject({ name: 'sid', value: '', attributes: { path: '/', httponly: true } });
       expect(new Date(String(cleared.attributes.expires)).getTime()).toBeLessThan(Date.now());
       expectError(await request(auth.baseUrl, 'GET', '/auth/me', { headers: { cookie: session.cookie } }), 401, 'SESSION_REVOKED');
+    });
+
+    type StateChange = [route: string, method: string, path: (other: LoggedIn) => string];
+    const cookieStateChanges: StateChange[] = [
+      ['POST /auth/logout-all', 'POST', () => '/auth/logout-all'],
+      ['DELETE /auth/sessions/:id', 'DELETE', (other) => `/auth/sessions/${other.sessionId}`],
+    ];
+    const unproven: Array<[proof: string, headers: Record<string, string>]> = [
+      ['no Origin and no Sec-Fetch-Site', {}],
+      ['Sec-Fetch-Site: same-site', { 'sec-fetch-site': 'same-site' }],
+      ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+      ['Sec-Fetch-Site: none', { 'sec-fetch-site': 'none' }],
+      ['a foreign Origin and Sec-Fetch-Site: same-origin', { origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' }],
+    ];
+    const proven: Array<[proof: string, headers: Record<string, string>]> = [
+      ['Sec-Fetch-Site: same-origin', { 'sec-fetch-site': 'same-origin' }],
+      ['an allowed Origin', { origin: 'http://localhost:8080' }],
+    ];
+    const crossed = (proofs: typeof unproven) =>
+      cookieStateChanges.flatMap(([route, method, path]) => proofs.map(([proof, headers]) => [route, proof, method, path, headers] as const));
+    let csrfUsers = 0;
+
+    /** A user with two sessions: the caller (whose cookie is sent) and another one. */
+    async function twoSessions(): Promise<{ caller: LoggedIn; other: LoggedIn }> {
+      const username = `csrf-pair-${++csrfUsers}`;
+      await registerUser(auth.baseUrl, username);
+      return { caller: await login(auth.baseUrl, username), other: await login(auth.baseUrl, username) };
+    }
+
+    it.each(crossed(unproven))('refuses a cookie-authenticated %s with %s: 403 ORIGIN_NOT_ALLOWED, nothing ended', async (_route, _proof, method, path, headers) => {
+      const { caller, other } = await twoSessions();
+
+      const response = await request(auth.baseUrl, method, path(other), { headers: { cookie: caller.cookie, ...headers } });
+
+      expectError(response, 403, 'ORIGIN_NOT_ALLOWED');
+      expect(response.headers.getSetCookie()).toEqual([]);
+      for (const session of [caller, other]) {
+        expect((await request(auth.baseUrl, 'GET', '/auth/me', { headers: bearer(session.accessToken) })).status).toBe(200);
+      }
+    });
+
+    it.each(crossed(proven))('accepts a cookie-authenticated %s with %s: 204, the session ended', async (_route, _proof, method, path, headers) => {
+      const { caller, other } = await twoSessions();
+
+      const response = await request(auth.baseUrl, method, path(other), { headers: { cookie: caller.cookie, ...headers } });
+
+      expect(response.status).toBe(204);
+      expectError(await request(auth.baseUrl, 'GET', '/auth/me', { headers: bearer(other.accessToken) }), 401, 'SESSION_REVOKED');
     });
 
     it('does not apply the Origin check to bearer-authenticated requests (no ambient credential to abuse)', async () => {

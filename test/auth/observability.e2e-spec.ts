@@ -59,6 +59,10 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
     const rotated = await request<{ refreshToken: string; accessToken: string }>(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken: alice[2].refreshToken } });
     expect(rotated.status).toBe(200);
     secrets.push(rotated.body.refreshToken, rotated.body.accessToken);
+    // Rotated twice: the first token is no longer the one rotated away last, which has a grace window.
+    const rotatedAgain = await request<{ refreshToken: string; accessToken: string }>(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken: rotated.body.refreshToken } });
+    expect(rotatedAgain.status).toBe(200);
+    secrets.push(rotatedAgain.body.refreshToken, rotatedAgain.body.accessToken);
     expect((await request(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken: alice[2].refreshToken } })).status).toBe(401);
     expect((await post('/auth/logout-all', alice[3])).status).toBe(204);
     expect((await post(`/admin/users/${carol[0].user.id}/revoke`, admin)).status).toBe(200);

@@ -1,22 +1,31 @@
-import type { MeResponse, TokenPair } from '@app/contracts';
+import { redisKeys, type MeResponse, type TokenPair } from '@app/contracts';
+import { Redis } from 'ioredis';
 import { expectError } from '../support/assertions';
 import { startAuthApp, type AuthApp } from '../support/auth-app';
-import { bearer, login, registerUser, request } from '../support/http';
+import { eventually } from '../support/eventually';
+import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { UserLoggedOutListener } from '../support/user-logged-out-listener';
 
-describe('POST /auth/refresh: rotation and reuse detection', () => {
+/** Short, so the tests can wait for it to pass; long enough for two concurrent requests on a loaded machine. */
+const REUSE_GRACE_SECONDS = 2;
+
+describe(`POST /auth/refresh: rotation and reuse detection (REFRESH_REUSE_GRACE=${REUSE_GRACE_SECONDS})`, () => {
   let redis: RedisServer;
   let auth: AuthApp;
   let listener: UserLoggedOutListener;
+  /** A plain connection for seeing when the grace window is over. */
+  let inspector: Redis;
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
+    auth = await startAuthApp(redis.url, { REFRESH_REUSE_GRACE: String(REUSE_GRACE_SECONDS) });
     listener = await UserLoggedOutListener.start(redis.url);
+    inspector = new Redis(redis.url);
   });
 
   afterAll(async () => {
+    await inspector?.quit();
     await listener?.close();
     await auth?.close();
     await redis?.cleanup();
@@ -24,6 +33,18 @@ describe('POST /auth/refresh: rotation and reuse detection', () => {
 
   const refresh = (refreshToken: unknown) => request<TokenPair>(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken } });
   const me = (headers: Record<string, string>) => request<MeResponse>(auth.baseUrl, 'GET', '/auth/me', { headers });
+
+  /** Resolves once the grace window of the session's last rotation is over (its key expired). */
+  async function graceWindowOver(session: LoggedIn): Promise<void> {
+    const key = redisKeys.previousRefreshToken(session.user.id, session.sessionId);
+    await eventually(async () => expect(await inspector.exists(key)).toBe(0), (REUSE_GRACE_SECONDS + 10) * 1000);
+  }
+
+  /** The next `user-logged-out` message for the user is the one of this logout: nothing was announced before it. */
+  async function expectNothingAnnouncedBefore(session: LoggedIn): Promise<void> {
+    expect((await request(auth.baseUrl, 'POST', '/auth/logout', { headers: bearer(session.accessToken) })).status).toBe(204);
+    expect(await listener.next((candidate) => candidate.userId === session.user.id)).toMatchObject({ reason: 'logout' });
+  }
 
   it('rotates: 200 {accessToken, refreshToken, expiresIn}, new tokens for the same session, and the new refresh token rotates again', async () => {
     await registerUser(auth.baseUrl, 'refresh-alice');
@@ -42,12 +63,13 @@ describe('POST /auth/refresh: rotation and reuse detection', () => {
     expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
   });
 
-  it('ends the session when a rotated-away refresh token comes back: 401 SESSION_REVOKED, every credential of it refused, refresh_reuse announced', async () => {
+  it('ends the session when a rotated-away refresh token comes back after the grace window: 401 SESSION_REVOKED, every credential of it refused, refresh_reuse announced', async () => {
     const user = await registerUser(auth.baseUrl, 'refresh-bob');
     const session = await login(auth.baseUrl, 'refresh-bob');
     const otherSession = await login(auth.baseUrl, 'refresh-bob');
     const rotated = await refresh(session.refreshToken);
     expect(rotated.status).toBe(200);
+    await graceWindowOver(session);
 
     const replay = await refresh(session.refreshToken);
 
@@ -63,17 +85,55 @@ describe('POST /auth/refresh: rotation and reuse detection', () => {
     expect((await me(bearer(otherSession.accessToken))).status).toBe(200);
   });
 
-  it('two concurrent uses of one refresh token: one rotates, the other is reuse, and the session ends', async () => {
-    const user = await registerUser(auth.baseUrl, 'refresh-carol');
+  it('two concurrent refreshes with one token (two tabs): both 200 with the same new refresh token, the same session, working tokens, nothing announced', async () => {
+    await registerUser(auth.baseUrl, 'refresh-carol');
     const session = await login(auth.baseUrl, 'refresh-carol');
 
     const responses = await Promise.all([refresh(session.refreshToken), refresh(session.refreshToken)]);
 
-    expect(responses.map((response) => response.status).sort()).toEqual([200, 401]);
-    expectError(responses.find((response) => response.status === 401)!, 401, 'SESSION_REVOKED');
-    const message = await listener.next((candidate) => candidate.userId === user.id);
-    expect(message).toMatchObject({ sessionIds: [session.sessionId], reason: 'refresh_reuse' });
-    expectError(await me(bearer(session.accessToken)), 401, 'SESSION_REVOKED');
+    expect(responses.map((response) => response.status)).toEqual([200, 200]);
+    const [first, second] = responses.map((response) => response.body);
+    expect(second.refreshToken).toBe(first.refreshToken);
+    expect(first.refreshToken).not.toBe(session.refreshToken);
+    for (const pair of [first, second]) {
+      const viaToken = await me(bearer(pair.accessToken));
+      expect({ status: viaToken.status, sessionId: viaToken.body.sessionId }).toEqual({ status: 200, sessionId: session.sessionId });
+    }
+    const next = await refresh(first.refreshToken);
+    expect(next.status).toBe(200);
+    await expectNothingAnnouncedBefore({ ...session, accessToken: next.body.accessToken });
+  });
+
+  it('within the grace window the previous token again yields the current refresh token and a fresh access token; after it, reuse ends the session', async () => {
+    const user = await registerUser(auth.baseUrl, 'refresh-grace');
+    const session = await login(auth.baseUrl, 'refresh-grace');
+    const rotated = await refresh(session.refreshToken);
+    expect(rotated.status).toBe(200);
+
+    const again = await refresh(session.refreshToken);
+
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ accessToken: expect.any(String), refreshToken: rotated.body.refreshToken, expiresIn: auth.config.accessTokenTtlSeconds });
+    expect(again.body.accessToken).not.toBe(rotated.body.accessToken);
+    expect((await me(bearer(again.body.accessToken))).body.sessionId).toBe(session.sessionId);
+
+    await graceWindowOver(session);
+    expectError(await refresh(session.refreshToken), 401, 'SESSION_REVOKED');
+    expect(await listener.next((candidate) => candidate.userId === user.id)).toMatchObject({ sessionIds: [session.sessionId], reason: 'refresh_reuse' });
+    expectError(await refresh(rotated.body.refreshToken), 401, 'UNAUTHORIZED');
+  });
+
+  it('grants the grace only to the token rotated away last: an older one is reuse even within the window', async () => {
+    const user = await registerUser(auth.baseUrl, 'refresh-older');
+    const session = await login(auth.baseUrl, 'refresh-older');
+    const first = await refresh(session.refreshToken);
+    const second = await refresh(first.body.refreshToken);
+    expect([first.status, second.status]).toEqual([200, 200]);
+
+    expectError(await refresh(session.refreshToken), 401, 'SESSION_REVOKED');
+
+    expect(await listener.next((candidate) => candidate.userId === user.id)).toMatchObject({ sessionIds: [session.sessionId], reason: 'refresh_reuse' });
+    expectError(await me(bearer(second.body.accessToken)), 401, 'SESSION_REVOKED');
   });
 
   it.each([
@@ -105,9 +165,8 @@ describe('POST /auth/refresh: rotation and reuse detection', () => {
     // Session ids are public handles: guessing must not let anyone end a session.
     expect((await me(bearer(session.accessToken))).status).toBe(200);
     expect((await refresh(session.refreshToken)).status).toBe(200);
-    // The forgery was not taken for reuse: the next message for this user is the logout below.
-    expect((await request(auth.baseUrl, 'POST', '/auth/logout', { headers: bearer(session.accessToken) })).status).toBe(204);
-    expect(await listener.next((candidate) => candidate.userId === user.id)).toMatchObject({ reason: 'logout' });
+    // The forgery was not taken for reuse.
+    await expectNothingAnnouncedBefore(session);
   });
 
   it('refuses the refresh token of a session that was logged out with 401 UNAUTHORIZED', async () => {

@@ -79,7 +79,9 @@ describe('/auth/sessions: a user’s own sessions', () => {
     await registerUser(auth.baseUrl, 'sessions-dave');
     const session = await login(auth.baseUrl, 'sessions-dave');
 
-    const response = await request(auth.baseUrl, 'DELETE', `/auth/sessions/${session.sessionId}`, { headers: { cookie: session.cookie } });
+    const response = await request(auth.baseUrl, 'DELETE', `/auth/sessions/${session.sessionId}`, {
+      headers: { cookie: session.cookie, origin: 'http://localhost:8080' },
+    });
 
     expect(response.status).toBe(204);
     expect(response.headers.getSetCookie()).toEqual([expect.stringMatching(/^sid=;/)]);

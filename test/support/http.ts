@@ -1,4 +1,5 @@
 import type { ConnectionView, ErrorBody, LoginResponse } from '@app/contracts';
+import { request as httpRequest } from 'node:http';
 
 export interface JsonResponse<T = unknown> {
   status: number;
@@ -6,13 +7,19 @@ export interface JsonResponse<T = unknown> {
   body: T;
 }
 
+export interface RequestOptions {
+  json?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  /**
+   * The source address to connect from, e.g. `127.0.0.2` (Linux routes all of 127/8 to lo), so that the app sees
+   * another client IP without trusting X-Forwarded-For. Plain http only.
+   */
+  localAddress?: string;
+}
+
 /** A JSON request with real fetch; the body is parsed whatever the status (errors are JSON too). */
-export async function request<T = unknown>(
-  baseUrl: string,
-  method: string,
-  path: string,
-  options: { json?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<JsonResponse<T>> {
+export async function request<T = unknown>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   let body: string | undefined;
   if (options.json !== undefined) {
@@ -22,9 +29,37 @@ export async function request<T = unknown>(
     headers['content-type'] ??= 'application/json';
     body = options.rawBody;
   }
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const url = `${baseUrl}${path}`;
+  const response = options.localAddress ? await requestFrom(options.localAddress, url, method, headers, body) : await fetch(url, { method, headers, body });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** fetch cannot choose its source address; node:http can. Answers the part of a fetch `Response` `request` reads. */
+function requestFrom(
+  localAddress: string,
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Pick<Response, 'status' | 'headers' | 'text'>> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method, headers, localAddress, agent: false }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', reject);
+      incoming.on('end', () => {
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(incoming.headers)) {
+          for (const item of Array.isArray(value) ? value : [value ?? '']) responseHeaders.append(name, item);
+        }
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: incoming.statusCode ?? 0, headers: responseHeaders, text: () => Promise.resolve(text) });
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -15,6 +15,11 @@ export const redisKeys = {
   session: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}`,
   /** SET: hashes of refresh tokens already rotated away, for reuse detection. */
   rotatedRefreshTokens: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:rotated`,
+  /**
+   * HASH {hash, sealedSuccessor}: the refresh token rotated away last and its successor sealed under it, kept for
+   * the reuse grace window (its TTL) so that a concurrent second presentation gets the same new token.
+   */
+  previousRefreshToken: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:previous-refresh`,
   /** HASH: small per-session preferences set from sockets (`session:set`), JSON values; same TTL as the session. */
   sessionData: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:data`,
   /** HASH: socket id → {nodeId, sessionId, connectedAt} of every socket of the user, on any node. */
@@ -25,7 +30,10 @@ export const redisKeys = {
   nodeSockets: (nodeId: string) => `registry:node:{${nodeId}}:sockets`,
   /** STRING with a TTL the node keeps refreshing; when it expires the node is dead and its entries are swept. */
   nodeHeartbeat: (nodeId: string) => `registry:node:{${nodeId}}:alive`,
-  /** Login limiter buckets (rate-limiter-flexible prefixes). */
+  /** Login limiter buckets (rate-limiter-flexible prefixes): attempts per IP, failures per username and IP, failures per username. */
   loginLimitByIp: 'limit:login:ip',
+  loginLimitByUsernameAndIp: 'limit:login:user-ip',
   loginLimitByUsername: 'limit:login:user',
+  /** STRING with a TTL: the (lower-cased) username logged in from this address recently, so the username ceiling spares it. */
+  loginKnownAddress: (username: string, ip: string) => `limit:login:known:${username.toLowerCase()}:${ip}`,
 } as const;

@@ -4,8 +4,10 @@ import {
   hashSecret,
   newSecret,
   newSessionId,
+  openSealedSecret,
   parseRefreshToken,
   parseSessionCookie,
+  sealSecret,
 } from './session-credentials';
 
 const userId = '0b9f6a43-6f2c-4c55-8d0a-2f1f0f6c7d11';
@@ -42,5 +44,19 @@ describe('session credentials', () => {
     expect(stored).not.toContain(holder.secret);
     expect(hashSecret(holder.secret)).toBe(stored);
     expect(hashSecret(newSecret())).not.toBe(stored);
+  });
+
+  it('seals a secret so that only the key secret opens it, and detects tampering', () => {
+    const successor = newSecret();
+    const sealed = sealSecret(successor, holder.secret);
+
+    expect(sealed).not.toContain(successor);
+    expect(sealSecret(successor, holder.secret)).not.toBe(sealed);
+    expect(openSealedSecret(sealed, holder.secret)).toBe(successor);
+    expect(() => openSealedSecret(sealed, newSecret())).toThrow();
+    expect(() => openSealedSecret(sealed, hashSecret(holder.secret))).toThrow();
+    const [iv, ciphertext, tag] = sealed.split('.');
+    const flipped = `${ciphertext[0] === 'A' ? 'B' : 'A'}${ciphertext.slice(1)}`;
+    expect(() => openSealedSecret([iv, flipped, tag].join('.'), holder.secret)).toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { sessionIdSchema, userIdSchema, type SessionId, type UserId } from '@app/contracts';
 
 /**
@@ -25,6 +25,32 @@ export function newSecret(): string {
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url');
+}
+
+const SEAL_KEY_INFO = 'sessionwire refresh successor v1';
+
+/**
+ * Encrypts `secret` so that only a holder of `key` (another secret, never its stored hash) can read it:
+ * AES-256-GCM under a key derived from `key` with HKDF-SHA256. Lets the refresh token just rotated away
+ * recover its successor during the reuse grace window, while a Redis dump alone reveals nothing.
+ */
+export function sealSecret(secret: string, key: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealingKey(key), iv);
+  const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+  return [iv, ciphertext, cipher.getAuthTag()].map((part) => part.toString('base64url')).join('.');
+}
+
+/** The secret `sealSecret` sealed under `key`; throws if `key` is not that one or the value was altered. */
+export function openSealedSecret(sealed: string, key: string): string {
+  const [iv, ciphertext, tag] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
+  const decipher = createDecipheriv('aes-256-gcm', sealingKey(key), iv);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+}
+
+function sealingKey(secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'base64url'), Buffer.alloc(0), SEAL_KEY_INFO, 32));
 }
 
 /** Session cookie value: `<userId>.<sessionId>.<secret>`. */

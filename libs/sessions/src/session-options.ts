@@ -5,6 +5,12 @@ export interface SessionOptions {
   idleTtlSeconds: number;
   /** A session ends this long after login, however active. @default 604800 (7 days) */
   absoluteTtlSeconds: number;
+  /**
+   * For this long after a rotation, presenting the refresh token just rotated away yields the current one
+   * instead of ending the session (concurrent refreshes, e.g. two tabs); 0 treats every replay as reuse.
+   * @default 0
+   */
+  refreshReuseGraceSeconds?: number;
 }
 
 export const {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { redisKeys, roleSchema, USER_LOGGED_OUT_CHANNEL, type Role, type SessionData, type SessionId, type UserId, type UserLoggedOut } from '@app/contracts';
 import { defineRedisScript, execBatch, REDIS_CLIENT, type BatchCommand, type RedisClient } from '@app/redis';
 import { z } from 'zod';
-import { hashSecret, newSecret, newSessionId } from './session-credentials';
+import { hashSecret, newSecret, newSessionId, openSealedSecret, sealSecret } from './session-credentials';
 import { SESSION_OPTIONS, type SessionOptions } from './session-options';
 
 export interface SessionRecord {
@@ -27,6 +27,7 @@ export interface NewSession {
 }
 
 export type RefreshRotation =
+  /** The session's current refresh secret: a new one, or the one a concurrent refresh just made (grace window). */
   | { outcome: 'rotated'; record: SessionRecord; refreshSecret: string }
   /** The token was valid once and has been rotated away: someone replayed it. The session is now deleted. */
   | { outcome: 'reused' }
@@ -90,28 +91,41 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 'ok'`;
 
-// KEYS: session, rotated refresh hashes, user's session index. ARGV: presented hash, new hash, now, idle ms, session id,
-// channel, message announcing the session's end (published only on reuse).
+// KEYS: session, rotated refresh hashes, user's session index, previous refresh token. ARGV: presented hash, new hash,
+// now, idle ms, session id, channel, message announcing the session's end (published only on reuse), the new secret
+// sealed under the presented one, grace ms. The token rotated away last stays redeemable for its successor while the
+// previous-token key lives (grace ms); any other rotated-away token is reuse.
 const ROTATE_REFRESH = `
 local current = redis.call('HGET', KEYS[1], 'refreshHash')
 if not current then return {'invalid'} end
 local now = tonumber(ARGV[3])
 local remaining = tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) - now
 if remaining <= 0 then
-  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
   redis.call('ZREM', KEYS[3], ARGV[5])
   return {'invalid'}
 end
-if current == ARGV[1] then
+local function touched(outcome, sealedSecret)
   local ttl = math.min(remaining, tonumber(ARGV[4]))
-  redis.call('HSET', KEYS[1], 'refreshHash', ARGV[2], 'lastSeenAt', ARGV[3])
-  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[3])
   for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], ttl) end
   redis.call('PEXPIRE', KEYS[1] .. ':data', ttl)
-  return {'rotated', redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[1] .. ':data')}
+  return {outcome, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[1] .. ':data'), sealedSecret}
 end
+if current == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'refreshHash', ARGV[2])
+  redis.call('SADD', KEYS[2], ARGV[1])
+  local graceMs = tonumber(ARGV[9])
+  if graceMs > 0 then
+    redis.call('HSET', KEYS[4], 'hash', ARGV[1], 'sealedSuccessor', ARGV[8])
+    redis.call('PEXPIRE', KEYS[4], graceMs)
+  end
+  return touched('rotated', '')
+end
+local previous = redis.call('HMGET', KEYS[4], 'hash', 'sealedSuccessor')
+if previous[1] == ARGV[1] then return touched('repeated', previous[2]) end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[1] .. ':data')
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[1] .. ':data', KEYS[4])
   redis.call('ZREM', KEYS[3], ARGV[5])
   redis.call('PUBLISH', ARGV[6], ARGV[7])
   return {'reused'}
@@ -134,7 +148,7 @@ local ended = {1}
 for _, sessionId in ipairs(sessionIds) do
   local key = ARGV[1] .. sessionId
   if redis.call('DEL', key) == 1 then table.insert(ended, sessionId) end
-  redis.call('DEL', key .. ':rotated', key .. ':data')
+  redis.call('DEL', key .. ':rotated', key .. ':data', key .. ':previous-refresh')
   redis.call('ZREM', KEYS[1], sessionId)
 end
 if ARGV[6] == 'all' then redis.call('DEL', KEYS[1]) end
@@ -160,7 +174,7 @@ export class SessionStore {
     this.createScript = defineRedisScript<number>(redis, 'sessionCreate', 2, CREATE);
     this.touchScript = defineRedisScript<[string[], string[]] | null>(redis, 'sessionTouch', 3, TOUCH);
     this.setDataScript = defineRedisScript<'ok' | 'missing' | 'full'>(redis, 'sessionSetData', 2, SET_DATA);
-    this.rotateRefreshScript = defineRedisScript<[string, string[]?, string[]?]>(redis, 'sessionRotateRefresh', 3, ROTATE_REFRESH);
+    this.rotateRefreshScript = defineRedisScript<[string, string[]?, string[]?, string?]>(redis, 'sessionRotateRefresh', 4, ROTATE_REFRESH);
     this.endScript = defineRedisScript<[0] | [1, ...SessionId[]]>(redis, 'sessionEnd', 1, END);
   }
 
@@ -216,16 +230,19 @@ export class SessionStore {
   }
 
   /**
-   * Swaps the refresh secret if `presentedSecret` is the current one. A rotated-away secret ends the session
-   * and publishes `reuseAnnouncement` in the same step.
+   * Swaps the refresh secret if `presentedSecret` is the current one. The secret rotated away last, presented
+   * again within `refreshReuseGraceSeconds`, yields the current secret (sealed under it at the rotation) and
+   * slides the session like a refresh. Any other rotated-away secret ends the session and publishes
+   * `reuseAnnouncement` in the same step.
    */
   async rotateRefresh(userId: UserId, sessionId: SessionId, presentedSecret: string, reuseAnnouncement: UserLoggedOut): Promise<RefreshRotation> {
     const refreshSecret = newSecret();
-    const [outcome, fields, dataFields] = await this.rotateRefreshScript(
+    const [outcome, fields, dataFields, sealedSecret] = await this.rotateRefreshScript(
       [
         redisKeys.session(userId, sessionId),
         redisKeys.rotatedRefreshTokens(userId, sessionId),
         redisKeys.userSessions(userId),
+        redisKeys.previousRefreshToken(userId, sessionId),
       ],
       [
         hashSecret(presentedSecret),
@@ -235,9 +252,14 @@ export class SessionStore {
         sessionId,
         USER_LOGGED_OUT_CHANNEL,
         JSON.stringify(reuseAnnouncement),
+        sealSecret(refreshSecret, presentedSecret),
+        (this.options.refreshReuseGraceSeconds ?? 0) * 1000,
       ],
     );
-    if (outcome === 'rotated' && fields) return { outcome, record: sessionFromReply(userId, sessionId, fields, dataFields ?? []), refreshSecret };
+    if (fields && (outcome === 'rotated' || outcome === 'repeated')) {
+      const record = sessionFromReply(userId, sessionId, fields, dataFields ?? []);
+      return { outcome: 'rotated', record, refreshSecret: outcome === 'rotated' ? refreshSecret : openSealedSecret(sealedSecret ?? '', presentedSecret) };
+    }
     return { outcome: outcome === 'reused' ? 'reused' : 'invalid' };
   }
 

@@ -46,11 +46,10 @@ export class AuthService {
     const user = await this.users.findByUsername(username);
     const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyNothing(password);
     if (!user || !valid) {
-      await this.limiter.recordFailure(username);
       this.metrics.login('invalid_credentials');
       throw new UnauthorizedException('Invalid username or password');
     }
-    await this.limiter.recordSuccess(username);
+    await this.limiter.recordSuccess(context.ip, username);
     if (this.hasher.isOutdated(user.passwordHash)) await this.users.updatePasswordHash(user.id, await this.hasher.hash(password));
 
     const { record, cookieSecret, refreshSecret } = await this.sessions.create({ userId: user.id, roles: user.roles, ...context });
@@ -75,7 +74,10 @@ export class AuthService {
     return { id: user.id, username: user.username, roles: principal.roles, sessionId: principal.sessionId, sessionData: principal.session.data };
   }
 
-  /** Rotates the refresh token. Presenting one that was already rotated ends the session (reuse detection). */
+  /**
+   * Rotates the refresh token. Presenting one that was already rotated ends the session (reuse detection), except
+   * the one rotated away last within REFRESH_REUSE_GRACE: it gets the current refresh token (concurrent refreshes).
+   */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const holder = parseRefreshToken(refreshToken);
     if (!holder) throw new AuthenticationFailure('UNAUTHORIZED', 'Malformed refresh token');

@@ -12,44 +12,86 @@ export class TooManyLoginAttemptsException extends HttpException implements Retr
 }
 
 /**
- * Brute-force protection, shared by all auth replicas through Redis: every attempt counts against the
- * client IP; failed attempts count against the username (so one attacker cannot lock out a user from
- * everywhere faster than the per-username window allows).
+ * Brute-force protection after OWASP's authentication guidance, shared by all auth replicas through Redis:
+ * - every attempt counts against the client IP;
+ * - failures count against the username *from that IP*, so failures from one client lock only that client
+ *   out of that account, never the owner elsewhere;
+ * - failures also count against the username from anywhere, with a higher limit over a longer window (the
+ *   ceiling), which bounds online guessing from many addresses. An address that logged in to the account
+ *   recently is not held back by the ceiling (the two limits above still bind it, and its failures still count
+ *   toward the ceiling), so attackers spread over many addresses cannot lock the owner out of their usual ones.
+ * An attempt counts as a failure before the password is checked (atomically, so concurrent guesses cannot slip
+ * past a limit) and is refunded when it succeeds. Usernames compare lower-cased; unknown ones count the same.
  */
 @Injectable()
 export class LoginLimiter {
   private readonly perIp: RateLimiterRedis;
+  private readonly perUsernameAndIp: RateLimiterRedis;
   private readonly perUsername: RateLimiterRedis;
+  private readonly knownAddressTtlSeconds: number;
 
-  constructor(@Inject(REDIS_CLIENT) redis: RedisClient, @Inject(authConfig.KEY) config: AuthConfig) {
-    const { windowSeconds, attemptsPerIp, failuresPerUsername } = config.loginLimits;
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient, @Inject(authConfig.KEY) config: AuthConfig) {
+    const { windowSeconds, attemptsPerIp, failuresPerUsernameAndIp, usernameCeiling, knownAddressTtlSeconds } = config.loginLimits;
     this.perIp = new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKeys.loginLimitByIp, points: attemptsPerIp, duration: windowSeconds });
+    this.perUsernameAndIp = new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: redisKeys.loginLimitByUsernameAndIp,
+      points: failuresPerUsernameAndIp,
+      duration: windowSeconds,
+    });
     this.perUsername = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: redisKeys.loginLimitByUsername,
-      points: failuresPerUsername,
-      duration: windowSeconds,
+      points: usernameCeiling.failures,
+      duration: usernameCeiling.windowSeconds,
     });
+    this.knownAddressTtlSeconds = knownAddressTtlSeconds;
   }
 
-  /** Counts an attempt; throws `TooManyLoginAttemptsException` when the IP or the username is over its limit. */
+  /**
+   * Counts an attempt, as a failure until `recordSuccess`; throws `TooManyLoginAttemptsException` when the IP,
+   * the username from this IP or (for an address the account has not logged in from recently) the username is
+   * over its limit.
+   */
   async admit(ip: string, username: string): Promise<void> {
-    const usernameState = await this.perUsername.get(username.toLowerCase());
-    if (usernameState && usernameState.remainingPoints <= 0) throw this.tooMany(usernameState);
-    await this.perIp.consume(ip).catch((rejection: unknown) => {
-      throw rejection instanceof RateLimiterRes ? this.tooMany(rejection) : rejection;
+    const name = username.toLowerCase();
+    await this.consume(this.perIp, ip);
+    await this.consume(this.perUsernameAndIp, pairKey(name, ip));
+    if (await this.isKnownAddress(name, ip)) {
+      await this.perUsername.penalty(name);
+      return;
+    }
+    try {
+      await this.consume(this.perUsername, name);
+    } catch (error) {
+      // Held back by the ceiling, no password was tried: not a failure of this client.
+      await this.perUsernameAndIp.reward(pairKey(name, ip));
+      throw error;
+    }
+  }
+
+  /** The password was right: forgets this client's failures, refunds this attempt and remembers the address. */
+  async recordSuccess(ip: string, username: string): Promise<void> {
+    const name = username.toLowerCase();
+    await Promise.all([
+      this.perUsernameAndIp.delete(pairKey(name, ip)),
+      this.perUsername.reward(name),
+      this.redis.set(redisKeys.loginKnownAddress(name, ip), '1', 'EX', this.knownAddressTtlSeconds),
+    ]);
+  }
+
+  private async isKnownAddress(name: string, ip: string): Promise<boolean> {
+    return (await this.redis.exists(redisKeys.loginKnownAddress(name, ip))) === 1;
+  }
+
+  private async consume(limiter: RateLimiterRedis, key: string): Promise<void> {
+    await limiter.consume(key).catch((rejection: unknown) => {
+      throw rejection instanceof RateLimiterRes ? new TooManyLoginAttemptsException(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))) : rejection;
     });
   }
+}
 
-  async recordFailure(username: string): Promise<void> {
-    await this.perUsername.penalty(username.toLowerCase());
-  }
-
-  async recordSuccess(username: string): Promise<void> {
-    await this.perUsername.delete(username.toLowerCase());
-  }
-
-  private tooMany(state: RateLimiterRes): TooManyLoginAttemptsException {
-    return new TooManyLoginAttemptsException(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
-  }
+/** Usernames cannot contain ':', so the pair key is unambiguous (IPv6 addresses may). */
+function pairKey(name: string, ip: string): string {
+  return `${name}:${ip}`;
 }

@@ -19,7 +19,7 @@ type CredentialRequest = Request & { user: Credential };
 /**
  * Verifies the bearer access token or the session cookie without asking Redis (`request.user` is the
  * `Credential`), for routes whose own Redis script proves the session (logout). A cookie-authenticated request
- * that changes state must come from an allowed Origin (CSRF defence on top of SameSite=Lax).
+ * that changes state must show that it comes from an allowed page (CSRF defence on top of SameSite=Lax).
  */
 @Injectable()
 export class CredentialGuard extends AuthGuard([ACCESS_TOKEN_STRATEGY, SESSION_COOKIE_STRATEGY]) {
@@ -30,13 +30,27 @@ export class CredentialGuard extends AuthGuard([ACCESS_TOKEN_STRATEGY, SESSION_C
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     await super.canActivate(context);
     const request = context.switchToHttp().getRequest<CredentialRequest>();
-    const origin = request.headers.origin;
-    if (request.user.kind === 'session_cookie' && !SAFE_METHODS.has(request.method) && origin !== undefined) {
-      if (!this.config.allowedOrigins.includes(origin)) {
-        throw new ForbiddenException({ message: `Origin ${origin} is not allowed to use the session cookie`, code: 'ORIGIN_NOT_ALLOWED' });
-      }
-    }
+    if (request.user.kind === 'session_cookie' && !SAFE_METHODS.has(request.method)) this.requireOwnPage(request);
     return true;
+  }
+
+  /**
+   * An allowed `Origin`, or without one the browser's own word that the request comes from this origin
+   * (`Sec-Fetch-Site: same-origin`; page scripts cannot set `Sec-` headers). `same-site` is refused: another
+   * origin of the same site still gets the Lax cookie. `none` (a user-initiated navigation) never is a page's
+   * cookie POST or DELETE, so it is refused too.
+   */
+  private requireOwnPage(request: Request): void {
+    const origin = request.headers.origin;
+    if (origin !== undefined) {
+      if (this.config.allowedOrigins.includes(origin)) return;
+      throw new ForbiddenException({ message: `Origin ${origin} is not allowed to use the session cookie`, code: 'ORIGIN_NOT_ALLOWED' });
+    }
+    if (request.headers['sec-fetch-site'] === 'same-origin') return;
+    throw new ForbiddenException({
+      message: 'A state change with the session cookie needs an allowed Origin (or Sec-Fetch-Site: same-origin)',
+      code: 'ORIGIN_NOT_ALLOWED',
+    });
   }
 
   override handleRequest<TUser = Credential>(error: unknown, credential: TUser | false, info: unknown): TUser {

@@ -10,6 +10,21 @@ describe('loadAuthConfig', () => {
     expect(config.admin).toEqual({ username: 'admin', password: undefined });
   });
 
+  it('gives the session store a 30-second refresh reuse grace by default; 0 turns it off', () => {
+    expect(loadAuthConfig({}).sessions).toEqual({ idleTtlSeconds: 43_200, absoluteTtlSeconds: 604_800, refreshReuseGraceSeconds: 30 });
+    expect(loadAuthConfig({ REFRESH_REUSE_GRACE: '0' }).sessions.refreshReuseGraceSeconds).toBe(0);
+  });
+
+  it('limits logins per IP and per username from one IP over 15 minutes, and per username from everywhere over an hour', () => {
+    expect(loadAuthConfig({}).loginLimits).toEqual({
+      windowSeconds: 900,
+      attemptsPerIp: 100,
+      failuresPerUsernameAndIp: 10,
+      usernameCeiling: { failures: 100, windowSeconds: 3600 },
+      knownAddressTtlSeconds: 2_592_000,
+    });
+  });
+
   it('lets production forbid generated keys', () => {
     expect(loadAuthConfig({ ALLOW_DEV_SIGNING_KEY: 'false' }).signingKey.generatedFile).toBeUndefined();
   });
@@ -21,6 +36,8 @@ describe('loadAuthConfig', () => {
     ['BODY_LIMIT', 'lots'],
     ['ARGON2_MEMORY_KIB', '1024'],
     ['SESSION_IDLE_TTL', '0'],
+    ['REFRESH_REUSE_GRACE', '-1'],
+    ['LOGIN_LIMIT_USERNAME_CEILING', '0'],
   ])('stops the boot on a bad %s', (variable, value) => {
     expect(() => loadAuthConfig({ [variable]: value })).toThrow(InvalidConfigError);
     expect(() => loadAuthConfig({ [variable]: value })).toThrow(new RegExp(variable));

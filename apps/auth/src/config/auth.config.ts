@@ -18,16 +18,23 @@ const authEnvSchema = sharedEnvSchema.extend({
   ARGON2_TIME_COST: z.coerce.number().int().min(1).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).default(1),
   REVOKE_CONFIRM_DEADLINE_MS: env.positiveInt(2000),
+  REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).default(30),
   LOGIN_LIMIT_WINDOW: env.positiveInt(900),
   LOGIN_LIMIT_PER_IP: env.positiveInt(100),
   LOGIN_LIMIT_PER_USERNAME: env.positiveInt(10),
+  LOGIN_LIMIT_USERNAME_CEILING: env.positiveInt(100),
+  LOGIN_LIMIT_USERNAME_CEILING_WINDOW: env.positiveInt(3600),
+  LOGIN_KNOWN_ADDRESS_TTL: env.positiveInt(2_592_000),
 });
 
 /** Reads the auth service's configuration from `env`; throws `InvalidConfigError` naming each bad variable. */
 export function loadAuthConfig(environment: Environment) {
   const vars = parseEnvironment(authEnvSchema, environment);
+  const shared = toSharedConfig(vars);
   return {
-    ...toSharedConfig(vars),
+    ...shared,
+    /** Only the auth service rotates refresh tokens, so only it sets the reuse grace window. */
+    sessions: { ...shared.sessions, refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE },
     http: { host: vars.HOST, port: vars.PORT, bodyLimit: vars.BODY_LIMIT },
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL,
     signingKey: {
@@ -40,10 +47,16 @@ export function loadAuthConfig(environment: Environment) {
     revocationConfirmDeadlineMs: vars.REVOKE_CONFIRM_DEADLINE_MS,
     /** argon2id; defaults are OWASP's minimum (m=19 MiB, t=2, p=1). */
     passwordHashing: { memoryCost: vars.ARGON2_MEMORY_KIB, timeCost: vars.ARGON2_TIME_COST, parallelism: vars.ARGON2_PARALLELISM },
+    /** See `LoginLimiter`. */
     loginLimits: {
+      /** The window of the per-IP and per-(username, IP) limits. */
       windowSeconds: vars.LOGIN_LIMIT_WINDOW,
       attemptsPerIp: vars.LOGIN_LIMIT_PER_IP,
-      failuresPerUsername: vars.LOGIN_LIMIT_PER_USERNAME,
+      failuresPerUsernameAndIp: vars.LOGIN_LIMIT_PER_USERNAME,
+      /** Failures per username from all addresses together. */
+      usernameCeiling: { failures: vars.LOGIN_LIMIT_USERNAME_CEILING, windowSeconds: vars.LOGIN_LIMIT_USERNAME_CEILING_WINDOW },
+      /** How long after a successful login its address is spared the ceiling. */
+      knownAddressTtlSeconds: vars.LOGIN_KNOWN_ADDRESS_TTL,
     },
   };
 }
