@@ -170,6 +170,24 @@ describe('socket events across 3 gateway processes', () => {
     await expectAlive([socket]);
   });
 
+  it('valid events sent without an ack take effect like acknowledged ones (room:join, room:message, dm)', async () => {
+    const [alice, bob] = [await newUser(), await newUser()];
+    const [aliceSocket] = await socketsOn(alice.session, [0]);
+    const [bobSocket] = await socketsOn(bob.session, [1]);
+    const bobLog = recordEvents(bobSocket);
+    bobSocket.emit('room:join', { room: 'no-ack' });
+    expect(await aliceSocket.emitWithAck('room:join', { room: 'no-ack' })).toEqual({ ok: true });
+    // Bob's join has no answer to wait for: Alice's messages go out until one of them reaches him.
+    await eventually(async () => {
+      aliceSocket.emit('room:message', { room: 'no-ack', text: 'unacknowledged' });
+      await nextEvent(bobSocket, 'room:message', 500);
+    }, 10_000, 0);
+    aliceSocket.emit('dm', { toUserId: bob.id, text: 'unacknowledged dm' });
+    expect(await nextEvent(bobSocket, 'dm')).toMatchObject({ fromUserId: alice.id, text: 'unacknowledged dm' });
+    expect(bobLog.filter(({ event }) => event === 'exception')).toEqual([]);
+    await expectAlive([aliceSocket, bobSocket]);
+  });
+
   it('admin:stats: a non-admin gets FORBIDDEN and keeps the socket; an admin gets the node stats', async () => {
     const alice = await newUser();
     const [aliceSocket] = await socketsOn(alice.session, [1]);

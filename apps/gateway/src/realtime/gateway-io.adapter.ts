@@ -99,7 +99,9 @@ export class GatewayIoAdapter extends IoAdapter {
     const bound = this.boundHandlers.get(socket);
     const handler = bound?.handlers.find((candidate) => candidate.message === message);
     if (!bound || !handler) return;
-    const { data, ack } = this.mapPayload(payload);
+    // As Nest's own binding (rxjs fromEvent) passes it: one argument as itself, several as an array; otherwise an
+    // event sent without an ack would reach its handler as `[payload]` and fail validation.
+    const { data, ack } = this.mapPayload(payload.length === 1 ? payload[0] : payload);
     let result: Observable<unknown>;
     try {
       result = bound.transform(handler.callback(data, ack));
