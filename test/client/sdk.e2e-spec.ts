@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { closeAllClients, connectedClient, nextClientEvent, recordClientEvents, sdkClient, whoami } from '../support/client';
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
+import type { TokenPair } from '@app/contracts';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { startNginx, type Nginx } from '../support/nginx';
 
@@ -24,7 +25,8 @@ describe('client SDK (@app/client) against 3 gateways behind nginx', () => {
 
   beforeAll(async () => {
     // A short drain window keeps the SIGTERM test quick; the drain still announces `server:draining` first.
-    cluster = await startCluster({ gateways: 3, gatewayEnv: { DRAIN_WINDOW: '0.5' } });
+    // A per-user limit with eviction for the eviction case; the other cases stay below it.
+    cluster = await startCluster({ gateways: 3, gatewayEnv: { DRAIN_WINDOW: '0.5', MAX_CONNECTIONS_PER_USER: '3', CONNECTION_LIMIT_POLICY: 'evict_oldest' } });
     nginx = await startNginx(cluster);
   }, 90_000);
 
@@ -123,6 +125,22 @@ describe('client SDK (@app/client) against 3 gateways behind nginx', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(reconnectAttempts).toBe(0);
     expect(await handshakesTotal()).toBe(handshakesBefore);
+  });
+
+  it('evicted (the user went over the per-user limit): only that client stops; the shared tokens stay, and the session goes on', async () => {
+    const user = await newUser();
+    // Tabs of one session share the token store.
+    const { options, store } = tokenClient(user);
+    const oldest = await connectedClient(options);
+    const evicted = nextClientEvent(oldest, 'signedOut');
+    const others = [await connectedClient(options), await connectedClient(options), await connectedClient(options)];
+
+    expect(await evicted).toEqual({ reason: 'evicted' });
+    expect(store.get()?.refreshToken).toBeDefined();
+    // A token refresh through the shared store still works for the session's other clients.
+    const response = await request<TokenPair>(nginx.url, 'POST', '/auth/refresh', { json: { refreshToken: store.get()?.refreshToken } });
+    expect(response.status).toBe(200);
+    for (const client of others) expect((await whoami(client)).sessionId).toBe(user.sessionId);
   });
 
   /**

@@ -277,11 +277,15 @@ export class SessionwireClient {
     }
   }
 
-  /** Final: tells the app why, forgets the tokens, and closes the socket (which also stops socket.io's reconnection). */
+  /**
+   * Final: tells the app why, forgets the tokens, and closes the socket (which also stops socket.io's reconnection).
+   * An eviction ends only this connection (the user opened more than the per-user limit): the session goes on, so
+   * the tokens, which its other tabs may share, are kept.
+   */
   private signOut(reason: SignedOutReason): void {
     if (this.stopped) return;
     this.stop('signedOut');
-    this.store?.clear();
+    if (reason !== 'evicted') this.store?.clear();
     this.lastToken = undefined;
     this.events.emit('signedOut', { reason });
   }
