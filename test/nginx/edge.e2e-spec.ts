@@ -64,6 +64,12 @@ describe('3 gateways behind nginx (the nginx.conf.template the launcher and comp
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script type="module" src="demo.js"></script>');
     expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    const style = await fetch(`${nginx.url}/demo.css`);
+    expect({ status: style.status, type: style.headers.get('content-type'), csp: style.headers.get('content-security-policy') }).toEqual({
+      status: 200,
+      type: 'text/css',
+      csp: expect.stringContaining("frame-ancestors 'none'"),
+    });
     const client = await fetch(`${nginx.url}/vendor/sessionwire-client.js`);
     expect({ status: client.status, type: client.headers.get('content-type') }).toEqual({ status: 200, type: 'text/javascript' });
     // An ES module that exports the SDK's entry points, with its source map next to it.
