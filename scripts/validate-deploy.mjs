@@ -137,6 +137,7 @@ function checkCompose(files, templatePlaceholders, dockerStages) {
       ? undefined
       : `missing placeholders: ${missing.join(', ') || 'none'}; template mounted: ${mountsTemplate}; NGINX_ENVSUBST_OUTPUT_DIR=${nginxEnv.NGINX_ENVSUBST_OUTPUT_DIR}`,
   );
+  check('compose: nginx workers run as the image\'s unprivileged user', nginxEnv.NGINX_USER === 'user nginx;' ? undefined : `NGINX_USER is ${nginxEnv.NGINX_USER}, expected "user nginx;"`);
   const resolving = /\bresolve;/.test(nginxEnv.GATEWAY_SERVERS ?? '') && /resolver 127\.0\.0\.11/.test(nginxEnv.NGINX_RESOLVER ?? '');
   check('compose: nginx re-resolves the scaled `gateway` name through Docker DNS', resolving ? undefined : 'expected `server gateway:3000 resolve;` and `resolver 127.0.0.11`');
   // nginx is either pulled (`image`) or built from a stage of our Dockerfile (`build.target`): check the base it runs.

@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CLIENT_BUNDLE_DIR } from './build.mjs';
 
@@ -48,6 +49,18 @@ export function tlsDirectives(tls) {
 }
 
 /**
+ * The `user` line. An nginx master started as root runs its workers as that user, `nobody` by default, who
+ * cannot read a checkout in a private directory (root's home, `mktemp -d`) nor enter a private prefix. So as
+ * root the workers stay root, as they stay the launching user when anyone else starts nginx (which then
+ * ignores `user`, with a warning, hence only a comment there). They get no more than the apps the launcher
+ * started as root already have.
+ */
+function workerUserDirective() {
+  if (process.geteuid?.() !== 0) return '# workers run as the user who started nginx';
+  return `user ${userInfo().username} ${execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim()};`;
+}
+
+/**
  * Renders nginx/nginx.conf.template into `prefix`/nginx.conf for a local, unprivileged-paths nginx: pid, logs
  * and temp files under `prefix`, nothing read or written in /etc/nginx or /var. `tls`: see `tlsDirectives`.
  * `/vendor/` serves `vendorRoot`: by default the client SDK's browser bundle (`npm run build:client`).
@@ -55,6 +68,7 @@ export function tlsDirectives(tls) {
 export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot, vendorRoot = CLIENT_BUNDLE_DIR, tls }) {
   for (const dir of ['logs', 'temp']) await mkdir(join(prefix, dir), { recursive: true });
   const config = renderTemplate(await readFile(templateFile, 'utf8'), {
+    NGINX_USER: workerUserDirective(),
     NGINX_LISTEN: tls ? `${listen} ssl` : listen,
     NGINX_TLS: tlsDirectives(tls),
     NGINX_PID: join(prefix, 'logs/nginx.pid'),

@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { ensureDevCertificate } from '../../scripts/lib/tls.mjs';
+import { expectError } from '../support/assertions';
 import { TEST_AUTH_ENV } from '../support/auth-app';
 import { startCluster, TEST_ORIGIN, type Cluster } from '../support/cluster';
 import { freePort } from '../support/free-port';
@@ -11,6 +12,7 @@ import { bearer, connectionsOf as connectionsOfUser, login, registerUser, reques
 import { edgeOrigin, startNginx, type Nginx } from '../support/nginx';
 import { closeAllSockets, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
 
+const ROOT = join(__dirname, '..', '..');
 const NODES = ['gw-1', 'gw-2', 'gw-3'];
 
 /** How many of `nodeIds` are on each node, every node listed (0 included), for assertions and the test output. */
@@ -62,12 +64,42 @@ describe('3 gateways behind nginx (the nginx.conf.template the launcher and comp
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script type="module" src="demo.js"></script>');
     expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    const style = await fetch(`${nginx.url}/demo.css`);
+    expect({ status: style.status, type: style.headers.get('content-type'), csp: style.headers.get('content-security-policy') }).toEqual({
+      status: 200,
+      type: 'text/css',
+      csp: expect.stringContaining("frame-ancestors 'none'"),
+    });
     const client = await fetch(`${nginx.url}/vendor/sessionwire-client.js`);
     expect({ status: client.status, type: client.headers.get('content-type') }).toEqual({ status: 200, type: 'text/javascript' });
     // An ES module that exports the SDK's entry points, with its source map next to it.
     expect(await client.text()).toMatch(/export\{[^}]*\bconnect\b/);
     expect((await fetch(`${nginx.url}/vendor/sessionwire-client.js.map`)).status).toBe(200);
     expect((await fetch(`${nginx.url}/.well-known/jwks.json`)).status).toBe(200);
+  }, 30_000);
+
+  it('serves a checkout that lives in a private (0700) directory, like root’s home or `mktemp -d`, also when started as root', async () => {
+    const checkout = await mkdtemp(join(tmpdir(), 'sessionwire-checkout-'));
+    await chmod(checkout, 0o700);
+    try {
+      await cp(join(ROOT, 'nginx/demo'), join(checkout, 'nginx/demo'), { recursive: true });
+      await cp(join(ROOT, 'dist/client'), join(checkout, 'dist/client'), { recursive: true });
+      expect((await stat(checkout)).mode & 0o777).toBe(0o700);
+      // Like `npm start`: the prefix (config, logs, temp files) inside the checkout, next to the served files.
+      const edge = await startNginx(cluster, { parentDir: checkout, demoRoot: join(checkout, 'nginx/demo'), vendorRoot: join(checkout, 'dist/client') });
+      try {
+        expect((await fetch(`${edge.url}/`)).status).toBe(200);
+        expect((await fetch(`${edge.url}/vendor/sessionwire-client.js`)).status).toBe(200);
+        // A body over nginx's in-memory buffer is written to a temp file in the prefix, then passed on: the
+        // answer is auth's own (over its 16 KB limit), not nginx failing to write the file.
+        const oversized = await request(edge.url, 'POST', '/auth/login', { json: { username: 'x'.repeat(20_000), password: 'whatever1' } });
+        expect(expectError(oversized, 413, 'PAYLOAD_TOO_LARGE').message).toBe('Request body too large');
+      } finally {
+        await edge.stop();
+      }
+    } finally {
+      await rm(checkout, { recursive: true, force: true });
+    }
   }, 30_000);
 
   it('30 WebSocket-first sockets from one host land on all 3 gateways (least_conn)', async () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nginxArgs, testNginxConfig, writeLocalNginxConfig, type TlsFiles } from '../../scripts/lib/nginx.mjs';
@@ -46,6 +46,12 @@ export interface NginxOptions {
   port?: number;
   /** Serve https and wss with this certificate (e.g. `ensureDevCertificate`, as `npm start -- --tls`). */
   tls?: TlsFiles;
+  /** Served at `/`. @default nginx/demo in this checkout */
+  demoRoot?: string;
+  /** Served at `/vendor/`. @default dist/client in this checkout (the client SDK bundle) */
+  vendorRoot?: string;
+  /** Where the temporary prefix (config, pid, logs, temp files) is made. @default the OS temp directory */
+  parentDir?: string;
 }
 
 /**
@@ -56,9 +62,7 @@ export interface NginxOptions {
 export async function startNginx(cluster: Cluster, options: NginxOptions = {}): Promise<Nginx> {
   const binary = findNginx();
   const port = options.port ?? (await freePort());
-  const prefix = await mkdtemp(join(tmpdir(), 'sessionwire-nginx-'));
-  // Started as root, nginx runs its workers as `nobody`: they must be able to enter the prefix (temp files).
-  await chmod(prefix, 0o755);
+  const prefix = await mkdtemp(join(options.parentDir ?? tmpdir(), 'sessionwire-nginx-'));
   const url = options.tls ? `https://127.0.0.1:${port}` : edgeOrigin(port);
   const ca = options.tls ? await readFile(options.tls.cert, 'utf8') : undefined;
   const remove = () => rm(prefix, { recursive: true, force: true });
@@ -69,7 +73,8 @@ export async function startNginx(cluster: Cluster, options: NginxOptions = {}): 
       listen: `127.0.0.1:${port}`,
       authAddress: new URL(cluster.authUrl).host,
       gatewayAddresses: cluster.gateways.map((gateway) => new URL(gateway.url).host),
-      demoRoot: join(ROOT, 'nginx/demo'),
+      demoRoot: options.demoRoot ?? join(ROOT, 'nginx/demo'),
+      vendorRoot: options.vendorRoot,
       tls: options.tls,
     });
     testNginxConfig(binary, prefix);
