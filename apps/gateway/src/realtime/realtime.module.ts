@@ -12,6 +12,6 @@ import { NodeDrain } from './node-drain';
 @Module({
   imports: [PresenceModule, RevocationModule],
   providers: [EventsGateway, HandshakeAuthenticator, CredentialExpiry, EventRateLimiter, EventPayloadDepthLimit, NodeDrain],
-  exports: [HandshakeAuthenticator],
+  exports: [HandshakeAuthenticator, NodeDrain],
 })
 export class RealtimeModule {}
