@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run validate:deploy`: static checks of the container deployment, for machines without a Docker engine.
 //   - docker-compose.yml: `docker compose config -q` (or the standalone `docker-compose` v1), then checks of
-//     the resolved configuration (health-gated start order, trusted proxy address, secrets, replicas…);
+//     the resolved configuration (health-gated start order on readiness, trusted proxy address, secrets,
+//     replicas, a stop grace period that covers the gateways' drain…);
 //   - docker-compose.cluster.yml over it: the same checks, plus the Redis Cluster (6 cluster-mode nodes with AOF
 //     and volumes, the one-shot `--cluster create`, the apps on REDIS_TOPOLOGY=cluster waiting for it);
 //   - Dockerfile and .dockerignore: hadolint when installed, plus our own rules (multi-stage, non-root user,
@@ -61,6 +62,15 @@ function resolvedComposeConfig(compose, files) {
   return undefined;
 }
 
+/** Seconds in a compose duration (`30s`, `1m30s`, `500ms`), or undefined for anything else. */
+function durationSeconds(value) {
+  const text = String(value ?? '');
+  const units = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) return undefined;
+  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit], 0);
+}
+
 function environmentOf(service) {
   const environment = service?.environment ?? {};
   if (!Array.isArray(environment)) return environment;
@@ -106,6 +116,23 @@ function checkCompose(files, templatePlaceholders, dockerStages) {
   check('compose: start order waits for health (depends_on condition: service_healthy, or a finished init)', gated && ungated.length === 0 ? undefined : `not health-gated: ${ungated.join(', ') || 'missing depends_on'}`);
 
   check('compose: auth and gateway have healthchecks', auth.healthcheck && gateway.healthcheck ? undefined : 'missing healthcheck');
+  // Readiness, not /health/live: the healthcheck gates the start order, and compose never restarts for it.
+  const notOnReadiness = Object.entries({ auth, gateway }).filter(([, service]) => !/\/health\/ready\b/.test([service.healthcheck?.test ?? []].flat().join(' ')));
+  check(
+    'compose: auth and gateway healthchecks probe readiness (/health/ready)',
+    notOnReadiness.length === 0 ? undefined : `not on /health/ready: ${notOnReadiness.map(([name]) => name).join(', ')}`,
+  );
+
+  // The gateway's own default DRAIN_WINDOW is 10 s, and Docker's default grace period 10 s too: the drain would be
+  // SIGKILLed before its registry clean-up.
+  const drainSeconds = Number(environmentOf(gateway).DRAIN_WINDOW ?? 10);
+  const graceSeconds = durationSeconds(gateway.stop_grace_period ?? '10s');
+  check(
+    'compose: gateway stop_grace_period covers DRAIN_WINDOW plus the registry clean-up (>= DRAIN_WINDOW + 10 s)',
+    graceSeconds !== undefined && graceSeconds >= drainSeconds + 10
+      ? undefined
+      : `stop_grace_period ${gateway.stop_grace_period ?? 'unset (Docker default 10s)'}, DRAIN_WINDOW ${drainSeconds} s`,
+  );
 
   const authEnv = environmentOf(auth);
   const keyFile = authEnv.SIGNING_KEY_FILE ?? '';
@@ -113,6 +140,18 @@ function checkCompose(files, templatePlaceholders, dockerStages) {
   check(
     'compose: auth signs with a mounted secret, never a generated dev key',
     String(authEnv.ALLOW_DEV_SIGNING_KEY) === 'false' && secretMounted && !authEnv.SIGNING_KEY ? undefined : 'expected ALLOW_DEV_SIGNING_KEY=false, SIGNING_KEY_FILE=/run/secrets/<secret of auth>, no SIGNING_KEY',
+  );
+
+  // File secrets are bind mounts: the host file's owner and mode apply, and compose ignores uid/gid/mode on them.
+  const fileSecrets = new Set(Object.entries(config.secrets ?? {}).filter(([, secret]) => secret?.file).map(([name]) => name));
+  const ignoredOwnership = Object.entries(services).flatMap(([name, service]) =>
+    (service.secrets ?? [])
+      .filter((secret) => typeof secret === 'object' && fileSecrets.has(secret.source) && [secret.uid, secret.gid, secret.mode].some((field) => field !== undefined))
+      .map((secret) => `${name} -> ${secret.source}`),
+  );
+  check(
+    'compose: no uid/gid/mode on file-based secrets (ignored on bind mounts; set owner and mode on the host file)',
+    ignoredOwnership.length === 0 ? undefined : `ignored by compose: ${ignoredOwnership.join(', ')}`,
   );
 
   const replicas = gateway.deploy?.replicas ?? 1;

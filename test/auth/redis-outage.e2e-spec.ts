@@ -3,6 +3,7 @@ import { REDIS_CLIENT } from '@app/redis';
 import type { Redis } from 'ioredis';
 import { expectError } from '../support/assertions';
 import { startAuthApp, type AuthApp } from '../support/auth-app';
+import { eventually } from '../support/eventually';
 import { bearer, login, registerUser, request, type JsonResponse, type LoggedIn } from '../support/http';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 
@@ -32,7 +33,8 @@ describe('Redis stopped and restarted under the running auth app', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
+    // Short, so that a frozen Redis shows within a probe.
+    auth = await startAuthApp(redis.url, { REDIS_COMMAND_TIMEOUT_MS: '500' });
     alice = await registerUser(auth.baseUrl, 'outage-alice', PASSWORD);
     session = await login(auth.baseUrl, 'outage-alice', PASSWORD);
   });
@@ -46,6 +48,31 @@ describe('Redis stopped and restarted under the running auth app', () => {
     expectError(response, 503, 'UNAVAILABLE');
     expect(response.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
   }
+
+  interface ReadinessBody {
+    status: string;
+    redis: string;
+  }
+
+  /** Status and body of `path`, for one assertion that shows both. */
+  async function probe(path: string): Promise<{ status: number; body: unknown }> {
+    const { status, body } = await request(auth.baseUrl, 'GET', path);
+    return { status, body };
+  }
+
+  describe('while Redis is frozen (SIGSTOP: the connection stays open, nothing answers)', () => {
+    beforeAll(() => redis.signal('SIGSTOP'));
+    afterAll(async () => {
+      redis.signal('SIGCONT');
+      await eventually(async () => expect((await probe('/health/ready')).status).toBe(200));
+    });
+
+    it('/health/ready and /health answer 503 once the PING times out (the connection still looks ready); /health/live stays 200', async () => {
+      expect(await probe('/health/ready')).toEqual({ status: 503, body: { status: 'not_ready', redis: 'unresponsive' } });
+      expect(await probe('/health')).toEqual({ status: 503, body: { status: 'degraded', redis: 'unresponsive' } });
+      expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+    });
+  });
 
   describe('while Redis is down', () => {
     beforeAll(async () => {
@@ -78,6 +105,14 @@ describe('Redis stopped and restarted under the running auth app', () => {
       expect(response.body.redis).not.toBe('ready');
     });
 
+    it('/health/live stays 200 (it asks nothing of Redis); /health/ready answers 503 naming Redis', async () => {
+      expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+      const ready = await request<ReadinessBody>(auth.baseUrl, 'GET', '/health/ready');
+
+      expect({ status: ready.status, body: ready.body }).toEqual({ status: 503, body: { status: 'not_ready', redis: expect.any(String) } });
+      expect(ready.body.redis).not.toBe('ready');
+    });
+
     it('keeps answering what needs no Redis: the JWKS and still-validated input', async () => {
       expect((await request(auth.baseUrl, 'GET', '/.well-known/jwks.json')).status).toBe(200);
       expectError(await request(auth.baseUrl, 'POST', '/auth/login', { json: { username: 'x' } }), 400, 'INVALID_INPUT');
@@ -95,6 +130,11 @@ describe('Redis stopped and restarted under the running auth app', () => {
       const response = await request(auth.baseUrl, 'GET', '/health');
 
       expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: { status: 'ok', redis: 'ready' } });
+    });
+
+    it('/health/ready is 200 {status: "ready"} again, and /health/live still 200', async () => {
+      expect(await probe('/health/ready')).toEqual({ status: 200, body: { status: 'ready', redis: 'ready' } });
+      expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
     });
 
     it('the session created before the outage still works, with its token, its cookie and its refresh token', async () => {

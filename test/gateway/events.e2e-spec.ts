@@ -1,7 +1,7 @@
-import type { Ack, ConnectionView, MeResponse } from '@app/contracts';
+import { MAX_PAYLOAD_DEPTH, type Ack, type ConnectionView, type MeResponse } from '@app/contracts';
 import type { Socket } from 'socket.io-client';
 import { eventually } from '../support/eventually';
-import { startCluster, type Cluster } from '../support/cluster';
+import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { closeAllSockets, connectSocket, disconnected, nextEvent, recordEvents, type ClientSocket } from '../support/sockets';
 
@@ -13,6 +13,14 @@ interface User {
   id: string;
   session: LoggedIn;
 }
+
+/** `depth` levels of `wrap` around a number, built without recursion. */
+function nested(depth: number, wrap: (inner: unknown) => unknown): unknown {
+  let value: unknown = 1;
+  for (let level = 0; level < depth; level++) value = wrap(value);
+  return value;
+}
+const nestedArrays = (depth: number) => nested(depth, (inner) => [inner]);
 
 /** Emits outside the typed contract, for payloads the contract forbids. */
 function emitRaw(socket: ClientSocket, event: string, ...args: unknown[]): Promise<Ack> {
@@ -186,6 +194,63 @@ describe('socket events across 3 gateway processes', () => {
     expect(await nextEvent(bobSocket, 'dm')).toMatchObject({ fromUserId: alice.id, text: 'unacknowledged dm' });
     expect(bobLog.filter(({ event }) => event === 'exception')).toEqual([]);
     await expectAlive([aliceSocket, bobSocket]);
+  });
+
+  describe(`payloads nested deeper than ${MAX_PAYLOAD_DEPTH} levels`, () => {
+    // The default MAX_MESSAGE_BYTES (16 KB) holds 8000 levels of `[]`: a node with this suite's 4 KB limit would
+    // close the connection before the payload reached any code.
+    let deepNode: GatewayNode;
+    beforeAll(async () => {
+      deepNode = await cluster.startGateway('gw-16k', { MAX_MESSAGE_BYTES: '16384' });
+    });
+
+    it('session:set of values nested thousands deep: INVALID_INPUT, one warning line each and no stack trace; the socket and the node carry on', async () => {
+      const alice = await newUser();
+      const socket = await connectSocket(deepNode.url, { token: alice.session.accessToken });
+      const gateway = deepNode.process;
+      const logged = gateway.logs().length;
+
+      for (const value of [nestedArrays(3000), nested(2000, (inner) => ({ a: inner }))]) {
+        expect(await emitRaw(socket, 'session:set', { key: 'deep', value })).toEqual({ ok: false, error: { code: 'INVALID_INPUT', message: expect.any(String) } });
+      }
+      // Without an ack the refusal comes as an `exception` event, as for any invalid event.
+      const exception = new Promise<unknown>((resolve) => (socket as unknown as Socket).once('exception', resolve));
+      (socket as unknown as Socket).emit('session:set', { key: 'deep', value: nestedArrays(3000) });
+      expect(await exception).toEqual({ code: 'INVALID_INPUT', message: expect.any(String) });
+
+      const ownLine = new RegExp(`"socketId":"${socket.id}"`);
+      await eventually(() => expect(gateway.logs().slice(logged).split('\n').filter((line) => ownLine.test(line))).toHaveLength(3));
+      const lines = gateway.logs().slice(logged).split('\n').filter((line) => ownLine.test(line));
+      for (const line of lines) {
+        expect(JSON.parse(line)).toMatchObject({ level: 40, event: 'session:set', socketId: socket.id, userId: alice.id, maxDepth: MAX_PAYLOAD_DEPTH });
+      }
+      expect(gateway.logs().slice(logged)).not.toMatch(/RangeError|call stack|\\n\s+at /);
+
+      expect(socket.connected).toBe(true);
+      await expectAlive([socket]);
+      expect(await socket.emitWithAck('session:get')).toEqual({ ok: true, data: {} });
+      expect(await socket.emitWithAck('session:set', { key: 'after', value: [1, [2]] })).toEqual({ ok: true });
+      expect((await request(deepNode.url, 'GET', '/health')).status).toBe(200);
+    });
+
+    it(`holds for every event: ${MAX_PAYLOAD_DEPTH} levels pass, one more is INVALID_INPUT before any validation`, async () => {
+      const alice = await newUser();
+      const socket = await connectSocket(deepNode.url, { token: alice.session.accessToken });
+
+      // The payload object is level 1, so its value may nest one level less.
+      expect(await emitRaw(socket, 'session:set', { key: 'edge', value: nestedArrays(MAX_PAYLOAD_DEPTH - 1) })).toEqual({ ok: true });
+      expect(await emitRaw(socket, 'session:set', { key: 'edge', value: nestedArrays(MAX_PAYLOAD_DEPTH) })).toEqual({
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: expect.any(String) },
+      });
+      // Even an event that takes no payload: the argument is refused before its handler runs.
+      expect(await emitRaw(socket, 'whoami', nestedArrays(MAX_PAYLOAD_DEPTH + 1))).toEqual({ ok: false, error: { code: 'INVALID_INPUT', message: expect.any(String) } });
+      expect(await emitRaw(socket, 'dm', { toUserId: alice.id, text: 'deep', extra: nestedArrays(3000) })).toEqual({
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: expect.any(String) },
+      });
+      await expectAlive([socket]);
+    });
   });
 
   it('admin:stats: a non-admin gets FORBIDDEN and keeps the socket; an admin gets the node stats', async () => {

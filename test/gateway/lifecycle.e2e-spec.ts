@@ -280,6 +280,33 @@ describe('abuse limits and graceful drain', () => {
     }
   });
 
+  it('during a SIGTERM drain /health/ready answers 503 {draining: true} and /health/live 200, while new handshakes are cut off', async () => {
+    const { session } = await newUser(cluster);
+    // A long window spreads the closes 100 ms apart: 30 sockets keep the drain going for about 3 s.
+    const node = await cluster.startGateway('gw-draining', { DRAIN_WINDOW: '60' });
+    const sockets: ClientSocket[] = [];
+    for (let index = 0; index < 30; index++) sockets.push(await connectSocket(node.url, { token: session.accessToken }));
+    const lastToClose = sockets[sockets.length - 1];
+    const probe = async (path: string) => {
+      const { status, body } = await request(node.url, 'GET', path);
+      return { status, body };
+    };
+    expect(await probe('/health/ready')).toEqual({ status: 200, body: { status: 'ready', nodeId: 'gw-draining', redis: 'ready', subscriber: 'ready', draining: false } });
+    const told = nextEvent(sockets[0], 'server:draining');
+
+    const exit = node.process.stop('SIGTERM');
+    await told;
+    expect(await probe('/health/ready')).toEqual({ status: 503, body: { status: 'not_ready', nodeId: 'gw-draining', redis: 'ready', subscriber: 'ready', draining: true } });
+    expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok', nodeId: 'gw-draining' } });
+    // No new socket meanwhile: the connection is cut before any handshake (behind nginx, it retries another node).
+    expect((await connectError(node.url, { token: session.accessToken })).message).toMatch(/websocket error|xhr poll error/);
+    // All of this happened during the drain: its last connection was still open.
+    expect(lastToClose.connected).toBe(true);
+
+    await exit;
+    expect(node.process.logs()).toMatch(/Drained in \d+ ms/);
+  });
+
   it('SIGTERM drains: clients are told, connections close at the transport (clients may reconnect), registry entries vanish', async () => {
     const admin = await login(cluster.authUrl, 'admin', 'admin-password-for-tests');
     const { id, session } = await newUser(cluster);

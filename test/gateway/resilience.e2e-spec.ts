@@ -33,6 +33,12 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
     return login(cluster.authUrl, username);
   }
 
+  /** Status and body of `GET url + path`, for one assertion that shows both. */
+  async function probe(url: string, path: string): Promise<{ status: number; body: unknown }> {
+    const { status, body } = await request(url, 'GET', path);
+    return { status, body };
+  }
+
   const socketsOn = (session: LoggedIn, nodes: readonly GatewayNode[]) => Promise.all(nodes.map((node) => connectSocket(node.url, { token: session.accessToken })));
 
   describe('a revocation whose publish was lost', () => {
@@ -133,7 +139,19 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
         expect({ message: refused.message, code: refused.data?.code }).toEqual({ message: 'UNAVAILABLE', code: 'UNAVAILABLE' });
         const health = await request(node.url, 'GET', '/health');
         expect({ status: health.status, body: health.body }).toMatchObject({ status: 503, body: { status: 'degraded', nodeId: node.nodeId } });
+        // Not ready for new connections, but alive: an orchestrator must not kill a node whose sockets are fine.
+        const ready = await request<{ redis: string; subscriber: string }>(node.url, 'GET', '/health/ready');
+        expect({ status: ready.status, body: ready.body }).toEqual({
+          status: 503,
+          body: { status: 'not_ready', nodeId: node.nodeId, redis: expect.any(String), subscriber: expect.any(String), draining: false },
+        });
+        expect([ready.body.redis, ready.body.subscriber]).not.toContain('ready');
+        expect(await probe(node.url, '/health/live')).toEqual({ status: 200, body: { status: 'ok', nodeId: node.nodeId } });
       }
+      const authReady = await request<{ redis: string }>(cluster.authUrl, 'GET', '/health/ready');
+      expect({ status: authReady.status, body: authReady.body }).toEqual({ status: 503, body: { status: 'not_ready', redis: expect.any(String) } });
+      expect(authReady.body.redis).not.toBe('ready');
+      expect(await probe(cluster.authUrl, '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
       // The sockets outlive the outage: nothing they hold needs Redis.
       await expectAlive([...aliceSockets, bobOnGw2]);
       // An SDK client that connects now is refused with UNAVAILABLE and retries with backoff, never signing out.
@@ -144,8 +162,17 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
 
       await cluster.redis.start();
       await eventually(async () => {
-        for (const url of [cluster.authUrl, ...cluster.gateways.map((node) => node.url)]) expect((await request(url, 'GET', '/health')).status).toBe(200);
+        for (const url of [cluster.authUrl, ...cluster.gateways.map((node) => node.url)]) {
+          for (const path of ['/health', '/health/ready', '/health/live']) expect({ url, path, status: (await request(url, 'GET', path)).status }).toEqual({ url, path, status: 200 });
+        }
       }, 15_000);
+      for (const node of cluster.gateways) {
+        expect(await probe(node.url, '/health/ready')).toEqual({
+          status: 200,
+          body: { status: 'ready', nodeId: node.nodeId, redis: 'ready', subscriber: 'ready', draining: false },
+        });
+      }
+      expect(await probe(cluster.authUrl, '/health/ready')).toEqual({ status: 200, body: { status: 'ready', redis: 'ready' } });
       await expectAlive([...aliceSockets, bobOnGw2]);
       await eventually(() => expect(retrying.state).toBe('connected'), 15_000);
       expect(sdkEvents.map(({ event }) => event)).not.toContain('signedOut');

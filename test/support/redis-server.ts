@@ -25,6 +25,8 @@ export interface RedisServer extends TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port with the same data directory. */
   start(): Promise<void>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: its connections stay open, but nothing answers meanwhile. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void;
   /** Stops it for good and removes its data. */
   cleanup(): Promise<void>;
 }
@@ -77,6 +79,10 @@ export async function startRedisServer(): Promise<RedisServer> {
     port,
     start,
     stop,
+    signal: (signal) => {
+      if (!child) throw new Error('redis-server is not running');
+      child.kill(signal);
+    },
     cleanup: async () => {
       await stop();
       await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { gatewayConfig, type GatewayConfig } from './config/gateway.config';
 import { GatewayAppModule } from './gateway-app.module';
 import { GatewayIoAdapter } from './realtime/gateway-io.adapter';
 import { HandshakeAuthenticator } from './realtime/handshake-authenticator';
+import { NodeDrain } from './realtime/node-drain';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(GatewayAppModule, { bufferLogs: true, abortOnError: false });
@@ -13,7 +14,7 @@ async function bootstrap(): Promise<void> {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
-  const adapter = new GatewayIoAdapter(app, config, app.get(HandshakeAuthenticator));
+  const adapter = new GatewayIoAdapter(app, config, app.get(HandshakeAuthenticator), app.get(NodeDrain));
   await adapter.connectToRedis();
   app.useWebSocketAdapter(adapter);
   await app.listen(config.http.port, config.http.host);

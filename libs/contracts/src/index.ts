@@ -41,6 +41,7 @@ export {
 export {
   authRefreshPayloadSchema,
   dmPayloadSchema,
+  MAX_PAYLOAD_DEPTH,
   roomMessagePayloadSchema,
   roomNameSchema,
   roomPayloadSchema,

@@ -16,6 +16,13 @@ export type HandshakeErrorCode = Extract<
  */
 export type SocketEndReason = SessionEndReason | 'expired' | 'evicted';
 
+/**
+ * How deeply an event's payload may nest arrays and objects (the payload itself is level 1). A deeper event is
+ * refused with `INVALID_INPUT` before any validation: a few thousand levels fit in one message and would
+ * overflow the stack of recursive code such as schema validation or JSON.stringify.
+ */
+export const MAX_PAYLOAD_DEPTH = 32;
+
 const text = z.string().trim().min(1).max(2000);
 export const roomNameSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'room names are 1-64 of A-Z a-z 0-9 _ . : -');
 export const sessionDataKeySchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keys are 1-64 of A-Z a-z 0-9 _ . -');

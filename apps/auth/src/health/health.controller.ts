@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { REDIS_CLIENT, type RedisClient } from '@app/redis';
+import { probeRedis, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import type { Response } from 'express';
 
 export interface HealthReport {
@@ -7,19 +7,40 @@ export interface HealthReport {
   redis: string;
 }
 
-/** Liveness and readiness in one: 200 while Redis answers a PING, 503 (process still up) while it does not. */
+export interface LivenessReport {
+  status: 'ok';
+}
+
+export interface ReadinessReport {
+  status: 'ready' | 'not_ready';
+  redis: string;
+}
+
+/**
+ * `/health/live`: the process answers (it asks nothing of Redis, so an outage never gets the app restarted).
+ * `/health/ready`: Redis answers a PING, so requests can be served (503 otherwise, the process still up).
+ * `/health`: the original check, kept as documented (200 while Redis answers, 503 otherwise).
+ */
 @Controller('health')
 export class HealthController {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
 
   @Get()
   async check(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {
-    const redis = await this.redis.ping().then(
-      () => 'ready',
-      () => this.redis.status,
-    );
-    const status = redis === 'ready' ? 'ok' : 'degraded';
-    response.status(status === 'ok' ? 200 : 503);
-    return { status, redis };
+    const redis = await probeRedis(this.redis);
+    response.status(redis === 'ready' ? 200 : 503);
+    return { status: redis === 'ready' ? 'ok' : 'degraded', redis };
+  }
+
+  @Get('live')
+  live(): LivenessReport {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) response: Response): Promise<ReadinessReport> {
+    const redis = await probeRedis(this.redis);
+    response.status(redis === 'ready' ? 200 : 503);
+    return { status: redis === 'ready' ? 'ready' : 'not_ready', redis };
   }
 }

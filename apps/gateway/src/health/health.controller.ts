@@ -1,8 +1,9 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { REDIS_CLIENT, type RedisClient } from '@app/redis';
+import { probeRedis, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import type { Response } from 'express';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { LocalSockets } from '../realtime/local-sockets';
+import { NodeDrain } from '../realtime/node-drain';
 import { UserLoggedOutSubscriber } from '../revocation/user-logged-out.subscriber';
 
 export interface GatewayHealthReport {
@@ -13,7 +14,25 @@ export interface GatewayHealthReport {
   connections: number;
 }
 
-/** 200 while Redis answers and the `user-logged-out` subscription is up; 503 otherwise (the node stays up). */
+export interface GatewayLivenessReport {
+  status: 'ok';
+  nodeId: string;
+}
+
+export interface GatewayReadinessReport {
+  status: 'ready' | 'not_ready';
+  nodeId: string;
+  redis: string;
+  subscriber: string;
+  draining: boolean;
+}
+
+/**
+ * `/health/live`: the process answers (nothing else is asked: during a Redis outage the node keeps its sockets
+ * on purpose, and must not be restarted for it). `/health/ready`: the node takes new connections: Redis answers
+ * a PING, the `user-logged-out` subscription is up and the node is not draining. `/health`: the original check,
+ * kept as documented (200 while Redis and the subscription are up, 503 otherwise).
+ */
 @Controller('health')
 export class HealthController {
   constructor(
@@ -21,17 +40,31 @@ export class HealthController {
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly subscriber: UserLoggedOutSubscriber,
     private readonly sockets: LocalSockets,
+    private readonly drain: NodeDrain,
   ) {}
 
   @Get()
   async check(@Res({ passthrough: true }) response: Response): Promise<GatewayHealthReport> {
-    const redis = await this.redis.ping().then(
-      () => 'ready',
-      () => this.redis.status,
-    );
+    const redis = await probeRedis(this.redis);
     const subscriber = this.subscriber.status();
     const status = redis === 'ready' && subscriber === 'ready' ? 'ok' : 'degraded';
     response.status(status === 'ok' ? 200 : 503);
     return { status, nodeId: this.config.nodeId, redis, subscriber, connections: this.sockets.count() };
+  }
+
+  @Get('live')
+  live(): GatewayLivenessReport {
+    return { status: 'ok', nodeId: this.config.nodeId };
+  }
+
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) response: Response): Promise<GatewayReadinessReport> {
+    const redis = await probeRedis(this.redis);
+    const subscriber = this.subscriber.status();
+    // Read after the PING: a drain that started meanwhile counts.
+    const draining = this.drain.draining;
+    const status = redis === 'ready' && subscriber === 'ready' && !draining ? 'ready' : 'not_ready';
+    response.status(status === 'ready' ? 200 : 503);
+    return { status, nodeId: this.config.nodeId, redis, subscriber, draining };
   }
 }

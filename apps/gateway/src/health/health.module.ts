@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { RealtimeModule } from '../realtime/realtime.module';
 import { RevocationModule } from '../revocation/revocation.module';
 import { HealthController } from './health.controller';
 
-@Module({ imports: [RevocationModule], controllers: [HealthController] })
+@Module({ imports: [RealtimeModule, RevocationModule], controllers: [HealthController] })
 export class HealthModule {}

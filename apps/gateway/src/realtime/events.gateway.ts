@@ -34,8 +34,10 @@ import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { RegistryWriter } from '../registry/registry-writer';
 import { AdminEventGuard } from './admin-event.guard';
 import { CredentialExpiry } from './credential-expiry';
+import { EventPayloadDepthLimit } from './event-payload-depth-limit';
 import { EventRateLimiter } from './event-rate-limiter';
 import { LocalSockets } from './local-sockets';
+import { SessionValueSizePipe } from './session-value-size.pipe';
 import { rooms, type GatewayServer, type GatewaySocket } from './socket-types';
 import { WsAckExceptionFilter } from './ws-ack-exception.filter';
 
@@ -53,6 +55,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly proof: SessionProof,
     private readonly expiry: CredentialExpiry,
     private readonly rateLimiter: EventRateLimiter,
+    private readonly payloadDepth: EventPayloadDepthLimit,
   ) {}
 
   afterInit(server: GatewayServer): void {
@@ -61,7 +64,9 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   }
 
   handleConnection(socket: GatewaySocket): void {
+    // The rate first: a flood is refused before its payloads are measured.
     this.rateLimiter.limit(socket);
+    this.payloadDepth.limit(socket);
     this.expiry.watch(socket);
   }
 
@@ -137,13 +142,10 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   @SubscribeMessage('session:set')
   async sessionSet(
     @ConnectedSocket() socket: GatewaySocket,
-    @MessageBody(new ZodValidationPipe(sessionSetPayloadSchema)) payload: SessionSetPayload,
+    @MessageBody(SessionValueSizePipe, new ZodValidationPipe(sessionSetPayloadSchema)) payload: SessionSetPayload,
   ): Promise<Ack> {
     const json = JSON.stringify(payload.value);
-    const { maxValueBytes, maxKeys } = this.config.sessionData;
-    if (Buffer.byteLength(json) > maxValueBytes) {
-      throw new WsException({ code: 'PAYLOAD_TOO_LARGE', message: `Values are limited to ${maxValueBytes} bytes of JSON` });
-    }
+    const { maxKeys } = this.config.sessionData;
     const { userId, sessionId } = socket.data;
     const outcome = await this.sessions.setData(userId, sessionId, payload.key, json, maxKeys);
     if (outcome === 'missing') throw new WsException({ code: 'SESSION_REVOKED', message: 'The session has ended' });

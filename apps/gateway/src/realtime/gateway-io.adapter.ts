@@ -9,9 +9,14 @@ import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { GatewayConfig } from '../config/gateway.config';
 import type { HandshakeAuthenticator } from './handshake-authenticator';
 
+/** What the adapter needs to know of a drain (`NodeDrain`). */
+export interface DrainState {
+  readonly draining: boolean;
+}
+
 /**
- * Socket.IO for the gateway: the Redis adapter (rooms and broadcasts span every node), the Origin check
- * before any upgrade, message size limits, and the authenticating handshake middleware.
+ * Socket.IO for the gateway: the Redis adapter (rooms and broadcasts span every node), the drain and Origin
+ * checks before any upgrade, message size limits, and the authenticating handshake middleware.
  */
 export class GatewayIoAdapter extends IoAdapter {
   private readonly publisher: RedisClient;
@@ -25,6 +30,7 @@ export class GatewayIoAdapter extends IoAdapter {
     app: INestApplicationContext,
     private readonly config: GatewayConfig,
     private readonly authenticator: HandshakeAuthenticator,
+    private readonly drain: DrainState,
   ) {
     super(app);
     // The adapter publishes without handling rejections, so its publisher keeps the offline queue and
@@ -56,7 +62,7 @@ export class GatewayIoAdapter extends IoAdapter {
       pingInterval: this.config.ping.intervalMs,
       pingTimeout: this.config.ping.timeoutMs,
       cors: { origin: this.config.allowedOrigins, credentials: true },
-      allowRequest: (request, callback) => this.checkOrigin(request, callback),
+      allowRequest: (request, callback) => this.admit(request, callback),
     } as ServerOptions);
     server.adapter(
       // On Cluster, classic PUBLISH is copied to every node over the cluster bus; sharded pub/sub keeps each
@@ -125,11 +131,19 @@ export class GatewayIoAdapter extends IoAdapter {
   }
 
   /**
+   * Runs for every new Socket.IO connection (the handshake request, websocket and polling alike), before any
+   * upgrade. A draining node cuts the connection without an answer: nginx then retries the request on another
+   * replica and marks this one failed, as it would for a closed port, while the listener stays open for
+   * `/health` and `/metrics`; a direct client sees a transport error and reconnects.
    * Cross-site WebSocket hijacking defence: a browser page from a foreign origin must not open a socket
-   * carrying the user's cookie. Runs before the upgrade, for websocket and polling alike. Requests with no
-   * Origin (non-browser clients, same-origin polling GETs) carry no ambient cross-site authority.
+   * carrying the user's cookie. Requests with no Origin (non-browser clients, same-origin polling GETs) carry
+   * no ambient cross-site authority.
    */
-  private checkOrigin(request: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void): void {
+  private admit(request: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void): void {
+    if (this.drain.draining) {
+      request.socket.destroy();
+      return;
+    }
     const origin = request.headers.origin;
     if (origin === undefined || this.config.allowedOrigins.includes(origin)) callback(null, true);
     else callback('ORIGIN_NOT_ALLOWED', false);

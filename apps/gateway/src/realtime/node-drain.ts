@@ -11,6 +11,8 @@ const BATCH_INTERVAL_MS = 100;
  * client `server:draining`, close the connections in batches spread over the drain window (the clients
  * reconnect to the other nodes without a stampede), then remove this node from the registry.
  * Connections are closed at the transport level, so the official client reconnects by itself.
+ * The HTTP listener stays open meanwhile, so `/health/*` and `/metrics` keep answering: new Socket.IO
+ * connections are cut by the adapter instead (`GatewayIoAdapter`), and `/health/ready` answers 503.
  */
 @Injectable()
 export class NodeDrain implements BeforeApplicationShutdown {
@@ -29,7 +31,6 @@ export class NodeDrain implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     this.drainingSince = Date.now();
-    this.sockets.broadcaster().httpServer?.close();
     const sockets = this.sockets.all();
     this.logger.log(`Draining ${sockets.length} sockets over ${this.config.drainWindowMs} ms`);
     for (const socket of sockets) socket.emit('server:draining', { reconnect: true });

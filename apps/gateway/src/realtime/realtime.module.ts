@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PresenceModule } from '../registry/presence.module';
 import { RevocationModule } from '../revocation/revocation.module';
 import { CredentialExpiry } from './credential-expiry';
+import { EventPayloadDepthLimit } from './event-payload-depth-limit';
 import { EventRateLimiter } from './event-rate-limiter';
 import { EventsGateway } from './events.gateway';
 import { HandshakeAuthenticator } from './handshake-authenticator';
@@ -10,7 +11,7 @@ import { NodeDrain } from './node-drain';
 /** The Socket.IO side: handshake authentication, the socket events, each socket's lifetime and limits, the drain. */
 @Module({
   imports: [PresenceModule, RevocationModule],
-  providers: [EventsGateway, HandshakeAuthenticator, CredentialExpiry, EventRateLimiter, NodeDrain],
-  exports: [HandshakeAuthenticator],
+  providers: [EventsGateway, HandshakeAuthenticator, CredentialExpiry, EventRateLimiter, EventPayloadDepthLimit, NodeDrain],
+  exports: [HandshakeAuthenticator, NodeDrain],
 })
 export class RealtimeModule {}

@@ -3,25 +3,34 @@ import { WsException } from '@nestjs/websockets';
 import type { Ack, ErrorCode } from '@app/contracts';
 import { describeKnownError } from '@app/http';
 
+export interface EventError {
+  code: ErrorCode;
+  message: string;
+}
+
 /**
- * A failed event handler answers through the client's acknowledgement as `{ok: false, error: {code, message}}`
- * (or an `exception` event when the client sent no ack); the socket stays connected.
+ * How a failed event is answered: through the client's acknowledgement as `{ok: false, error: {code, message}}`,
+ * or with an `exception` event `{code, message}` when the client sent no ack. The socket stays connected.
  */
+export function answerFailedEvent(client: { emit(event: string, payload: unknown): unknown }, ack: unknown, error: EventError): void {
+  if (typeof ack === 'function') (ack as (reply: Ack) => void)({ ok: false, error });
+  else client.emit('exception', error);
+}
+
+/** Every error a handler (or its guards and pipes) throws is answered by `answerFailedEvent`; only bugs are logged. */
 @Catch()
 export class WsAckExceptionFilter implements WsExceptionFilter {
   private readonly logger = new Logger('WsEvents');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply: Ack = { ok: false, error: this.toError(exception) };
-    const ack = host.getArgs().find((argument): argument is (reply: Ack) => void => typeof argument === 'function');
-    if (ack) ack(reply);
-    else host.switchToWs().getClient<{ emit(event: string, payload: unknown): void }>().emit('exception', reply.error);
+    const ack = host.getArgs().find((argument) => typeof argument === 'function');
+    answerFailedEvent(host.switchToWs().getClient<{ emit(event: string, payload: unknown): void }>(), ack, this.toError(exception));
   }
 
-  private toError(exception: unknown): { code: ErrorCode; message: string } {
+  private toError(exception: unknown): EventError {
     if (exception instanceof WsException) {
       const error = exception.getError();
-      if (typeof error === 'object' && error !== null && 'code' in error) return error as { code: ErrorCode; message: string };
+      if (typeof error === 'object' && error !== null && 'code' in error) return error as EventError;
       return { code: 'INVALID_INPUT', message: String(error) };
     }
     const known = describeKnownError(exception);
