@@ -99,7 +99,7 @@ async function soak(options: SoakOptions, launcher: Launcher, redis: Redis, admi
     await faults.stop();
     const check = await quietCheck(quietChecks.length + 1, world, operations, redis, violations, startedAt);
     quietChecks.push(check);
-    say(`soak: quiet check ${check.index}: registry ${check.convergedAfterMs === undefined ? 'did NOT converge' : `converged ${check.convergedAfterMs} ms after the clients settled`} (${check.sockets} sockets); ${world.sessions.length} sessions, ${world.faults.length} faults so far`);
+    say(`soak: quiet check ${check.index}: registry ${check.convergedAt === undefined ? 'did NOT converge' : `matched the open sockets ${check.convergedAt - check.quietAt} ms into the quiet period`} (${check.sockets} sockets); ${world.sessions.length} sessions, ${world.faults.length} faults so far`);
   }
   const finishedAt = Date.now();
   loopDelay.disable();
@@ -156,7 +156,7 @@ async function quietCheck(index: number, world: World, operations: Operations, r
     const expected = new Set(world.clients.filter((client) => client.connected).map((client) => client.socket.id ?? ''));
     const listed = new Set((await Promise.all(userIds.map((userId) => redis.hkeys(redisKeys.userSockets(userId))))).flat());
     last = { missing: [...expected].filter((id) => !listed.has(id)), stale: [...listed].filter((id) => !expected.has(id)), sockets: expected.size };
-    if (last.missing.length === 0 && last.stale.length === 0) return { index, quietAt, settledAt, convergedAfterMs: Math.max(0, Date.now() - settledAt), sockets: expected.size };
+    if (last.missing.length === 0 && last.stale.length === 0) return { index, quietAt, settledAt, convergedAt: Date.now(), sockets: expected.size };
     await delay(250);
   }
   violations.push({

@@ -268,15 +268,17 @@ class Oracle {
   /**
    * A long-polling connection is pinned to its gateway by nginx's consistent hash of the client address; when a gateway
    * that was down is back in the balancing (up to nginx's fail_timeout after it recovered), the addresses that had
-   * moved away from it hash to it again, and their polls reach a node that does not know their session.
+   * moved away from it hash to it again, and their next poll (at the latest a ping interval later) reaches a node
+   * that does not know their session.
    */
   private rehashedBy(connection: Connection): Fault | undefined {
     if (!connection.client.transports.includes('polling')) return undefined;
+    const { upstreamRetryMs, deadClientMs, detectionMs } = this.bounds;
     return this.world.faults.find(
       (fault) =>
         (fault.kind === 'gateway-kill' || fault.kind === 'gateway-drain') &&
         connection.closedAt >= fault.recoveredAt &&
-        connection.closedAt <= fault.recoveredAt + this.bounds.upstreamRetryMs + this.bounds.detectionMs,
+        connection.closedAt <= fault.recoveredAt + upstreamRetryMs + deadClientMs + detectionMs,
     );
   }
 

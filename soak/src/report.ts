@@ -12,8 +12,8 @@ export interface QuietCheck {
   index: number;
   quietAt: number;
   settledAt: number;
-  /** Undefined when the registry did not converge (an I4 violation). */
-  convergedAfterMs?: number;
+  /** When the registry first listed exactly the open sockets; undefined when it did not in time (an I4 violation). */
+  convergedAt?: number;
   sockets: number;
   missing?: number;
   stale?: number;
@@ -163,9 +163,15 @@ function markdown(run: SoakRun, summary: Summarized, chartFile: string): string 
     '',
     '## Registry convergence (I4)',
     '',
-    '| quiet check | open sockets | converged after the clients settled (ms) |',
-    '| ---: | ---: | ---: |',
-    ...summary.quietChecks.map((check) => `| ${check.index} | ${check.sockets} | ${check.convergedAfterMs === undefined ? `NO (missing ${check.missing}, stale ${check.stale})` : ms(check.convergedAfterMs)} |`),
+    `Operations and faults stop; once every SDK client of a live session is connected again and a vanished client's`,
+    `ping timeout has passed ("settled"), the registry must list exactly the open sockets within ${bounds.registryConvergenceMs / 1000} s.`,
+    '',
+    '| quiet check | open sockets | settled (ms into the quiet period) | registry matched (ms into the quiet period) |',
+    '| ---: | ---: | ---: | ---: |',
+    ...summary.quietChecks.map(
+      (check) =>
+        `| ${check.index} | ${check.sockets} | ${ms(check.settledAt - check.quietAt)} | ${check.convergedAt === undefined ? `NO (missing ${check.missing}, stale ${check.stale})` : ms(check.convergedAt - check.quietAt)} |`,
+    ),
     '',
     '## Cluster settings',
     '',
