@@ -151,4 +151,40 @@ describe.each<RedisTopologyOption>(['standalone', 'sentinel', 'cluster'])('force
       await publisher.quit();
     }
   });
+
+  /**
+   * A gateway reads a socket's admission (command connection) and a `user-logged-out` message (subscriber) on two
+   * connections, in no guaranteed order: a socket admitted just before its session ended may connect after the
+   * message went by. Played here deterministically: the message comes first while the session still exists (so the
+   * admission succeeds), as it would when this node read the message before the admission's reply.
+   */
+  it('a socket that connects after its session’s user-logged-out message went by is ended at once', async () => {
+    const alice = await userOnEveryNode();
+    const [tokenSession, cookieSession] = alice.sessions;
+    const publisher = cluster.redis.client();
+    try {
+      const message: UserLoggedOut = { v: 1, id: crypto.randomUUID(), userId: alice.id, sessionIds: [tokenSession.sessionId], reason: 'logout', at: Date.now() };
+      const ended = alice.sockets[0].map((socket) => nextEvent(socket, 'session:ended'));
+      await publisher.publish('user-logged-out', JSON.stringify(message));
+      await Promise.all(ended);
+
+      for (const gateway of cluster.gateways) {
+        const late = await connectSocket(gateway.url, { token: tokenSession.accessToken });
+        expect(await nextEvent(late, 'session:ended')).toEqual({ reason: 'logout', sessionId: tokenSession.sessionId });
+        await disconnected(late);
+      }
+      // An end of every session of the user covers only sessions that Redis no longer has: these still exist.
+      const everySession: UserLoggedOut = { ...message, id: crypto.randomUUID(), sessionIds: null, reason: 'logout_all', at: Date.now() };
+      const allEnded = alice.sockets[1].map((socket) => nextEvent(socket, 'session:ended'));
+      await publisher.publish('user-logged-out', JSON.stringify(everySession));
+      await Promise.all(allEnded);
+      const stillAlive = await connectSocket(cluster.gateways[0].url, { cookie: cookieSession.cookie });
+      // The node asks Redis whether the session exists when the socket connects; a later command of the same socket
+      // is answered after that (one connection, replies in order), so by then the check has been made.
+      expect(await stillAlive.emitWithAck('session:set', { key: 'marker', value: 1 })).toEqual({ ok: true });
+      expect(stillAlive.connected).toBe(true);
+    } finally {
+      await publisher.quit();
+    }
+  });
 });

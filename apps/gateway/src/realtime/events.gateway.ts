@@ -32,6 +32,7 @@ import { ZodValidationPipe } from '@app/http';
 import { SessionStore } from '@app/sessions';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { RegistryWriter } from '../registry/registry-writer';
+import { RecentSessionEnds } from '../revocation/recent-session-ends';
 import { AdminEventGuard } from './admin-event.guard';
 import { CredentialExpiry } from './credential-expiry';
 import { EventPayloadDepthLimit } from './event-payload-depth-limit';
@@ -56,6 +57,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly expiry: CredentialExpiry,
     private readonly rateLimiter: EventRateLimiter,
     private readonly payloadDepth: EventPayloadDepthLimit,
+    private readonly recentEnds: RecentSessionEnds,
   ) {}
 
   afterInit(server: GatewayServer): void {
@@ -68,6 +70,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     this.rateLimiter.limit(socket);
     this.payloadDepth.limit(socket);
     this.expiry.watch(socket);
+    void this.recentEnds.endIfEnded(socket);
   }
 
   handleDisconnect(socket: GatewaySocket): void {

@@ -87,9 +87,9 @@ export class HandshakeAuthenticator {
       credentialExpiresAt: principal.credentialExpiresAt,
     };
     this.evict(admission.evicted);
-    // No I/O callback runs between the admit reply and the socket joining its rooms (and, in the same tick,
-    // the namespace). A logout or eviction that comes after the admit script is published later still, so
-    // this node reads the admit reply first and the message then finds the socket.
+    // No I/O callback runs between the admit reply and the socket joining its rooms, so a logout message read
+    // after the reply finds the socket. One read before it (the two arrive on different connections) is
+    // remembered by RecentSessionEnds, which checks the socket once it is connected.
     socket.data = data;
     await socket.join([rooms.user(data.userId), rooms.session(data.sessionId)]);
   }

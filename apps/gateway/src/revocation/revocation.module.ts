@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { PresenceModule } from '../registry/presence.module';
 import { ForcedLogout } from './forced-logout';
+import { RecentSessionEnds } from './recent-session-ends';
 import { SessionRecheck } from './session-recheck';
 import { UserLoggedOutSubscriber } from './user-logged-out.subscriber';
 
 /** Dropping the sockets of ended sessions: on `user-logged-out`, and by periodic re-check. */
 @Module({
   imports: [PresenceModule],
-  providers: [ForcedLogout, SessionRecheck, UserLoggedOutSubscriber],
-  exports: [UserLoggedOutSubscriber, ForcedLogout],
+  providers: [ForcedLogout, SessionRecheck, UserLoggedOutSubscriber, RecentSessionEnds],
+  exports: [UserLoggedOutSubscriber, ForcedLogout, RecentSessionEnds],
 })
 export class RevocationModule {}
