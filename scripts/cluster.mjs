@@ -40,6 +40,8 @@ function dataPaths(dataDir) {
   };
 }
 const READY_TIMEOUT_MS = 60_000;
+/** SIGTERM to SIGKILL for an app at Ctrl-C: above a gateway's DRAIN_WINDOW (default 10 s) plus its registry clean-up. */
+const APP_STOP_GRACE_MS = (Number(process.env.DRAIN_WINDOW) || 10) * 1000 + 20_000;
 const HOST = '127.0.0.1';
 
 const REDIS_CLUSTER_MASTERS = 3;
@@ -143,7 +145,10 @@ class Cluster {
       spec: { ...spec, onLine: tier === TIER.app ? echoNotableLine : undefined },
       waitUp,
       waitUpAfterRestart,
-      onLife: (life) => void this.pidFile.record(life),
+      // A gateway stopped by Ctrl-C drains over DRAIN_WINDOW, then removes its registry entries: give it the time.
+      stopGraceMs: tier === TIER.app ? APP_STOP_GRACE_MS : undefined,
+      onLife: (life) =>
+        this.pidFile.record(life).catch((error) => say(`Could not update ${this.pidFile.file}: ${error.message} (a later run may not find ${life.name}'s processes)`)),
       onGiveUp: (error) => {
         say(`\n${error.message}\nStopping the cluster.`);
         this.stop().then(() => process.exit(1));
@@ -176,11 +181,18 @@ class StoppingError extends Error {
   name = 'StoppingError';
 }
 
+/** The launcher's environment without the admin password, which only the auth service gets. */
+function inheritedEnv() {
+  const env = { ...process.env };
+  delete env.ADMIN_PASSWORD;
+  return env;
+}
+
 /** `redisEnv`: REDIS_URL, or REDIS_TOPOLOGY with its nodes. */
 function baseAppEnv(publicPort, redisEnv, tls) {
   const scheme = tls ? 'https' : 'http';
   return {
-    ...process.env,
+    ...inheritedEnv(),
     HOST,
     ...redisEnv,
     ALLOWED_ORIGINS: `${scheme}://localhost:${publicPort},${scheme}://127.0.0.1:${publicPort}`,
@@ -198,7 +210,8 @@ async function startRedis(cluster, redisServer, paths) {
   const port = await freePort();
   const args = ['--port', String(port), '--bind', HOST, '--dir', paths.redisDir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--logfile', ''];
   await cluster.start(
-    { name: 'redis', command: redisServer, args, env: process.env, logFile: join(paths.logs, 'redis.log'), match: 'redis-server' },
+    // `match`: how a later run recognises this process as ours, should this launcher die without stopping it.
+    { name: 'redis', command: redisServer, args, env: inheritedEnv(), logFile: join(paths.logs, 'redis.log'), match: paths.redisDir },
     TIER.redis,
     { waitUp: redisUp },
   );
@@ -227,7 +240,7 @@ async function startRedisCluster(cluster, redisServer, redisCli, paths) {
     ];
     const name = `redis-${index}`;
     const logFile = join(paths.logs, `${name}.log`);
-    await cluster.start({ name, command: redisServer, args, env: process.env, logFile, match: 'redis-server' }, TIER.redis, { waitUp: redisUp });
+    await cluster.start({ name, command: redisServer, args, env: inheritedEnv(), logFile, match: dir }, TIER.redis, { waitUp: redisUp });
     nodes.push(`${HOST}:${port}`);
   }
   const created = spawnSync(redisCli, ['--cluster', 'create', ...nodes, '--cluster-yes'], { encoding: 'utf8', timeout: READY_TIMEOUT_MS });
@@ -285,9 +298,9 @@ async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddr
       name: 'nginx',
       command: nginx,
       args: [...nginxArgs(prefix), '-g', 'daemon off;'],
-      env: process.env,
+      env: inheritedEnv(),
       logFile: join(prefix, 'logs/error.log'),
-      match: 'nginx',
+      match: prefix,
     },
     TIER.edge,
     { waitUp: (life) => waitForHttpOk({ ...life, url, timeoutMs: READY_TIMEOUT_MS, ca }) },
@@ -416,8 +429,8 @@ function installSignalHandlers(cluster) {
       },
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP: the terminal closed. The services run in process groups of their own and would outlive the launcher.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
 }
 
 main().catch((error) => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
 /**
@@ -71,7 +71,7 @@ export class PidFile {
   }
 
   async remove() {
-    await this.saving;
+    await this.saving?.catch(() => {});
     await rm(this.file, { force: true });
   }
 
@@ -99,10 +99,17 @@ export class PidFile {
     await this.remove();
   }
 
-  /** Writes the file; writes are queued so that two lives recorded at once never interleave in it. */
+  /**
+   * Writes the file, whole (a temporary file renamed over it); writes are queued so that two lives recorded at once
+   * never interleave, and one failed write does not stop the next.
+   */
   save() {
     const content = `${JSON.stringify({ launcher: process.pid, services: this.services }, null, 2)}\n`;
-    this.saving = (this.saving ?? Promise.resolve()).then(() => writeFile(this.file, content));
+    const write = async () => {
+      await writeFile(`${this.file}.tmp`, content);
+      await rename(`${this.file}.tmp`, this.file);
+    };
+    this.saving = (this.saving ?? Promise.resolve()).catch(() => {}).then(write);
     return this.saving;
   }
 }

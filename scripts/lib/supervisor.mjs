@@ -9,14 +9,16 @@ export const RESTART_POLICY = {
   /** Wait before the first restart; doubled after every life shorter than `stableAfterMs`. */
   firstDelayMs: 250,
   maxDelayMs: 8_000,
-  /** A life this long resets the delay and the crash count. */
+  /** A life this long resets the delay. */
   stableAfterMs: 10_000,
   /**
-   * Crashes in a row (the process ended by itself, with an error code or a crash signal, before it was up or
-   * within `stableAfterMs` of starting) after which the service is given up: a bad configuration would otherwise
-   * restart forever. Deaths by SIGKILL, SIGTERM or SIGINT come from outside (an operator, the OOM killer, a drain)
-   * and never count.
+   * A process that ends by itself (an error code or a crash signal) within this long of starting crashed. A bad
+   * configuration fails within a few seconds; an app that waited 10 s for Redis (or 30 s for auth's keys) at boot
+   * and gave up met an outage, and is retried for as long as it lasts. Deaths by SIGKILL, SIGTERM, SIGINT or SIGHUP
+   * come from outside (an operator, the OOM killer, a drain) and never count.
    */
+  crashWindowMs: 8_000,
+  /** Crashes in a row after which the launcher gives up, instead of restarting a bad configuration forever. */
   maxCrashes: 5,
 };
 
@@ -48,9 +50,10 @@ export class SupervisedService {
    * @param {(life: object) => void} [options.onLife] called with every new life (e.g. to record its pid)
    * @param {(error: CrashLoopError) => void} options.onGiveUp
    * @param {(message: string) => void} options.log
+   * @param {number} [options.stopGraceMs] how long `stop()` waits after SIGTERM before SIGKILL @default 10000
    */
-  constructor({ spec, waitUp, waitUpAfterRestart = waitUp, onLife = () => {}, onGiveUp, log, policy = RESTART_POLICY }) {
-    Object.assign(this, { spec, waitUp, waitUpAfterRestart, onLife, onGiveUp, log, policy });
+  constructor({ spec, waitUp, waitUpAfterRestart = waitUp, onLife = () => {}, onGiveUp, log, stopGraceMs = 10_000, policy = RESTART_POLICY }) {
+    Object.assign(this, { spec, waitUp, waitUpAfterRestart, onLife, onGiveUp, log, stopGraceMs, policy });
     this.name = spec.name;
     this.restarts = 0;
   }
@@ -72,15 +75,14 @@ export class SupervisedService {
   async start() {
     const life = this.#begin();
     await this.waitUp(life);
-    life.up = true;
     life.exited.then((outcome) => this.#ended(life, outcome));
   }
 
-  /** No more restarts; stops the current life (SIGTERM to its group, SIGKILL after `graceMs`). */
-  async stop(graceMs) {
+  /** No more restarts; stops the current life (SIGTERM to its group, SIGKILL after `stopGraceMs`). */
+  async stop() {
     this.#stopping = true;
     clearTimeout(this.#restartTimer);
-    if (this.#life) await stopService(this.#life, graceMs);
+    if (this.#life) await stopService(this.#life, this.stopGraceMs);
   }
 
   #begin() {
@@ -96,9 +98,8 @@ export class SupervisedService {
     // Whatever the leader left behind in its group (nginx workers after a kill -9 of the master) would keep the port.
     signalGroup(life.pid, 'SIGKILL');
     const lived = Date.now() - life.startedAt;
-    const short = !life.up || lived < this.policy.stableAfterMs;
-    const crashed = short && !(signal && EXTERNAL_SIGNALS.has(signal));
-    this.#shortLives = short ? this.#shortLives + 1 : 0;
+    const crashed = lived < this.policy.crashWindowMs && !(signal && EXTERNAL_SIGNALS.has(signal));
+    this.#shortLives = lived < this.policy.stableAfterMs ? this.#shortLives + 1 : 0;
     this.#crashes = crashed ? this.#crashes + 1 : 0;
     const how = signal ?? `exit code ${code}`;
     if (this.#crashes >= this.policy.maxCrashes) {
@@ -125,7 +126,6 @@ export class SupervisedService {
     life.exited.then((outcome) => this.#ended(life, outcome));
     try {
       await this.waitUpAfterRestart(life);
-      life.up = true;
       this.log(`${this.name} is back (pid ${life.pid}, restart ${this.restarts}).`);
     } catch (error) {
       // An exit while waiting is handled by #ended; a live process that is not up yet keeps running.

@@ -1,7 +1,7 @@
 import type { SessionwireClient } from '@app/client';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { closeAllClients, connectedClient, nextClientEvent, recordClientEvents, whoami, type ClientEventRecord } from '../support/client';
 import { eventually } from '../support/eventually';
@@ -105,6 +105,11 @@ describe('npm start: a supervised local cluster (Redis, auth, 3 gateways, nginx)
     expect(existsSync(join(launcher.dataDir, 'admin-password'))).toBe(false);
     expect(launcher.printed()).toContain(`admin login: ${ADMIN.username} / (the password in ADMIN_PASSWORD)`);
     expect(launcher.printed()).not.toContain(ADMIN.password);
+    // Only the auth service gets the password: not the gateways, Redis or nginx.
+    for (const service of await launcher.services()) {
+      const environment = await readFile(`/proc/${service.pgid}/environ`, 'utf8');
+      expect({ service: service.name, hasPassword: environment.includes('ADMIN_PASSWORD=') }).toEqual({ service: service.name, hasPassword: service.name === 'auth' });
+    }
   });
 
   it('kill -9 of a gateway: the others keep serving, it is restarted and takes new connections, no stale registry entries', async () => {
