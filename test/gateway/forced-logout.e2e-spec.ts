@@ -2,7 +2,7 @@ import { redisKeys, type UserLoggedOut } from '@app/contracts';
 import type { TestRedis } from '../support/redis-server';
 import { startCluster, type Cluster, type RedisTopologyOption } from '../support/cluster';
 import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
-import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
+import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket, type ReceivedEvent } from '../support/sockets';
 
 interface UserSockets {
   id: string;
@@ -169,9 +169,10 @@ describe.each<RedisTopologyOption>(['standalone', 'sentinel', 'cluster'])('force
       await Promise.all(ended);
 
       for (const gateway of cluster.gateways) {
-        const late = await connectSocket(gateway.url, { token: tokenSession.accessToken });
-        expect(await nextEvent(late, 'session:ended')).toEqual({ reason: 'logout', sessionId: tokenSession.sessionId });
+        const events: ReceivedEvent[] = [];
+        const late = await connectSocket(gateway.url, { token: tokenSession.accessToken, recordInto: events });
         await disconnected(late);
+        expect(events).toEqual([{ event: 'session:ended', payload: { reason: 'logout', sessionId: tokenSession.sessionId } }]);
       }
       // An end of every session of the user covers only sessions that Redis no longer has: these still exist.
       const everySession: UserLoggedOut = { ...message, id: crypto.randomUUID(), sessionIds: null, reason: 'logout_all', at: Date.now() };

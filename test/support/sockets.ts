@@ -12,6 +12,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   auth?: Record<string, unknown>;
   query?: Record<string, string>;
+  /** Records every event from before the handshake (one sent right after `connect` arrives with it). */
+  recordInto?: ReceivedEvent[];
 }
 
 const openSockets = new Set<ClientSocket>();
@@ -36,6 +38,7 @@ function clientOptions(options: ConnectOptions): Partial<ManagerOptions & Socket
 export function connectSocket(url: string, options: ConnectOptions = {}): Promise<ClientSocket> {
   const socket: ClientSocket = io(url, clientOptions(options));
   openSockets.add(socket);
+  if (options.recordInto) recordEventsInto(socket, options.recordInto);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {
@@ -107,7 +110,10 @@ export interface ReceivedEvent {
  * once the marker arrived, anything sent before it over the same path would have arrived too.
  */
 export function recordEvents(socket: ClientSocket): ReceivedEvent[] {
-  const received: ReceivedEvent[] = [];
+  return recordEventsInto(socket, []);
+}
+
+function recordEventsInto(socket: ClientSocket, received: ReceivedEvent[]): ReceivedEvent[] {
   socket.onAny((event: string, payload: unknown) => received.push({ event, payload }));
   return received;
 }

@@ -60,5 +60,6 @@ export {
   type SessionData,
   type SessionSetPayload,
   type SocketEndReason,
+  type SocketEviction,
   type WhoAmI,
 } from './socket-events';

@@ -86,6 +86,14 @@ export interface ServerToClientEvents {
 }
 
 /** Gateway ↔ gateway messages through the Socket.IO Redis adapter. */
+/** A socket the per-user limit evicted: its id (it may live on any node) and its session, for `session:ended`. */
+export interface SocketEviction {
+  socketId: string;
+  sessionId: SessionId;
+}
+
 export interface InterServerEvents {
   'session:data': (payload: { userId: UserId; sessionId: SessionId; key: string; value: SessionData[string] }) => void;
+  /** Sockets evicted over the per-user limit, for every node to end (or to end when they connect). */
+  'sockets:evicted': (evicted: SocketEviction[]) => void;
 }

@@ -32,7 +32,7 @@ import { ZodValidationPipe } from '@app/http';
 import { SessionStore } from '@app/sessions';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { RegistryWriter } from '../registry/registry-writer';
-import { RecentSessionEnds } from '../revocation/recent-session-ends';
+import { RecentEnds } from '../revocation/recent-ends';
 import { AdminEventGuard } from './admin-event.guard';
 import { CredentialExpiry } from './credential-expiry';
 import { EventPayloadDepthLimit } from './event-payload-depth-limit';
@@ -57,12 +57,13 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly expiry: CredentialExpiry,
     private readonly rateLimiter: EventRateLimiter,
     private readonly payloadDepth: EventPayloadDepthLimit,
-    private readonly recentEnds: RecentSessionEnds,
+    private readonly recentEnds: RecentEnds,
   ) {}
 
   afterInit(server: GatewayServer): void {
     this.sockets.attach(server);
     server.on('session:data', (change: Parameters<InterServerEvents['session:data']>[0]) => this.applySessionData(change));
+    server.on('sockets:evicted', (evicted: Parameters<InterServerEvents['sockets:evicted']>[0]) => this.recentEnds.applyEviction(evicted));
   }
 
   handleConnection(socket: GatewaySocket): void {

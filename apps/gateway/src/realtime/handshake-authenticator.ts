@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthenticationFailure, authenticateRequest, principalOf, sessionEnded } from '@app/authentication';
 import type { HandshakeErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
-import type { Connection } from '@app/registry';
 import { parse as parseCookieHeader } from 'cookie';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
@@ -11,7 +10,7 @@ import type { ExtendedError } from 'socket.io';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { RegistryWriter } from '../registry/registry-writer';
-import { LocalSockets } from './local-sockets';
+import { RecentEnds } from '../revocation/recent-ends';
 import { NodeDrain } from './node-drain';
 import { rooms, type GatewaySocket, type SocketData } from './socket-types';
 
@@ -37,7 +36,7 @@ export class HandshakeAuthenticator {
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
     private readonly registry: RegistryWriter,
     private readonly metrics: GatewayMetrics,
-    private readonly sockets: LocalSockets,
+    private readonly recentEnds: RecentEnds,
     private readonly drain: NodeDrain,
   ) {
     this.perIp = new RateLimiterMemory({ points: config.handshake.limitPerIp, duration: config.handshake.limitWindowSeconds });
@@ -86,22 +85,12 @@ export class HandshakeAuthenticator {
       connectedAt,
       credentialExpiresAt: principal.credentialExpiresAt,
     };
-    this.evict(admission.evicted);
+    this.recentEnds.evict(admission.evicted);
     // No I/O callback runs between the admit reply and the socket joining its rooms, so a logout message read
     // after the reply finds the socket. One read before it (the two arrive on different connections) is
-    // remembered by RecentSessionEnds, which checks the socket once it is connected.
+    // remembered by RecentEnds, which checks the socket once it is connected.
     socket.data = data;
     await socket.join([rooms.user(data.userId), rooms.session(data.sessionId)]);
-  }
-
-  /** The evicted sockets may live on any node: the Redis adapter carries the event and the disconnect there. */
-  private evict(connections: readonly Connection[]): void {
-    const server = this.sockets.broadcaster();
-    for (const { socketId, sessionId } of connections) {
-      server.in(socketId).emit('session:ended', { reason: 'evicted', sessionId });
-      server.in(socketId).disconnectSockets(true);
-    }
-    if (connections.length > 0) this.metrics.forcedDisconnect('evicted', connections.length);
   }
 
   private async admitIp(request: IncomingMessage): Promise<void> {

@@ -23,6 +23,13 @@ export class LocalSockets {
     return [...found.values()];
   }
 
+  /** The connected sockets among `socketIds` (ids of sockets on other nodes are skipped). */
+  byIds(socketIds: readonly string[]): GatewaySocket[] {
+    const namespace = this.server?.of('/');
+    if (!namespace) return [];
+    return socketIds.flatMap((socketId) => namespace.sockets.get(socketId) ?? []);
+  }
+
   all(): GatewaySocket[] {
     return [...(this.server?.of('/').sockets.values() ?? [])];
   }

@@ -6,7 +6,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { LocalSockets } from '../realtime/local-sockets';
 import { rooms } from '../realtime/socket-types';
 import { ForcedLogout } from './forced-logout';
-import { RecentSessionEnds } from './recent-session-ends';
+import { RecentEnds } from './recent-ends';
 import { SessionRecheck } from './session-recheck';
 
 /** How many recent message ids are remembered to ignore duplicates. */
@@ -31,7 +31,7 @@ export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutd
     private readonly forcedLogout: ForcedLogout,
     private readonly recheck: SessionRecheck,
     private readonly metrics: GatewayMetrics,
-    private readonly recentEnds: RecentSessionEnds,
+    private readonly recentEnds: RecentEnds,
   ) {
     this.subscriber = createChannelSubscriber(config.redis, { connectionName: `gateway:${config.nodeId}:user-logged-out`, channel: USER_LOGGED_OUT_CHANNEL });
   }
@@ -80,7 +80,7 @@ export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutd
     const message = parsed.message;
     if (this.seenIds.has(message.id)) return;
     this.remember(message.id);
-    this.recentEnds.remember(message);
+    this.recentEnds.rememberSessionEnd(message);
     const closed = this.forcedLogout.end(this.affectedSockets(message), message.reason);
     if (closed > 0) {
       this.metrics.logoutPropagated(message.at);
