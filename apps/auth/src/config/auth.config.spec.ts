@@ -10,9 +10,11 @@ describe('loadAuthConfig', () => {
     expect(config.admin).toEqual({ username: 'admin', password: undefined });
   });
 
-  it('gives the session store a 30-second refresh reuse grace by default; 0 turns it off', () => {
+  it('gives the session store a 30-second refresh reuse grace by default; 0 turns it off; at most 300 s', () => {
     expect(loadAuthConfig({}).sessions).toEqual({ idleTtlSeconds: 43_200, absoluteTtlSeconds: 604_800, refreshReuseGraceSeconds: 30 });
     expect(loadAuthConfig({ REFRESH_REUSE_GRACE: '0' }).sessions.refreshReuseGraceSeconds).toBe(0);
+    expect(loadAuthConfig({ REFRESH_REUSE_GRACE: '300' }).sessions.refreshReuseGraceSeconds).toBe(300);
+    expect(() => loadAuthConfig({ REFRESH_REUSE_GRACE: '301' })).toThrow(/REFRESH_REUSE_GRACE: .*300/);
   });
 
   it('limits logins per IP and per username from one IP over 15 minutes, and per username from everywhere over an hour', () => {

@@ -3,6 +3,9 @@ import { env, parseEnvironment, sharedEnvSchema, toSharedConfig, type Environmen
 import { passwordSchema, usernameSchema } from '@app/contracts';
 import { z } from 'zod';
 
+/** A replay of the previous refresh token answered with the current one instead of ending the session: keep it short. */
+const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
+
 const authEnvSchema = sharedEnvSchema.extend({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: env.port(3000),
@@ -18,7 +21,7 @@ const authEnvSchema = sharedEnvSchema.extend({
   ARGON2_TIME_COST: z.coerce.number().int().min(1).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).default(1),
   REVOKE_CONFIRM_DEADLINE_MS: env.positiveInt(2000),
-  REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).default(30),
+  REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).max(MAX_REFRESH_REUSE_GRACE_SECONDS).default(30),
   LOGIN_LIMIT_WINDOW: env.positiveInt(900),
   LOGIN_LIMIT_PER_IP: env.positiveInt(100),
   LOGIN_LIMIT_PER_USERNAME: env.positiveInt(10),
