@@ -7,6 +7,8 @@ import { startRedisServer, type RedisServer } from '../support/redis-server';
 const PASSWORD = 'correct horse battery';
 const FAILURES_PER_CLIENT = 3;
 const CEILING = 7;
+/** As long as the per-client window, so one client can fail at most 2 × 3 = 6 < 7 times within it (the config enforces that). */
+const CEILING_WINDOW_SECONDS = 900;
 const { ADMIN_USERNAME, ADMIN_PASSWORD } = TEST_AUTH_ENV;
 
 // Every client is its own loopback address (Linux routes all of 127/8 to lo) and sends no X-Forwarded-For, so
@@ -18,7 +20,11 @@ describe(`login abuse: failed attempts per username from one client (LOGIN_LIMIT
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    auth = await startAuthApp(redis.url, { LOGIN_LIMIT_PER_USERNAME: String(FAILURES_PER_CLIENT), LOGIN_LIMIT_USERNAME_CEILING: String(CEILING) });
+    auth = await startAuthApp(redis.url, {
+      LOGIN_LIMIT_PER_USERNAME: String(FAILURES_PER_CLIENT),
+      LOGIN_LIMIT_USERNAME_CEILING: String(CEILING),
+      LOGIN_LIMIT_USERNAME_CEILING_WINDOW: String(CEILING_WINDOW_SECONDS),
+    });
   });
 
   afterAll(async () => {

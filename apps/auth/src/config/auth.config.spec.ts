@@ -27,6 +27,20 @@ describe('loadAuthConfig', () => {
     });
   });
 
+  it('keeps the username ceiling above what one client can fail within one ceiling window', () => {
+    // Defaults: 10 × (⌈3600 / 900⌉ + 1) = 50 < 100.
+    expect(() => loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING: '50' })).toThrow(InvalidConfigError);
+    expect(() => loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING: '50' })).toThrow(
+      /LOGIN_LIMIT_USERNAME_CEILING: must be greater than 50, the failures one client can make within one ceiling window .*10 × \(⌈3600 \/ 900⌉ \+ 1\)/,
+    );
+    expect(loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING: '51' }).loginLimits.usernameCeiling.failures).toBe(51);
+    // A ceiling window that is not a multiple of the window: ⌈1000 / 900⌉ + 1 = 3 windows of one client.
+    expect(() => loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING_WINDOW: '1000', LOGIN_LIMIT_USERNAME_CEILING: '30' })).toThrow(/must be greater than 30/);
+    expect(loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING_WINDOW: '1000', LOGIN_LIMIT_USERNAME_CEILING: '31' }).loginLimits.usernameCeiling.failures).toBe(31);
+    // Raising the per-client limit alone is refused too: 30 × 5 = 150 ≥ 100.
+    expect(() => loadAuthConfig({ LOGIN_LIMIT_PER_USERNAME: '30' })).toThrow(/LOGIN_LIMIT_USERNAME_CEILING: must be greater than 150/);
+  });
+
   it('lets production forbid generated keys', () => {
     expect(loadAuthConfig({ ALLOW_DEV_SIGNING_KEY: 'false' }).signingKey.generatedFile).toBeUndefined();
   });
