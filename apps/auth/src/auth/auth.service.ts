@@ -6,7 +6,7 @@ import { AccessTokenIssuer } from '@app/tokens';
 import { PasswordHasher } from '../users/password-hasher';
 import { UserRepository } from '../users/user.repository';
 import { AuthMetrics } from '../metrics/auth-metrics';
-import { LoginLimiter, TooManyLoginAttemptsException } from './login-limiter';
+import { LoginLimiter, TooManyLoginAttemptsException } from '../login-limits/login-limiter';
 
 export interface LoginContext {
   ip: string;
