@@ -48,4 +48,26 @@ describe('login abuse: every attempt per client IP (LOGIN_LIMIT_PER_IP=3)', () =
 
     expect((await attempt('ip-carol', PASSWORD, '203.0.113.21')).status).toBe(200);
   });
+
+  it('counts an IPv6 /64 as one client, whatever the spelling; the next /64 is another client', async () => {
+    await registerUser(auth.baseUrl, 'ip-dave', PASSWORD);
+    expectError(await attempt('ip-dave', 'wrong password', '2001:db8:1:2::a'), 401, 'UNAUTHORIZED');
+    expectError(await attempt('ip-dave', 'wrong password', '2001:db8:1:2:ffff:ffff:ffff:ffff'), 401, 'UNAUTHORIZED');
+    expect((await attempt('ip-dave', PASSWORD, '2001:0DB8:0001:0002:0:0:0:b')).status).toBe(200);
+
+    expectError(await attempt('ip-dave', PASSWORD, '2001:db8:1:2:1234::c'), 429, 'RATE_LIMITED');
+
+    expect((await attempt('ip-dave', PASSWORD, '2001:db8:1:3::a')).status).toBe(200);
+  });
+
+  it('counts an IPv4 address and its IPv4-mapped IPv6 spelling as one client, and keeps IPv4 per address', async () => {
+    await registerUser(auth.baseUrl, 'ip-erin', PASSWORD);
+    expect((await attempt('ip-erin', PASSWORD, '203.0.113.40')).status).toBe(200);
+    expect((await attempt('ip-erin', PASSWORD, '::ffff:203.0.113.40')).status).toBe(200);
+    expect((await attempt('ip-erin', PASSWORD, '::ffff:cb00:7128')).status).toBe(200);
+
+    expectError(await attempt('ip-erin', PASSWORD, '203.0.113.40'), 429, 'RATE_LIMITED');
+
+    expect((await attempt('ip-erin', PASSWORD, '203.0.113.41')).status).toBe(200);
+  });
 });

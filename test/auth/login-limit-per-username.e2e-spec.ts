@@ -7,6 +7,8 @@ import { startRedisServer, type RedisServer } from '../support/redis-server';
 const PASSWORD = 'correct horse battery';
 const FAILURES_PER_CLIENT = 3;
 const CEILING = 7;
+/** As long as the per-client window, so one client can fail at most 2 × 3 = 6 < 7 times within it (the config enforces that). */
+const CEILING_WINDOW_SECONDS = 900;
 const { ADMIN_USERNAME, ADMIN_PASSWORD } = TEST_AUTH_ENV;
 
 // Every client is its own loopback address (Linux routes all of 127/8 to lo) and sends no X-Forwarded-For, so
@@ -18,7 +20,11 @@ describe(`login abuse: failed attempts per username from one client (LOGIN_LIMIT
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    auth = await startAuthApp(redis.url, { LOGIN_LIMIT_PER_USERNAME: String(FAILURES_PER_CLIENT), LOGIN_LIMIT_USERNAME_CEILING: String(CEILING) });
+    auth = await startAuthApp(redis.url, {
+      LOGIN_LIMIT_PER_USERNAME: String(FAILURES_PER_CLIENT),
+      LOGIN_LIMIT_USERNAME_CEILING: String(CEILING),
+      LOGIN_LIMIT_USERNAME_CEILING_WINDOW: String(CEILING_WINDOW_SECONDS),
+    });
   });
 
   afterAll(async () => {
@@ -31,6 +37,9 @@ describe(`login abuse: failed attempts per username from one client (LOGIN_LIMIT
 
   const attempt = (username: string, password: string, client: string) =>
     request<LoginResponse>(auth.baseUrl, 'POST', '/auth/login', { json: { username, password }, localAddress: client });
+  /** An attempt from an IPv6 client: only through X-Forwarded-For (from loopback, which the app trusts), as behind nginx. */
+  const attemptFromIpv6 = (username: string, password: string, client: string) =>
+    request<LoginResponse>(auth.baseUrl, 'POST', '/auth/login', { json: { username, password }, headers: { 'x-forwarded-for': client } });
 
   function expectRateLimited(response: JsonResponse, windowSeconds: number): void {
     expectError(response, 429, 'RATE_LIMITED');
@@ -141,5 +150,42 @@ describe(`login abuse: failed attempts per username from one client (LOGIN_LIMIT
       expectError(await attempt('ceiling-carol', 'wrong password', usual), 401, 'UNAUTHORIZED');
     }
     expectRateLimited(await attempt('ceiling-carol', PASSWORD, usual), perClientWindow());
+  });
+
+  it('counts an IPv6 /64 as one client: failures from its addresses add up, and the owner\'s whole /64 is spared the ceiling', async () => {
+    await registerUser(auth.baseUrl, 'ipv6-alice', PASSWORD);
+    for (let n = 1; n <= FAILURES_PER_CLIENT; n++) {
+      expectError(await attemptFromIpv6('ipv6-alice', 'wrong password', `2001:db8:7:8::${n}`), 401, 'UNAUTHORIZED');
+    }
+    expectRateLimited(await attemptFromIpv6('ipv6-alice', PASSWORD, '2001:db8:7:8:ffff:ffff:ffff:ffff'), perClientWindow());
+    expect((await attemptFromIpv6('ipv6-alice', PASSWORD, '2001:db8:7:9::1')).status).toBe(200);
+
+    // The /64's failures count toward the ceiling too: what is left of it goes to new addresses.
+    const leftOfCeiling = CEILING - FAILURES_PER_CLIENT;
+    expect(await oneFailureFromEachNewClient('ipv6-alice', leftOfCeiling + 1)).toEqual([...Array<number>(leftOfCeiling).fill(401), 429]);
+    expect((await attemptFromIpv6('ipv6-alice', PASSWORD, '2001:0db8:0007:0009:abcd::2')).status).toBe(200);
+    expectRateLimited(await attemptFromIpv6('ipv6-alice', PASSWORD, '2001:db8:7:a::1'), ceilingWindow());
+  });
+
+  it.each([
+    ['logout-all', async (session: LoginResponse) => request(auth.baseUrl, 'POST', '/auth/logout-all', { headers: bearer(session.accessToken) })],
+    [
+      'an admin revoke',
+      async (session: LoginResponse) => {
+        const admin = await attempt(ADMIN_USERNAME, ADMIN_PASSWORD, newClient());
+        return request(auth.baseUrl, 'POST', `/admin/users/${session.user.id}/revoke`, { headers: bearer(admin.body.accessToken) });
+      },
+    ],
+  ])('forgets the addresses the account logged in from when %s ends all its sessions: they wait for the ceiling like any other', async (label, endAll) => {
+    const username = `forget-${label.replace(/[^a-z]/g, '')}`;
+    await registerUser(auth.baseUrl, username, PASSWORD);
+    const usual = newClient();
+    const login = await attempt(username, PASSWORD, usual);
+    expect(login.status).toBe(200);
+    expect((await endAll(login.body)).status).toBeLessThan(300);
+
+    expect(await oneFailureFromEachNewClient(username, CEILING + 1)).toEqual([...Array<number>(CEILING).fill(401), 429]);
+
+    expectRateLimited(await attempt(username, PASSWORD, usual), ceilingWindow());
   });
 });

@@ -20,6 +20,8 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
   let redis: RedisServer;
   let auth: AuthApp;
   const logs = new LogCapture();
+  /** The session whose previous refresh token was presented again within the grace window. */
+  let graceSession: LoggedIn;
   /** Every credential handed out or presented during the flows. */
   const secrets: string[] = [PASSWORD, WRONG_PASSWORD, BROKEN_JSON_PASSWORD, TEST_AUTH_ENV.ADMIN_PASSWORD];
 
@@ -37,7 +39,8 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    auth = await startAuthApp(redis.url, { LOG_LEVEL: 'debug', LOGIN_LIMIT_PER_USERNAME: '2' }, { logDestination: logs });
+    // The longest grace: the replay below lands inside its window however slow the machine.
+    auth = await startAuthApp(redis.url, { LOG_LEVEL: 'debug', LOGIN_LIMIT_PER_USERNAME: '2', REFRESH_REUSE_GRACE: '300' }, { logDestination: logs });
 
     // 9 successful logins: alice ×5, carol ×3, the admin.
     await registerUser(auth.baseUrl, 'obs-alice', PASSWORD);
@@ -63,7 +66,16 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
     const rotatedAgain = await request<{ refreshToken: string; accessToken: string }>(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken: rotated.body.refreshToken } });
     expect(rotatedAgain.status).toBe(200);
     secrets.push(rotatedAgain.body.refreshToken, rotatedAgain.body.accessToken);
+    // Refreshes: rotated 2, grace 1 (the token rotated away last, again), reuse 1 (the older one), invalid 2.
+    const grace = await request<{ refreshToken: string; accessToken: string }>(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken: rotated.body.refreshToken } });
+    expect(grace.status).toBe(200);
+    secrets.push(grace.body.accessToken);
+    graceSession = alice[2];
     expect((await request(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken: alice[2].refreshToken } })).status).toBe(401);
+    const forged = `rt1.${carol[2].user.id}.${carol[2].sessionId}.${'A'.repeat(43)}`;
+    for (const refreshToken of ['rt1.garbage', forged]) {
+      expect((await request(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken } })).status).toBe(401);
+    }
     expect((await post('/auth/logout-all', alice[3])).status).toBe(204);
     expect((await post(`/admin/users/${carol[0].user.id}/revoke`, admin)).status).toBe(200);
 
@@ -96,6 +108,19 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
       ['logout', 'logout_all', 'session_revoked', 'refresh_reuse', 'admin_revoke'].map((reason) => [reason, sample(metrics, 'auth_sessions_ended_total', { reason })]),
     );
     expect(ended).toEqual({ logout: 1, logout_all: 2, session_revoked: 1, refresh_reuse: 1, admin_revoke: 3 });
+  });
+
+  it('counts refresh token presentations by result: auth_refreshes_total{result}, the grace answers included', async () => {
+    const metrics = await (await fetch(`${auth.baseUrl}/metrics`)).text();
+
+    const refreshes = Object.fromEntries(['rotated', 'grace', 'reuse', 'invalid'].map((result) => [result, sample(metrics, 'auth_refreshes_total', { result })]));
+    expect(refreshes).toEqual({ rotated: 2, grace: 1, reuse: 1, invalid: 2 });
+  });
+
+  it('logs each grace answer once, with the user and session ids and no token', () => {
+    const graceLines = logs.entries().filter((entry) => typeof entry.msg === 'string' && entry.msg.startsWith('Refresh reuse grace'));
+
+    expect(graceLines).toEqual([expect.objectContaining({ level: 30, context: 'AuthService', userId: graceSession.user.id, sessionId: graceSession.sessionId })]);
   });
 
   it('logged every request, and never a password, token, refresh secret or cookie secret', () => {

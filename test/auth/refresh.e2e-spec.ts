@@ -2,19 +2,21 @@ import { redisKeys, type MeResponse, type TokenPair } from '@app/contracts';
 import { Redis } from 'ioredis';
 import { expectError } from '../support/assertions';
 import { startAuthApp, type AuthApp } from '../support/auth-app';
-import { eventually } from '../support/eventually';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { UserLoggedOutListener } from '../support/user-logged-out-listener';
 
-/** Short, so the tests can wait for it to pass; long enough for two concurrent requests on a loaded machine. */
-const REUSE_GRACE_SECONDS = 2;
+/**
+ * The longest grace the config allows: every request of a test lands well inside the window however loaded the
+ * machine. The tests end a window themselves, by deleting its key as its expiry would.
+ */
+const REUSE_GRACE_SECONDS = 300;
 
 describe(`POST /auth/refresh: rotation and reuse detection (REFRESH_REUSE_GRACE=${REUSE_GRACE_SECONDS})`, () => {
   let redis: RedisServer;
   let auth: AuthApp;
   let listener: UserLoggedOutListener;
-  /** A plain connection for seeing when the grace window is over. */
+  /** A plain connection for reading and ending grace windows. */
   let inspector: Redis;
 
   beforeAll(async () => {
@@ -33,11 +35,11 @@ describe(`POST /auth/refresh: rotation and reuse detection (REFRESH_REUSE_GRACE=
 
   const refresh = (refreshToken: unknown) => request<TokenPair>(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken } });
   const me = (headers: Record<string, string>) => request<MeResponse>(auth.baseUrl, 'GET', '/auth/me', { headers });
+  const previousRefreshKey = (session: LoggedIn) => redisKeys.previousRefreshToken(session.user.id, session.sessionId);
 
-  /** Resolves once the grace window of the session's last rotation is over (its key expired). */
-  async function graceWindowOver(session: LoggedIn): Promise<void> {
-    const key = redisKeys.previousRefreshToken(session.user.id, session.sessionId);
-    await eventually(async () => expect(await inspector.exists(key)).toBe(0), (REUSE_GRACE_SECONDS + 10) * 1000);
+  /** Ends the grace window of the session's last rotation now, exactly as its key's expiry would. */
+  async function endGraceWindow(session: LoggedIn): Promise<void> {
+    expect(await inspector.del(previousRefreshKey(session))).toBe(1);
   }
 
   /** The next `user-logged-out` message for the user is the one of this logout: nothing was announced before it. */
@@ -69,7 +71,7 @@ describe(`POST /auth/refresh: rotation and reuse detection (REFRESH_REUSE_GRACE=
     const otherSession = await login(auth.baseUrl, 'refresh-bob');
     const rotated = await refresh(session.refreshToken);
     expect(rotated.status).toBe(200);
-    await graceWindowOver(session);
+    await endGraceWindow(session);
 
     const replay = await refresh(session.refreshToken);
 
@@ -117,10 +119,39 @@ describe(`POST /auth/refresh: rotation and reuse detection (REFRESH_REUSE_GRACE=
     expect(again.body.accessToken).not.toBe(rotated.body.accessToken);
     expect((await me(bearer(again.body.accessToken))).body.sessionId).toBe(session.sessionId);
 
-    await graceWindowOver(session);
+    await endGraceWindow(session);
     expectError(await refresh(session.refreshToken), 401, 'SESSION_REVOKED');
     expect(await listener.next((candidate) => candidate.userId === user.id)).toMatchObject({ sessionIds: [session.sessionId], reason: 'refresh_reuse' });
     expectError(await refresh(rotated.body.refreshToken), 401, 'UNAUTHORIZED');
+  });
+
+  it('keeps the token rotated away last for exactly REFRESH_REUSE_GRACE: its key expires with the configured grace', async () => {
+    await registerUser(auth.baseUrl, 'refresh-grace-ttl');
+    const session = await login(auth.baseUrl, 'refresh-grace-ttl');
+    expect(await inspector.exists(previousRefreshKey(session))).toBe(0);
+
+    expect((await refresh(session.refreshToken)).status).toBe(200);
+
+    const ttlMs = await inspector.pttl(previousRefreshKey(session));
+    // At most the grace; the lower bound only allows for the time between the rotation and this read.
+    expect(ttlMs).toBeLessThanOrEqual(REUSE_GRACE_SECONDS * 1000);
+    expect(ttlMs).toBeGreaterThan((REUSE_GRACE_SECONDS - 60) * 1000);
+  });
+
+  it('binds the sealed successor to its session: copied into another session\'s key, it yields nothing there (401 UNAUTHORIZED)', async () => {
+    await registerUser(auth.baseUrl, 'refresh-sealed');
+    const [victim, other] = [await login(auth.baseUrl, 'refresh-sealed'), await login(auth.baseUrl, 'refresh-sealed')];
+    expect((await refresh(victim.refreshToken)).status).toBe(200);
+    // Someone who can write to Redis puts the victim's previous-token entry (hash and sealed successor) under the other session.
+    const stolen = await inspector.hgetall(previousRefreshKey(victim));
+    await inspector.hset(previousRefreshKey(other), stolen);
+    await inspector.pexpire(previousRefreshKey(other), REUSE_GRACE_SECONDS * 1000);
+    const [, userId, , victimSecret] = victim.refreshToken.split('.');
+
+    const replay = await refresh(`rt1.${userId}.${other.sessionId}.${victimSecret}`);
+
+    expectError(replay, 401, 'UNAUTHORIZED');
+    expect((await me(bearer(other.accessToken))).status).toBe(200);
   });
 
   it('grants the grace only to the token rotated away last: an older one is reuse even within the window', async () => {

@@ -33,7 +33,8 @@ const REJECTING_STATUSES = new Set([400, 401, 403]);
 /**
  * `POST {authBaseUrl}/auth/refresh` with the stored refresh token; stores the rotated pair and resolves with
  * the new access token. Concurrent calls share one request: refresh tokens are single-use, and presenting a
- * rotated-away one ends the whole session.
+ * rotated-away one ends the whole session (only the one rotated away last is forgiven, for the server's
+ * `REFRESH_REUSE_GRACE`: that covers two tabs, not a refresher that keeps sending a stale token).
  */
 export function createTokenRefresher({ store, authBaseUrl = '' }: TokenRefresherOptions): () => Promise<string> {
   return singleFlight(async () => {

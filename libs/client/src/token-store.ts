@@ -1,7 +1,10 @@
 /** What the SDK knows about the signed-in session's credentials. */
 export interface Tokens {
   accessToken?: string;
-  /** Single-use: every refresh rotates it, and presenting a rotated-away one ends the session. */
+  /**
+   * Single-use: every refresh rotates it. Presenting a rotated-away one ends the session, except the one rotated
+   * away last within the server's `REFRESH_REUSE_GRACE`, which gets the current one.
+   */
   refreshToken?: string;
   /** When `accessToken` expires (epoch milliseconds), if known. */
   expiresAt?: number;

@@ -34,6 +34,9 @@ export const redisKeys = {
   loginLimitByIp: 'limit:login:ip',
   loginLimitByUsernameAndIp: 'limit:login:user-ip',
   loginLimitByUsername: 'limit:login:user',
-  /** STRING with a TTL: the (lower-cased) username logged in from this address recently, so the username ceiling spares it. */
-  loginKnownAddress: (username: string, ip: string) => `limit:login:known:${username.toLowerCase()}:${ip}`,
+  /**
+   * ZSET address bucket → until when (epoch ms): the addresses the (lower-cased) username logged in from recently, which
+   * the username ceiling spares. One key per account, so ending all its sessions forgets them all in one step.
+   */
+  loginKnownAddresses: (username: string) => `limit:login:known:${username.toLowerCase()}`,
 } as const;

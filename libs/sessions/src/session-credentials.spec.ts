@@ -48,15 +48,25 @@ describe('session credentials', () => {
 
   it('seals a secret so that only the key secret opens it, and detects tampering', () => {
     const successor = newSecret();
-    const sealed = sealSecret(successor, holder.secret);
+    const sealed = sealSecret(successor, holder.secret, holder);
 
     expect(sealed).not.toContain(successor);
-    expect(sealSecret(successor, holder.secret)).not.toBe(sealed);
-    expect(openSealedSecret(sealed, holder.secret)).toBe(successor);
-    expect(() => openSealedSecret(sealed, newSecret())).toThrow();
-    expect(() => openSealedSecret(sealed, hashSecret(holder.secret))).toThrow();
+    expect(sealSecret(successor, holder.secret, holder)).not.toBe(sealed);
+    expect(openSealedSecret(sealed, holder.secret, holder)).toBe(successor);
+    expect(() => openSealedSecret(sealed, newSecret(), holder)).toThrow();
+    expect(() => openSealedSecret(sealed, hashSecret(holder.secret), holder)).toThrow();
     const [iv, ciphertext, tag] = sealed.split('.');
     const flipped = `${ciphertext[0] === 'A' ? 'B' : 'A'}${ciphertext.slice(1)}`;
-    expect(() => openSealedSecret([iv, flipped, tag].join('.'), holder.secret)).toThrow();
+    expect(() => openSealedSecret([iv, flipped, tag].join('.'), holder.secret, holder)).toThrow();
+    expect(() => openSealedSecret([iv, ciphertext, tag.slice(0, 6)].join('.'), holder.secret, holder)).toThrow();
+  });
+
+  it('binds a sealed secret to its session: copied to another session (or user), it does not open there, even with the right key', () => {
+    const successor = newSecret();
+    const sealed = sealSecret(successor, holder.secret, holder);
+
+    expect(() => openSealedSecret(sealed, holder.secret, { userId, sessionId: newSessionId() })).toThrow();
+    expect(() => openSealedSecret(sealed, holder.secret, { userId: '5d1f3c2e-9a4b-4f6e-8c7d-1e2f3a4b5c6d', sessionId: holder.sessionId })).toThrow();
+    expect(openSealedSecret(sealed, holder.secret, { userId, sessionId: holder.sessionId })).toBe(successor);
   });
 });

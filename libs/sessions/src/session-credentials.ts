@@ -29,28 +29,42 @@ export function hashSecret(secret: string): string {
 
 const SEAL_KEY_INFO = 'sessionwire refresh successor v1';
 
+/** The session a sealed value belongs to. */
+export interface SealedFor {
+  userId: UserId;
+  sessionId: SessionId;
+}
+
 /**
- * Encrypts `secret` so that only a holder of `key` (another secret, never its stored hash) can read it:
- * AES-256-GCM under a key derived from `key` with HKDF-SHA256. Lets the refresh token just rotated away
- * recover its successor during the reuse grace window, while a Redis dump alone reveals nothing.
+ * Encrypts `secret` so that only a holder of `key` (another secret, never its stored hash) can read it, and only
+ * for `session`: AES-256-GCM under a key derived from `key` with HKDF-SHA256, with `<userId>.<sessionId>` as
+ * additional data. Lets the refresh token just rotated away recover its successor during the reuse grace
+ * window, while a Redis dump alone reveals nothing and a sealed value copied to another session's key opens
+ * nothing there.
  */
-export function sealSecret(secret: string, key: string): string {
+export function sealSecret(secret: string, key: string, session: SealedFor): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', sealingKey(key), iv);
+  cipher.setAAD(sessionBinding(session));
   const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
   return [iv, ciphertext, cipher.getAuthTag()].map((part) => part.toString('base64url')).join('.');
 }
 
-/** The secret `sealSecret` sealed under `key`; throws if `key` is not that one or the value was altered. */
-export function openSealedSecret(sealed: string, key: string): string {
+/** The secret `sealSecret` sealed under `key` for `session`; throws if the key or session is another one or the value was altered. */
+export function openSealedSecret(sealed: string, key: string, session: SealedFor): string {
   const [iv, ciphertext, tag] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
-  const decipher = createDecipheriv('aes-256-gcm', sealingKey(key), iv);
+  const decipher = createDecipheriv('aes-256-gcm', sealingKey(key), iv, { authTagLength: 16 });
+  decipher.setAAD(sessionBinding(session));
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
 }
 
 function sealingKey(secret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'base64url'), Buffer.alloc(0), SEAL_KEY_INFO, 32));
+}
+
+function sessionBinding({ userId, sessionId }: SealedFor): Buffer {
+  return Buffer.from(`${userId}.${sessionId}`, 'utf8');
 }
 
 /** Session cookie value: `<userId>.<sessionId>.<secret>`. */

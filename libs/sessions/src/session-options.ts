@@ -7,8 +7,10 @@ export interface SessionOptions {
   absoluteTtlSeconds: number;
   /**
    * For this long after a rotation, presenting the refresh token just rotated away yields the current one
-   * instead of ending the session (concurrent refreshes, e.g. two tabs); 0 treats every replay as reuse.
-   * @default 0
+   * instead of ending the session (concurrent refreshes, e.g. two tabs); 0 treats every replay as reuse. Only
+   * the service that rotates refresh tokens sets it: the auth service passes `REFRESH_REUSE_GRACE` (default 30,
+   * at most 300); the gateways, which never rotate, leave it unset.
+   * @default 0 (when unset)
    */
   refreshReuseGraceSeconds?: number;
 }

@@ -27,8 +27,11 @@ export interface NewSession {
 }
 
 export type RefreshRotation =
-  /** The session's current refresh secret: a new one, or the one a concurrent refresh just made (grace window). */
-  | { outcome: 'rotated'; record: SessionRecord; refreshSecret: string }
+  /**
+   * The session's current refresh secret: a new one (`rotated`), or, for the token rotated away last presented again
+   * within the grace window, the one its rotation made (`grace`).
+   */
+  | { outcome: 'rotated' | 'grace'; record: SessionRecord; refreshSecret: string }
   /** The token was valid once and has been rotated away: someone replayed it. The session is now deleted. */
   | { outcome: 'reused' }
   | { outcome: 'invalid' };
@@ -93,9 +96,12 @@ return 'ok'`;
 
 // KEYS: session, rotated refresh hashes, user's session index, previous refresh token. ARGV: presented hash, new hash,
 // now, idle ms, session id, channel, message announcing the session's end (published only on reuse), the new secret
-// sealed under the presented one, grace ms. The token rotated away last stays redeemable for its successor while the
-// previous-token key lives (grace ms); any other rotated-away token is reuse.
+// sealed under the presented one ('' when grace ms is 0), grace ms. The token rotated away last stays redeemable for
+// its successor while the previous-token key lives (grace ms): answers 'grace' with the sealed successor. Any other
+// rotated-away token is reuse. With no grace, a previous-token key left by an earlier setting is deleted unread.
 const ROTATE_REFRESH = `
+local graceMs = tonumber(ARGV[9])
+if graceMs == 0 then redis.call('DEL', KEYS[4]) end
 local current = redis.call('HGET', KEYS[1], 'refreshHash')
 if not current then return {'invalid'} end
 local now = tonumber(ARGV[3])
@@ -115,7 +121,6 @@ end
 if current == ARGV[1] then
   redis.call('HSET', KEYS[1], 'refreshHash', ARGV[2])
   redis.call('SADD', KEYS[2], ARGV[1])
-  local graceMs = tonumber(ARGV[9])
   if graceMs > 0 then
     redis.call('HSET', KEYS[4], 'hash', ARGV[1], 'sealedSuccessor', ARGV[8])
     redis.call('PEXPIRE', KEYS[4], graceMs)
@@ -123,7 +128,7 @@ if current == ARGV[1] then
   return touched('rotated', '')
 end
 local previous = redis.call('HMGET', KEYS[4], 'hash', 'sealedSuccessor')
-if previous[1] == ARGV[1] then return touched('repeated', previous[2]) end
+if previous[1] == ARGV[1] then return touched('grace', previous[2]) end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[1] .. ':data', KEYS[4])
   redis.call('ZREM', KEYS[3], ARGV[5])
@@ -231,12 +236,13 @@ export class SessionStore {
 
   /**
    * Swaps the refresh secret if `presentedSecret` is the current one. The secret rotated away last, presented
-   * again within `refreshReuseGraceSeconds`, yields the current secret (sealed under it at the rotation) and
-   * slides the session like a refresh. Any other rotated-away secret ends the session and publishes
+   * again within `refreshReuseGraceSeconds`, yields the current secret (sealed under it, for this session, at the
+   * rotation) and slides the session like a refresh. Any other rotated-away secret ends the session and publishes
    * `reuseAnnouncement` in the same step.
    */
   async rotateRefresh(userId: UserId, sessionId: SessionId, presentedSecret: string, reuseAnnouncement: UserLoggedOut): Promise<RefreshRotation> {
     const refreshSecret = newSecret();
+    const graceMs = (this.options.refreshReuseGraceSeconds ?? 0) * 1000;
     const [outcome, fields, dataFields, sealedSecret] = await this.rotateRefreshScript(
       [
         redisKeys.session(userId, sessionId),
@@ -252,13 +258,16 @@ export class SessionStore {
         sessionId,
         USER_LOGGED_OUT_CHANNEL,
         JSON.stringify(reuseAnnouncement),
-        sealSecret(refreshSecret, presentedSecret),
-        (this.options.refreshReuseGraceSeconds ?? 0) * 1000,
+        graceMs > 0 ? sealSecret(refreshSecret, presentedSecret, { userId, sessionId }) : '',
+        graceMs,
       ],
     );
-    if (fields && (outcome === 'rotated' || outcome === 'repeated')) {
-      const record = sessionFromReply(userId, sessionId, fields, dataFields ?? []);
-      return { outcome: 'rotated', record, refreshSecret: outcome === 'rotated' ? refreshSecret : openSealedSecret(sealedSecret ?? '', presentedSecret) };
+    if (fields && outcome === 'rotated') return { outcome, record: sessionFromReply(userId, sessionId, fields, dataFields ?? []), refreshSecret };
+    if (fields && outcome === 'grace') {
+      const successor = openSuccessor(sealedSecret ?? '', presentedSecret, { userId, sessionId });
+      // A sealed value that does not open here was not sealed for this session and token: refuse, as for a forgery.
+      if (successor === null) return { outcome: 'invalid' };
+      return { outcome, record: sessionFromReply(userId, sessionId, fields, dataFields ?? []), refreshSecret: successor };
     }
     return { outcome: outcome === 'reused' ? 'reused' : 'invalid' };
   }
@@ -322,6 +331,14 @@ export class SessionStore {
       ],
     );
     return outcome === 1 ? ended : null;
+  }
+}
+
+function openSuccessor(sealed: string, presentedSecret: string, session: { userId: UserId; sessionId: SessionId }): string | null {
+  try {
+    return openSealedSecret(sealed, presentedSecret, session);
+  } catch {
+    return null;
   }
 }
 

@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
+import { LoginLimitsModule } from '../login-limits/login-limits.module';
 import { RevocationModule } from '../revocation/revocation.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { LoginLimiter } from './login-limiter';
 import { SessionCookie } from './session-cookie';
 
 /** Register, login, refresh, logout: the `/auth` endpoints. */
 @Module({
-  imports: [UsersModule, RevocationModule],
+  imports: [UsersModule, RevocationModule, LoginLimitsModule],
   controllers: [AuthController],
-  providers: [AuthService, LoginLimiter, SessionCookie],
+  providers: [AuthService, SessionCookie],
   exports: [SessionCookie],
 })
 export class AuthModule {}

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { AuthenticationFailure, type Principal } from '@app/authentication';
 import { createUserLoggedOut, type CredentialsBody, type LoginResponse, type MeResponse, type TokenPair, type UserView } from '@app/contracts';
 import { formatRefreshToken, parseRefreshToken, SessionStore, type SessionRecord } from '@app/sessions';
@@ -6,7 +6,7 @@ import { AccessTokenIssuer } from '@app/tokens';
 import { PasswordHasher } from '../users/password-hasher';
 import { UserRepository } from '../users/user.repository';
 import { AuthMetrics } from '../metrics/auth-metrics';
-import { LoginLimiter, TooManyLoginAttemptsException } from './login-limiter';
+import { LoginLimiter, TooManyLoginAttemptsException } from '../login-limits/login-limiter';
 
 export interface LoginContext {
   ip: string;
@@ -21,6 +21,8 @@ export interface LoginOutcome {
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
   constructor(
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
@@ -76,18 +78,33 @@ export class AuthService {
 
   /**
    * Rotates the refresh token. Presenting one that was already rotated ends the session (reuse detection), except
-   * the one rotated away last within REFRESH_REUSE_GRACE: it gets the current refresh token (concurrent refreshes).
+   * the one rotated away last within REFRESH_REUSE_GRACE: it gets the current refresh token (concurrent refreshes,
+   * or a replay of a stolen previous token: hence the log line and the counter).
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const holder = parseRefreshToken(refreshToken);
-    if (!holder) throw new AuthenticationFailure('UNAUTHORIZED', 'Malformed refresh token');
+    if (!holder) {
+      this.metrics.refresh('invalid');
+      throw new AuthenticationFailure('UNAUTHORIZED', 'Malformed refresh token');
+    }
     const reuseAnnouncement = createUserLoggedOut(holder.userId, [holder.sessionId], 'refresh_reuse');
     const rotation = await this.sessions.rotateRefresh(holder.userId, holder.sessionId, holder.secret, reuseAnnouncement);
     if (rotation.outcome === 'reused') {
+      this.metrics.refresh('reuse');
       this.metrics.sessionsEndedBy('refresh_reuse', 1);
       throw new AuthenticationFailure('SESSION_REVOKED', 'Refresh token reuse detected: the session has been ended');
     }
-    if (rotation.outcome === 'invalid') throw new AuthenticationFailure('UNAUTHORIZED', 'Refresh token is not valid');
+    if (rotation.outcome === 'invalid') {
+      this.metrics.refresh('invalid');
+      throw new AuthenticationFailure('UNAUTHORIZED', 'Refresh token is not valid');
+    }
+    this.metrics.refresh(rotation.outcome);
+    if (rotation.outcome === 'grace') {
+      this.logger.log(
+        { userId: holder.userId, sessionId: holder.sessionId },
+        'Refresh reuse grace: the refresh token rotated away last was presented again and answered with the current one',
+      );
+    }
     const access = await this.tokens.issue(rotation.record);
     return {
       accessToken: access.token,

@@ -10,9 +10,11 @@ describe('loadAuthConfig', () => {
     expect(config.admin).toEqual({ username: 'admin', password: undefined });
   });
 
-  it('gives the session store a 30-second refresh reuse grace by default; 0 turns it off', () => {
+  it('gives the session store a 30-second refresh reuse grace by default; 0 turns it off; at most 300 s', () => {
     expect(loadAuthConfig({}).sessions).toEqual({ idleTtlSeconds: 43_200, absoluteTtlSeconds: 604_800, refreshReuseGraceSeconds: 30 });
     expect(loadAuthConfig({ REFRESH_REUSE_GRACE: '0' }).sessions.refreshReuseGraceSeconds).toBe(0);
+    expect(loadAuthConfig({ REFRESH_REUSE_GRACE: '300' }).sessions.refreshReuseGraceSeconds).toBe(300);
+    expect(() => loadAuthConfig({ REFRESH_REUSE_GRACE: '301' })).toThrow(/REFRESH_REUSE_GRACE: .*300/);
   });
 
   it('limits logins per IP and per username from one IP over 15 minutes, and per username from everywhere over an hour', () => {
@@ -23,6 +25,20 @@ describe('loadAuthConfig', () => {
       usernameCeiling: { failures: 100, windowSeconds: 3600 },
       knownAddressTtlSeconds: 2_592_000,
     });
+  });
+
+  it('keeps the username ceiling above what one client can fail within one ceiling window', () => {
+    // Defaults: 10 × (⌈3600 / 900⌉ + 1) = 50 < 100.
+    expect(() => loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING: '50' })).toThrow(InvalidConfigError);
+    expect(() => loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING: '50' })).toThrow(
+      /LOGIN_LIMIT_USERNAME_CEILING: must be greater than 50, the failures one client can make within one ceiling window .*10 × \(⌈3600 \/ 900⌉ \+ 1\)/,
+    );
+    expect(loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING: '51' }).loginLimits.usernameCeiling.failures).toBe(51);
+    // A ceiling window that is not a multiple of the window: ⌈1000 / 900⌉ + 1 = 3 windows of one client.
+    expect(() => loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING_WINDOW: '1000', LOGIN_LIMIT_USERNAME_CEILING: '30' })).toThrow(/must be greater than 30/);
+    expect(loadAuthConfig({ LOGIN_LIMIT_USERNAME_CEILING_WINDOW: '1000', LOGIN_LIMIT_USERNAME_CEILING: '31' }).loginLimits.usernameCeiling.failures).toBe(31);
+    // Raising the per-client limit alone is refused too: 30 × 5 = 150 ≥ 100.
+    expect(() => loadAuthConfig({ LOGIN_LIMIT_PER_USERNAME: '30' })).toThrow(/LOGIN_LIMIT_USERNAME_CEILING: must be greater than 150/);
   });
 
   it('lets production forbid generated keys', () => {

@@ -3,6 +3,9 @@ import { env, parseEnvironment, sharedEnvSchema, toSharedConfig, type Environmen
 import { passwordSchema, usernameSchema } from '@app/contracts';
 import { z } from 'zod';
 
+/** A replay of the previous refresh token answered with the current one instead of ending the session: keep it short. */
+const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
+
 const authEnvSchema = sharedEnvSchema.extend({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: env.port(3000),
@@ -18,14 +21,34 @@ const authEnvSchema = sharedEnvSchema.extend({
   ARGON2_TIME_COST: z.coerce.number().int().min(1).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).default(1),
   REVOKE_CONFIRM_DEADLINE_MS: env.positiveInt(2000),
-  REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).default(30),
+  REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).max(MAX_REFRESH_REUSE_GRACE_SECONDS).default(30),
   LOGIN_LIMIT_WINDOW: env.positiveInt(900),
   LOGIN_LIMIT_PER_IP: env.positiveInt(100),
   LOGIN_LIMIT_PER_USERNAME: env.positiveInt(10),
   LOGIN_LIMIT_USERNAME_CEILING: env.positiveInt(100),
   LOGIN_LIMIT_USERNAME_CEILING_WINDOW: env.positiveInt(3600),
   LOGIN_KNOWN_ADDRESS_TTL: env.positiveInt(2_592_000),
+}).superRefine((vars, context) => {
+  const oneClient = maxFailuresOfOneClient(vars);
+  if (vars.LOGIN_LIMIT_USERNAME_CEILING > oneClient) return;
+  context.addIssue({
+    code: 'custom',
+    path: ['LOGIN_LIMIT_USERNAME_CEILING'],
+    message:
+      `must be greater than ${oneClient}, the failures one client can make within one ceiling window ` +
+      `(LOGIN_LIMIT_PER_USERNAME × (⌈LOGIN_LIMIT_USERNAME_CEILING_WINDOW / LOGIN_LIMIT_WINDOW⌉ + 1) = ` +
+      `${vars.LOGIN_LIMIT_PER_USERNAME} × (⌈${vars.LOGIN_LIMIT_USERNAME_CEILING_WINDOW} / ${vars.LOGIN_LIMIT_WINDOW}⌉ + 1)); ` +
+      'otherwise one client alone can lock the account out of every new address',
+  });
 });
+
+/**
+ * The most failures one client (one per-(username, IP) bucket) can make within one ceiling window: its own window
+ * restarts at most ⌈ceiling window / window⌉ times inside it, and the window open when it starts counts too.
+ */
+function maxFailuresOfOneClient(vars: { LOGIN_LIMIT_PER_USERNAME: number; LOGIN_LIMIT_WINDOW: number; LOGIN_LIMIT_USERNAME_CEILING_WINDOW: number }): number {
+  return vars.LOGIN_LIMIT_PER_USERNAME * (Math.ceil(vars.LOGIN_LIMIT_USERNAME_CEILING_WINDOW / vars.LOGIN_LIMIT_WINDOW) + 1);
+}
 
 /** Reads the auth service's configuration from `env`; throws `InvalidConfigError` naming each bad variable. */
 export function loadAuthConfig(environment: Environment) {

@@ -10,6 +10,7 @@ import {
 import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { authConfig, type AuthConfig } from '../config/auth.config';
+import { KnownLoginAddresses } from '../login-limits/known-login-addresses';
 import { AuthMetrics } from '../metrics/auth-metrics';
 import { RevocationConfirmations } from './revocation-confirmations';
 
@@ -33,11 +34,13 @@ export class SessionRevoker {
     private readonly registry: ConnectionRegistry,
     private readonly confirmations: RevocationConfirmations,
     private readonly metrics: AuthMetrics,
+    private readonly knownAddresses: KnownLoginAddresses,
   ) {}
 
   /**
-   * Ends the listed sessions (`null`: all of the user's). A `caller` (the credential of a session of this user,
-   * not yet proven) must still be alive when the script runs, or nothing ends and it is refused as SESSION_REVOKED.
+   * Ends the listed sessions (`null`: all of the user's, and then also forgets the addresses the account logged in
+   * from). A `caller` (the credential of a session of this user, not yet proven) must still be alive when the script
+   * runs, or nothing ends and it is refused as SESSION_REVOKED.
    */
   async revoke(
     userId: UserId,
@@ -56,6 +59,9 @@ export class SessionRevoker {
       if (!announced(sessionIds, ended)) this.confirmations.stopWaiting(announcement.id);
     }
     if (ended === null) throw sessionEnded(options.caller as Credential);
+    // Ending every session is what one does after a compromise: an address the attacker logged in from must not
+    // stay spared from the username ceiling.
+    if (sessionIds === null) await this.knownAddresses.forgetAll(userId);
     this.metrics.sessionsEndedBy(reason, ended.length);
     if (!announced(sessionIds, ended)) {
       return options.confirm ? { ended, confirmation: { closedSockets: 0, nodes: [], unconfirmedNodes: [] } } : { ended };

@@ -4,6 +4,8 @@ import type { RetryableError } from '@app/http';
 import { REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { authConfig, type AuthConfig } from '../config/auth.config';
+import { addressBucket } from './address-bucket';
+import { KnownLoginAddresses } from './known-login-addresses';
 
 export class TooManyLoginAttemptsException extends HttpException implements RetryableError {
   constructor(readonly retryAfterSeconds: number) {
@@ -12,9 +14,10 @@ export class TooManyLoginAttemptsException extends HttpException implements Retr
 }
 
 /**
- * Brute-force protection after OWASP's authentication guidance, shared by all auth replicas through Redis:
- * - every attempt counts against the client IP;
- * - failures count against the username *from that IP*, so failures from one client lock only that client
+ * Brute-force protection after OWASP's authentication guidance, shared by all auth replicas through Redis. A
+ * client is its address bucket (`addressBucket`: an IPv4 address, or an IPv6 /64), in every key below:
+ * - every attempt counts against the client;
+ * - failures count against the username *from that client*, so failures from one client lock only that client
  *   out of that account, never the owner elsewhere;
  * - failures also count against the username from anywhere, with a higher limit over a longer window (the
  *   ceiling), which bounds online guessing from many addresses. An address that logged in to the account
@@ -28,10 +31,13 @@ export class LoginLimiter {
   private readonly perIp: RateLimiterRedis;
   private readonly perUsernameAndIp: RateLimiterRedis;
   private readonly perUsername: RateLimiterRedis;
-  private readonly knownAddressTtlSeconds: number;
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient, @Inject(authConfig.KEY) config: AuthConfig) {
-    const { windowSeconds, attemptsPerIp, failuresPerUsernameAndIp, usernameCeiling, knownAddressTtlSeconds } = config.loginLimits;
+  constructor(
+    @Inject(REDIS_CLIENT) redis: RedisClient,
+    @Inject(authConfig.KEY) config: AuthConfig,
+    private readonly knownAddresses: KnownLoginAddresses,
+  ) {
+    const { windowSeconds, attemptsPerIp, failuresPerUsernameAndIp, usernameCeiling } = config.loginLimits;
     this.perIp = new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKeys.loginLimitByIp, points: attemptsPerIp, duration: windowSeconds });
     this.perUsernameAndIp = new RateLimiterRedis({
       storeClient: redis,
@@ -45,19 +51,19 @@ export class LoginLimiter {
       points: usernameCeiling.failures,
       duration: usernameCeiling.windowSeconds,
     });
-    this.knownAddressTtlSeconds = knownAddressTtlSeconds;
   }
 
   /**
-   * Counts an attempt, as a failure until `recordSuccess`; throws `TooManyLoginAttemptsException` when the IP,
-   * the username from this IP or (for an address the account has not logged in from recently) the username is
+   * Counts an attempt, as a failure until `recordSuccess`; throws `TooManyLoginAttemptsException` when the client,
+   * the username from this client or (for an address the account has not logged in from recently) the username is
    * over its limit.
    */
   async admit(ip: string, username: string): Promise<void> {
     const name = username.toLowerCase();
-    await this.consume(this.perIp, ip);
-    await this.consume(this.perUsernameAndIp, pairKey(name, ip));
-    if (await this.isKnownAddress(name, ip)) {
+    const client = addressBucket(ip);
+    await this.consume(this.perIp, client);
+    await this.consume(this.perUsernameAndIp, pairKey(name, client));
+    if (await this.knownAddresses.isKnown(name, client)) {
       await this.perUsername.penalty(name);
       return;
     }
@@ -65,7 +71,7 @@ export class LoginLimiter {
       await this.consume(this.perUsername, name);
     } catch (error) {
       // Held back by the ceiling, no password was tried: not a failure of this client.
-      await this.perUsernameAndIp.reward(pairKey(name, ip));
+      await this.perUsernameAndIp.reward(pairKey(name, client));
       throw error;
     }
   }
@@ -73,15 +79,8 @@ export class LoginLimiter {
   /** The password was right: forgets this client's failures, refunds this attempt and remembers the address. */
   async recordSuccess(ip: string, username: string): Promise<void> {
     const name = username.toLowerCase();
-    await Promise.all([
-      this.perUsernameAndIp.delete(pairKey(name, ip)),
-      this.perUsername.reward(name),
-      this.redis.set(redisKeys.loginKnownAddress(name, ip), '1', 'EX', this.knownAddressTtlSeconds),
-    ]);
-  }
-
-  private async isKnownAddress(name: string, ip: string): Promise<boolean> {
-    return (await this.redis.exists(redisKeys.loginKnownAddress(name, ip))) === 1;
+    const client = addressBucket(ip);
+    await Promise.all([this.perUsernameAndIp.delete(pairKey(name, client)), this.perUsername.reward(name), this.knownAddresses.remember(name, client)]);
   }
 
   private async consume(limiter: RateLimiterRedis, key: string): Promise<void> {
@@ -91,7 +90,7 @@ export class LoginLimiter {
   }
 }
 
-/** Usernames cannot contain ':', so the pair key is unambiguous (IPv6 addresses may). */
-function pairKey(name: string, ip: string): string {
-  return `${name}:${ip}`;
+/** Usernames cannot contain ':', so the pair key is unambiguous (IPv6 buckets may). */
+function pairKey(name: string, client: string): string {
+  return `${name}:${client}`;
 }
