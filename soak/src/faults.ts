@@ -71,7 +71,9 @@ export class FaultInjector {
       case 'gateway-drain':
         return this.restarted(target, 'SIGTERM');
       case 'redis-restart':
-        return this.restarted('redis', 'SIGTERM');
+        // Whole again once the gateways have resubscribed, which is when they re-check what they missed.
+        await this.restarted('redis', 'SIGTERM');
+        return this.subscribersBack();
       case 'gateway-freeze':
         await this.launcher.signalService(target, 'SIGSTOP');
         await delay(freezeMs);

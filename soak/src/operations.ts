@@ -176,7 +176,8 @@ export class Operations {
         );
       }
       case 'revoked-handshake': {
-        const session = random.pick(this.world.sessions.filter((candidate) => candidate.end && candidate.end.by < now));
+        // Recently ended sessions, so that a token probe holds a token that has not expired yet: the refusal must say revoked.
+        const session = random.pick(this.world.sessions.filter((candidate) => candidate.end && candidate.end.by < now && candidate.end.by > now - 20_000));
         const transports = this.transports();
         return session && (async () => this.probeRevoked(session, transports));
       }
@@ -201,6 +202,11 @@ export class Operations {
 
   private liveOf(user: SoakUser): SoakSession[] {
     return user.sessions.filter((session) => !session.end && !session.pendingEnd);
+  }
+
+  /** The live sessions and those whose end is unknown: an end of every session covers both. */
+  private notEnded(user: SoakUser): SoakSession[] {
+    return user.sessions.filter((session) => !session.end);
   }
 
   private openClients(session: SoakSession): number {
@@ -228,9 +234,9 @@ export class Operations {
 
   /** I2: a fresh handshake with an ended session's last credential must be refused. */
   private probeRevoked(session: SoakSession, transports: Transports): void {
-    const credential = session.credential === 'token' ? { token: session.tokens.lastAccessToken } : { cookie: session.cookie };
-    if (credential.token === undefined && credential.cookie === undefined) return;
-    this.track(SoakClient.raw(this.nextClientId++, 'probe', session, credential, transports, this.target));
+    const token = session.tokens.lastAccessToken;
+    if (session.credential === 'cookie') this.track(SoakClient.raw(this.nextClientId++, 'probe', session, { cookie: session.cookie }, transports, this.target));
+    else if (token) this.track(SoakClient.raw(this.nextClientId++, 'probe', session, { token }, transports, this.target, this.expiryOf(token) / 1000));
   }
 
   private track(client: SoakClient): void {
@@ -297,7 +303,7 @@ export class Operations {
   }
 
   private async logoutAll(session: SoakSession): Promise<void> {
-    const sessions = this.liveOf(session.user);
+    const sessions = this.notEnded(session.user);
     const exchange = await this.api.call('POST', '/auth/logout-all', await this.credentialOf(session));
     this.ending('logout-all', exchange, sessions, 'logout_all', 204);
   }
@@ -308,7 +314,7 @@ export class Operations {
   }
 
   private async adminRevoke(user: SoakUser): Promise<void> {
-    const sessions = this.liveOf(user);
+    const sessions = this.notEnded(user);
     const exchange = await this.api.call<RevokeResponse>('POST', `/admin/users/${user.id}/revoke`, { bearer: await this.adminToken() });
     this.ending('admin-revoke', exchange, sessions, 'admin_revoke', 200);
   }
@@ -331,12 +337,20 @@ export class Operations {
     else this.unexpectedEnd(sessions[0], kind, exchange);
   }
 
+  /** A session whose end was unknown may have ended at the earlier request: its end lies between that one and this answer. */
   private endedBy(sessions: SoakSession[], exchange: Exchange, reason: SessionEndReason, operation: OperationKind): void {
-    for (const session of sessions) this.world.ended(session, { after: exchange.sentAt, by: exchange.answeredAt, reasons: endReasons(reason), operation });
+    for (const session of sessions) {
+      const pending = session.pendingEnd;
+      const reasons = new Set([...endReasons(reason), ...(pending?.reasons ?? [])]);
+      this.world.ended(session, { after: pending?.after ?? exchange.sentAt, by: exchange.answeredAt, reasons, operation });
+    }
   }
 
   private maybeEnded(sessions: SoakSession[], exchange: Exchange, reason: SessionEndReason, operation: OperationKind): void {
-    for (const session of sessions) session.pendingEnd = { after: exchange.sentAt, reasons: endReasons(reason), operation };
+    for (const session of sessions) {
+      const earlier = session.pendingEnd;
+      session.pendingEnd = { after: earlier?.after ?? exchange.sentAt, reasons: new Set([...endReasons(reason), ...(earlier?.reasons ?? [])]), operation };
+    }
   }
 
   /**

@@ -3,6 +3,9 @@ import type { Fault, SessionEnd, SoakSession, World } from './world';
 
 export type Invariant = 'I1' | 'I2' | 'I3' | 'I4' | 'I5';
 
+/** Handshake refusals that pass by themselves (a node draining or Redis away; the per-address limit). */
+const TRANSIENT_REFUSALS = new Set(['UNAVAILABLE', 'RATE_LIMITED']);
+
 export interface Violation {
   invariant: Invariant;
   at: number;
@@ -17,9 +20,10 @@ export type ClosePath = 'pubsub' | 'recheck' | 'expiry';
 export interface Bounds {
   /** I1 on the pub/sub path: every socket closed this long after the end at most. */
   pubsubMs: number;
-  /** The gateways' RECHECK_INTERVAL: a message hidden by a fault is made up for within it. */
-  recheckIntervalMs: number;
-  /** Time to notice and act once a fault is over (reconnect, resubscribe, thaw), added to the bounds above. */
+  /**
+   * Time to act once a fault is over, added to its recovery: a gateway re-checks every live session as soon as its
+   * subscriber is back (the fault's recovery is measured to that moment), a thawed gateway reads what it missed.
+   */
   detectionMs: number;
   drainWindowMs: number;
   /** I3: how long after a fault ends a dropped SDK client has to be connected again. */
@@ -42,6 +46,8 @@ export interface Connection {
   attemptAt: number;
   connectedAt: number;
   nodeId?: string;
+  /** `websocket` or `polling`, as it was when the connection ended (after an upgrade, if any). */
+  transport: string;
   closedAt: number;
   /** Why it closed: the `session:ended` reason, the soak closing it, the SDK signing out, or the transport. */
   cause: { kind: 'ended'; reason: string } | { kind: 'soak' } | { kind: 'signedOut'; reason: string } | { kind: 'transport'; reason: string } | { kind: 'open' };
@@ -61,8 +67,11 @@ export function connectionsOf(client: SoakClient): Connection[] {
         attemptAt = record.t;
         break;
       case 'connected':
-        current = { client, attemptAt, connectedAt: record.t, closedAt: Infinity, cause: { kind: 'open' }, events: [] };
+        current = { client, attemptAt, connectedAt: record.t, transport: record.transport, closedAt: Infinity, cause: { kind: 'open' }, events: [] };
         connections.push(current);
+        break;
+      case 'upgraded':
+        if (current) current.transport = record.transport;
         break;
       case 'node':
         if (current) current.nodeId = record.nodeId;
@@ -70,7 +79,7 @@ export function connectionsOf(client: SoakClient): Connection[] {
       case 'event':
         if (current && current.closedAt === Infinity) {
           current.events.push({ t: record.t, event: record.event });
-          if (record.event === 'session:ended') current.cause = { kind: 'ended', reason: record.reason ?? '' };
+          if (record.event === 'session:ended' && current.cause.kind === 'open') current.cause = { kind: 'ended', reason: record.reason ?? '' };
         }
         break;
       case 'closedBySoak':
@@ -137,6 +146,39 @@ class Oracle {
         if (end && connection.closedAt > end.after) this.afterEnd(session, end, connection);
         if (!end || connection.closedAt < end.after) this.whileLive(session, connection);
         if (client.kind === 'expiring' && client.expiresAt !== undefined) this.expiring(session, connection, client.expiresAt * 1000);
+        this.nothingAfterEnded(session, connection);
+      }
+      this.refusalsAndSignOuts(session, client);
+    }
+  }
+
+  /** I1: the server sends nothing on a connection after its `session:ended` (events are in arrival order). */
+  private nothingAfterEnded(session: SoakSession, connection: Connection): void {
+    const ended = connection.events.findIndex((event) => event.event === 'session:ended');
+    const after = ended === -1 ? undefined : connection.events.slice(ended + 1).find((event) => event.event !== 'session:ended');
+    if (after) this.violation('I1', after.t, `a socket received ${after.event} after its own session:ended`, session, connection);
+  }
+
+  /**
+   * I3 for what happens outside connections: a live session's client is never signed out (but by an eviction), and
+   * its handshakes are refused only for reasons that pass (a node draining or Redis away: UNAVAILABLE, RATE_LIMITED).
+   * I2 for the probes: an ended session's credential is refused as revoked (or expired, once the token is).
+   */
+  private refusalsAndSignOuts(session: SoakSession, client: SoakClient): void {
+    const liveAt = (t: number) => !session.end || t < session.end.after;
+    for (const record of client.records) {
+      if (record.type === 'signedOut' && record.reason !== 'evicted' && liveAt(record.t)) {
+        this.violation('I3', record.t, `a client of a live session signed out (${record.reason})`, session);
+      }
+      // A refusal's message is its code; anything else (`websocket error`, `xhr poll error`) is a transport failure.
+      if (record.type !== 'refused' || !/^[A-Z_]+$/.test(record.code) || TRANSIENT_REFUSALS.has(record.code)) continue;
+      if (client.kind === 'probe') {
+        const tokenExpired = client.expiresAt !== undefined && record.t >= client.expiresAt * 1000;
+        if (record.code !== 'SESSION_REVOKED' && !(tokenExpired && record.code === 'TOKEN_EXPIRED')) {
+          this.violation('I2', record.t, `a probe with an ended session's ${session.credential} was refused with ${record.code}, not SESSION_REVOKED`, session);
+        }
+      } else if (liveAt(record.t) && !(record.code === 'TOKEN_EXPIRED' && client.kind === 'sdk')) {
+        this.violation('I3', record.t, `a handshake of a live session was refused with ${record.code} (${client.kind} client ${client.id})`, session);
       }
     }
   }
@@ -146,7 +188,7 @@ class Oracle {
     if (connection.attemptAt > end.by) {
       this.violation('I2', connection.connectedAt, `a handshake started ${this.ms(connection.attemptAt - end.by)} after the session ended completed (${connection.client.kind} client ${connection.client.id})`, session, connection);
     }
-    const deadline = this.deadline(end.after, end.by, connection.nodeId);
+    const deadline = this.deadline(end.after, end.by, connection);
     this.checkClosedBy(deadline, end.after, session, connection, `its session ended (${end.operation})`);
     if (connection.cause.kind === 'ended' && connection.closedAt <= deadline) {
       const path = this.pathOf(end, connection.cause.reason, connection.closedAt - end.after);
@@ -166,13 +208,15 @@ class Oracle {
       return;
     }
     if (cause.kind === 'ended' && cause.reason === 'expired' && client.kind === 'expiring') return;
+    // A sign-out is reported (once) by refusalsAndSignOuts.
+    if (cause.kind === 'signedOut') return;
     const fault = cause.kind === 'transport' ? (this.faultOn(connection.nodeId, closedAt, ['gateway-kill', 'gateway-drain']) ?? this.rehashedBy(connection)) : undefined;
     if (fault) {
       if (client.kind === 'sdk') this.cameBack(session, connection, fault);
       return;
     }
-    const what = cause.kind === 'transport' ? `dropped (${cause.reason})` : `${cause.kind === 'ended' ? 'ended by the server' : 'signed out'} (${cause.reason})`;
-    this.violation('I3', closedAt, `a socket of a live session was ${what} with no fault on its node`, session, connection);
+    const what = cause.kind === 'transport' ? `dropped (${cause.reason}, ${connection.transport})` : `ended by the server (${cause.reason})`;
+    this.violation('I3', closedAt, `a socket of a live session was ${what} with no fault to explain it`, session, connection);
   }
 
   /** I3's second half: the SDK client is connected again within the bound after the fault, unless it had no reason to. */
@@ -186,11 +230,15 @@ class Oracle {
     this.violation('I3', limit, `an SDK client dropped by ${fault.kind} of ${fault.target} was not connected again within ${this.ms(this.bounds.reconnectMs)} of its recovery`, session, connection);
   }
 
-  /** An expiring client's connection must close at its token's `exp` (the expiry path). */
+  /** An expiring client's connection must close at its token's `exp` (the expiry path), and not before. */
   private expiring(session: SoakSession, connection: Connection, expiresAt: number): void {
     if (session.end && session.end.after < expiresAt) return;
-    if (connection.closedAt < expiresAt) return;
-    const deadline = this.deadline(expiresAt, expiresAt, connection.nodeId);
+    const { cause, closedAt } = connection;
+    if (cause.kind === 'ended' && cause.reason === 'expired' && closedAt < expiresAt - this.bounds.pubsubMs) {
+      this.violation('I3', closedAt, `a socket was ended as expired ${this.ms(expiresAt - closedAt)} before its token's exp`, session, connection);
+    }
+    if (closedAt < expiresAt) return;
+    const deadline = this.deadline(expiresAt, expiresAt, connection);
     this.checkClosedBy(deadline, expiresAt, session, connection, 'its access token expired');
     if (connection.cause.kind === 'ended' && connection.cause.reason === 'expired') this.sample('expiry', connection.closedAt - expiresAt, session, connection);
   }
@@ -200,29 +248,28 @@ class Oracle {
     if (ms > (this.slowest[path]?.ms ?? -1)) this.slowest[path] = { ms, timeline: timelineOf(this.world, session, this.startedAt, connection.client, connection.closedAt) };
   }
 
-  /** I1: closed by `deadline`, and nothing but `session:ended` received after it. */
+  /** I1: closed by `deadline` (what it received until then is bounded by its closure; after `session:ended`, see nothingAfterEnded). */
   private checkClosedBy(deadline: number, from: number, session: SoakSession, connection: Connection, why: string): void {
-    if (connection.closedAt > deadline) {
-      const still = connection.closedAt === Infinity ? 'never closed' : `closed ${this.ms(connection.closedAt - from)} after`;
-      this.violation('I1', deadline, `a socket was ${still} ${why} (bound ${this.ms(deadline - from)})`, session, connection);
-    }
-    const late = connection.events.find((event) => event.t > deadline && event.event !== 'session:ended');
-    if (late) this.violation('I1', late.t, `a socket received ${late.event} ${this.ms(late.t - from)} after ${why} (bound ${this.ms(deadline - from)})`, session, connection);
+    if (connection.closedAt <= deadline) return;
+    const still = connection.closedAt === Infinity ? 'never closed' : `closed ${this.ms(connection.closedAt - from)} after`;
+    this.violation('I1', deadline, `a socket (${connection.transport}) was ${still} ${why} (bound ${this.ms(deadline - from)})`, session, connection);
   }
 
   /**
-   * The latest a socket on `nodeId` may close after an end within [after, by]: the pub/sub bound, or later when a
-   * fault around that time could have hidden the message (then the re-check makes up for it) or held the node.
+   * The latest `connection` may close after an end within [after, by]: the pub/sub bound, or later when a fault
+   * around that time could have hidden the message (then the re-check after the subscribers are back makes up for
+   * it) or held its node. A long-polling connection's polls may be routed to any node after a gateway returned
+   * (see rehashedBy), so a fault on any node may hold them.
    */
-  private deadline(after: number, by: number, nodeId: string | undefined): number {
-    const { pubsubMs, recheckIntervalMs, detectionMs, drainWindowMs } = this.bounds;
+  private deadline(after: number, by: number, connection: Connection): number {
+    const { pubsubMs, detectionMs, drainWindowMs } = this.bounds;
     let deadline = by + pubsubMs;
     for (const fault of this.world.faults) {
       if (fault.at > by + pubsubMs || fault.recoveredAt < after - pubsubMs) continue;
-      const onThisNode = nodeId === undefined || fault.target === nodeId;
-      if (fault.kind === 'redis-restart' || fault.kind === 'pubsub-cut') deadline = Math.max(deadline, fault.recoveredAt + recheckIntervalMs + detectionMs);
-      else if (fault.kind === 'gateway-freeze' && onThisNode) deadline = Math.max(deadline, fault.recoveredAt + pubsubMs + detectionMs);
-      else if (onThisNode) deadline = Math.max(deadline, fault.at + drainWindowMs + detectionMs);
+      const mayHoldIt = connection.nodeId === undefined || fault.target === connection.nodeId || connection.transport === 'polling';
+      if (fault.kind === 'redis-restart' || fault.kind === 'pubsub-cut') deadline = Math.max(deadline, fault.recoveredAt + detectionMs);
+      else if (fault.kind === 'gateway-freeze' && mayHoldIt) deadline = Math.max(deadline, fault.recoveredAt + pubsubMs + detectionMs);
+      else if (mayHoldIt) deadline = Math.max(deadline, fault.at + drainWindowMs + detectionMs);
     }
     return deadline;
   }
@@ -257,7 +304,7 @@ class Oracle {
     for (const other of session.user.sessions) {
       for (const client of other.clients) {
         for (const connection of connectionsOf(client)) {
-          const heldUntil = connection.cause.kind === 'transport' ? connection.closedAt + this.bounds.deadClientMs : connection.closedAt;
+          const heldUntil = this.registeredUntil(connection);
           if (connection.attemptAt <= t && heldUntil >= t) open++;
         }
       }
@@ -266,17 +313,32 @@ class Oracle {
   }
 
   /**
-   * A long-polling connection is pinned to its gateway by nginx's consistent hash of the client address; when a gateway
-   * that was down is back in the balancing (up to nginx's fail_timeout after it recovered), the addresses that had
-   * moved away from it hash to it again, and their next poll (at the latest a ping interval later) reaches a node
-   * that does not know their session.
+   * Until when the registry may still list a connection: a WebSocket's end reaches its gateway at once; a vanished
+   * long-poll's only at the ping timeout; the entries of a killed gateway stay until it is back (it clears them at
+   * boot).
+   */
+  private registeredUntil(connection: Connection): number {
+    if (connection.cause.kind !== 'transport') return connection.closedAt;
+    const killed = this.faultOn(connection.nodeId, connection.closedAt, ['gateway-kill']);
+    const vanished = connection.transport === 'polling' ? connection.closedAt + this.bounds.deadClientMs : connection.closedAt;
+    return Math.max(vanished, killed ? killed.recoveredAt + this.bounds.detectionMs : connection.closedAt);
+  }
+
+  /**
+   * A long-polling connection is pinned to its gateway by nginx's consistent hash of the client address. While a
+   * gateway is out of the balancing the addresses that hashed to it go to other nodes; when it is back (up to nginx's
+   * fail_timeout after it recovered) they hash to it again, and the next poll of a connection made meanwhile (at the
+   * latest a ping interval later) reaches a node that does not know its session.
    */
   private rehashedBy(connection: Connection): Fault | undefined {
-    if (!connection.client.transports.includes('polling')) return undefined;
+    if (connection.transport !== 'polling') return undefined;
     const { upstreamRetryMs, deadClientMs, detectionMs } = this.bounds;
     return this.world.faults.find(
       (fault) =>
         (fault.kind === 'gateway-kill' || fault.kind === 'gateway-drain') &&
+        fault.target !== connection.nodeId &&
+        connection.connectedAt >= fault.at &&
+        connection.connectedAt <= fault.recoveredAt + upstreamRetryMs &&
         connection.closedAt >= fault.recoveredAt &&
         connection.closedAt <= fault.recoveredAt + upstreamRetryMs + deadClientMs + detectionMs,
     );

@@ -9,7 +9,8 @@ export type Transports = Array<'websocket' | 'polling'>;
 export type ClientRecord =
   | { t: number; type: 'open' }
   | { t: number; type: 'reconnecting' }
-  | { t: number; type: 'connected'; socketId: string }
+  | { t: number; type: 'connected'; socketId: string; transport: string }
+  | { t: number; type: 'upgraded'; transport: string }
   | { t: number; type: 'node'; nodeId: string }
   | { t: number; type: 'event'; event: string; reason?: string }
   | { t: number; type: 'disconnected'; reason: string; willReconnect: boolean }
@@ -139,9 +140,11 @@ export class SoakClient {
     this.records.push({ t: Date.now(), ...record } as ClientRecord);
   }
 
-  /** After every (re)connection: which node serves it, and back into its room. */
+  /** After every (re)connection: its transport (and a later upgrade), which node serves it, and back into its room. */
   private onConnected(socketId: string): void {
-    this.record({ type: 'connected', socketId });
+    const engine = this.socket.io.engine;
+    this.record({ type: 'connected', socketId, transport: engine.transport.name });
+    engine.once('upgrade', (transport: { name: string }) => this.record({ type: 'upgraded', transport: transport.name }));
     this.socket
       .timeout(10_000)
       .emitWithAck('whoami')

@@ -21,7 +21,7 @@ export interface SoakOptions {
 
 export const USAGE = `Usage: npm run soak -- [--quick] [--seed N] [--duration 10m] [--users N] [--live-sessions N] [--out DIR]
 
-  --quick            about 2 minutes (what CI runs); the defaults below are the full run's
+  --quick            about 2½ minutes (what CI runs); the defaults below are the full run's
   --seed N           the schedule's seed (printed at the start; give it again to replay a run's schedule)
   --duration D       how long operations and faults run, e.g. 600s or 10m (default 10m; quick 100s)
   --users N          distinct users (default 300; quick 60)
