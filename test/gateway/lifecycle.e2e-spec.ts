@@ -2,7 +2,7 @@ import type { RevokeResponse } from '@app/contracts';
 import { startCluster, type Cluster } from '../support/cluster';
 import { bearer, connectionsOf, login, registerUser, request, type LoggedIn } from '../support/http';
 import { startClientProcess } from '../support/client-process';
-import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
+import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, recordEvents, type ClientSocket } from '../support/sockets';
 import { eventually } from '../support/eventually';
 
 let counter = 0;
@@ -244,6 +244,21 @@ describe('abuse limits and graceful drain', () => {
     expect(replies.some((reply) => reply?.ok === false && reply.error.code === 'RATE_LIMITED')).toBe(true);
     expect(await gone).toBe('io server disconnect');
     expect((await bystander.emitWithAck('whoami')).ok).toBe(true);
+  });
+
+  it('answers events over the rate sent without an ack with an `exception` event, as any failed event', async () => {
+    const { session } = await newUser(cluster);
+    const flooder = await connectSocket(cluster.gateways[1].url, { token: session.accessToken });
+    const received = recordEvents(flooder);
+    // 3 over the burst of 5: refused, but short of the 5 refusals in a row that drop the socket. A room:leave
+    // sent without an ack has no answer of its own.
+    for (let sent = 0; sent < 8; sent++) flooder.emit('room:leave', { room: 'nowhere' });
+    // Answered after everything sent before it, refused or not: by then every `exception` has arrived.
+    await flooder.emitWithAck('whoami');
+
+    expect(received.length).toBeGreaterThan(0);
+    expect(received).toEqual(Array(received.length).fill({ event: 'exception', payload: { code: 'RATE_LIMITED', message: 'At most 5 events per second' } }));
+    expect(flooder.connected).toBe(true);
   });
 
   it('survives malformed packets: the offender is dropped, the node and other sockets stay up', async () => {
