@@ -299,6 +299,22 @@ describe('socket events across 3 gateway processes', () => {
       expect(await late.emitWithAck('session:get')).toEqual({ ok: true, data: { theme: { dark: true, size: 14 } } });
     });
 
+    it('a value’s `__proto__` keys are dropped alike from what is stored, pushed and read back', async () => {
+      const alice = await newUser();
+      const [onGw1, onGw2] = await socketsOn(alice.session, [0, 1]);
+      const pushed = nextEvent(onGw2, 'session:data');
+      // JSON.parse makes `__proto__` an own key, which the client sends like any other.
+      const value = JSON.parse('{"__proto__":{"polluted":true},"kept":1}') as Record<string, unknown>;
+
+      expect(await onGw1.emitWithAck('session:set', { key: 'proto', value })).toEqual({ ok: true });
+
+      expect(await pushed).toEqual({ key: 'proto', value: { kept: 1 } });
+      expect(Object.keys((await me(alice.session)).sessionData.proto as object)).toEqual(['kept']);
+      const [late] = await socketsOn(alice.session, [2]);
+      const loaded = await late.emitWithAck('session:get');
+      expect(loaded.ok && Object.keys(loaded.data.proto as object)).toEqual(['kept']);
+    });
+
     it(`refuses a value over ${MAX_VALUE_BYTES} bytes of JSON with PAYLOAD_TOO_LARGE and stores nothing`, async () => {
       const alice = await newUser();
       const [onGw1, onGw2] = await socketsOn(alice.session, [0, 1]);

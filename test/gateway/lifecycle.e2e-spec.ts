@@ -2,7 +2,7 @@ import type { RevokeResponse } from '@app/contracts';
 import { startCluster, type Cluster } from '../support/cluster';
 import { bearer, connectionsOf, login, registerUser, request, type LoggedIn } from '../support/http';
 import { startClientProcess } from '../support/client-process';
-import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
+import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, recordEvents, type ClientSocket } from '../support/sockets';
 import { eventually } from '../support/eventually';
 
 let counter = 0;
@@ -246,6 +246,21 @@ describe('abuse limits and graceful drain', () => {
     expect((await bystander.emitWithAck('whoami')).ok).toBe(true);
   });
 
+  it('answers events over the rate sent without an ack with an `exception` event, as any failed event', async () => {
+    const { session } = await newUser(cluster);
+    const flooder = await connectSocket(cluster.gateways[1].url, { token: session.accessToken });
+    const received = recordEvents(flooder);
+    // 3 over the burst of 5: refused, but short of the 5 refusals in a row that drop the socket. A room:leave
+    // sent without an ack has no answer of its own.
+    for (let sent = 0; sent < 8; sent++) flooder.emit('room:leave', { room: 'nowhere' });
+    // Answered after everything sent before it, refused or not: by then every `exception` has arrived.
+    await flooder.emitWithAck('whoami');
+
+    expect(received.length).toBeGreaterThan(0);
+    expect(received).toEqual(Array(received.length).fill({ event: 'exception', payload: { code: 'RATE_LIMITED', message: 'At most 5 events per second' } }));
+    expect(flooder.connected).toBe(true);
+  });
+
   it('survives malformed packets: the offender is dropped, the node and other sockets stay up', async () => {
     const { session } = await newUser(cluster);
     const bystander = await connectSocket(cluster.gateways[1].url, { token: session.accessToken });
@@ -282,11 +297,18 @@ describe('abuse limits and graceful drain', () => {
 
   it('during a SIGTERM drain /health/ready answers 503 {draining: true} and /health/live 200, while new handshakes are cut off', async () => {
     const { session } = await newUser(cluster);
-    // A long window spreads the closes 100 ms apart: 30 sockets keep the drain going for about 3 s.
-    const node = await cluster.startGateway('gw-draining', { DRAIN_WINDOW: '60' });
+    // The drain closes one socket per 100 ms step (the window has room for 600 steps), so 150 sockets keep it
+    // going for about 15 s: far longer than the checks below take even on a loaded machine. Whether they really
+    // ran during it is not assumed but asserted, from the order of events.
+    const SOCKETS = 150;
+    const node = await cluster.startGateway('gw-draining', { DRAIN_WINDOW: '60', HANDSHAKE_LIMIT_PER_IP: String(SOCKETS * 2) });
     const sockets: ClientSocket[] = [];
-    for (let index = 0; index < 30; index++) sockets.push(await connectSocket(node.url, { token: session.accessToken }));
-    const lastToClose = sockets[sockets.length - 1];
+    while (sockets.length < SOCKETS) {
+      const batch = Array.from({ length: Math.min(15, SOCKETS - sockets.length) }, () => connectSocket(node.url, { token: session.accessToken }));
+      sockets.push(...(await Promise.all(batch)));
+    }
+    const events: string[] = [];
+    const allClosed = Promise.all(sockets.map((socket) => disconnected(socket, 120_000))).then(() => events.push('last socket closed'));
     const probe = async (path: string) => {
       const { status, body } = await request(node.url, 'GET', path);
       return { status, body };
@@ -297,15 +319,19 @@ describe('abuse limits and graceful drain', () => {
     const exit = node.process.stop('SIGTERM');
     await told;
     expect(await probe('/health/ready')).toEqual({ status: 503, body: { status: 'not_ready', nodeId: 'gw-draining', redis: 'ready', subscriber: 'ready', draining: true } });
+    events.push('readiness answered 503');
     expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok', nodeId: 'gw-draining' } });
+    events.push('liveness answered 200');
     // No new socket meanwhile: the connection is cut before any handshake (behind nginx, it retries another node).
     expect((await connectError(node.url, { token: session.accessToken })).message).toMatch(/websocket error|xhr poll error/);
-    // All of this happened during the drain: its last connection was still open.
-    expect(lastToClose.connected).toBe(true);
+    events.push('handshake cut off');
 
+    await allClosed;
     await exit;
+    // All of it happened while the drain still had connections to close.
+    expect(events).toEqual(['readiness answered 503', 'liveness answered 200', 'handshake cut off', 'last socket closed']);
     expect(node.process.logs()).toMatch(/Drained in \d+ ms/);
-  });
+  }, 120_000);
 
   it('SIGTERM drains: clients are told, connections close at the transport (clients may reconnect), registry entries vanish', async () => {
     const admin = await login(cluster.authUrl, 'admin', 'admin-password-for-tests');

@@ -1,8 +1,13 @@
 import type { ErrorCode } from '@app/contracts';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expectError } from '../support/assertions';
 import { startCluster, type Cluster } from '../support/cluster';
-import { request, type JsonResponse } from '../support/http';
+import { rawRequest, request, type JsonResponse } from '../support/http';
 import { startNginx, type Nginx } from '../support/nginx';
+
+/** What nginx serves at `/`. */
+const DEMO_ROOT = join(__dirname, '..', '..', 'nginx', 'demo');
 
 /** nginx's default proxy_read_timeout, which the auth locations keep: a stalled auth answers 504 after it. */
 const AUTH_READ_TIMEOUT_MS = 60_000;
@@ -22,7 +27,7 @@ describe('errors nginx makes itself have the apps’ JSON error shape; the apps�
 
   beforeAll(async () => {
     cluster = await startCluster({ gateways: 1 });
-    nginx = await startNginx(cluster);
+    nginx = await startNginx(cluster, { demoRoot: DEMO_ROOT });
   }, 90_000);
 
   afterAll(async () => {
@@ -47,6 +52,23 @@ describe('errors nginx makes itself have the apps’ JSON error shape; the apps�
   it('400 for request headers over nginx’s buffers, 414 for an over-long URI', async () => {
     expectEdgeError(await request(nginx.url, 'GET', '/', { headers: { 'x-padding': 'x'.repeat(10_000) } }), 400, 'INVALID_INPUT');
     expectEdgeError(await request(nginx.url, 'GET', `/${'x'.repeat(10_000)}`), 414, 'INVALID_INPUT');
+  });
+
+  it('412 for an If-Match a static file fails, 416 for a Range beyond its end', async () => {
+    expectEdgeError(await request(nginx.url, 'GET', '/index.html', { headers: { 'if-match': '"no-such-version"' } }), 412, 'INVALID_INPUT');
+
+    const outOfRange = await request(nginx.url, 'GET', '/index.html', { headers: { range: 'bytes=100000000-' } });
+    expectError(outOfRange, 416, 'INVALID_INPUT');
+    // nginx refuses a range after the file's own headers were added, and error_page keeps them: the demo's
+    // no-cache stays next to the error's no-store (which wins), and Content-Range tells the file's real size.
+    expect(outOfRange.headers.get('cache-control')).toBe('no-cache, no-store');
+    expect(outOfRange.headers.get('content-range')).toBe(`bytes */${(await stat(join(DEMO_ROOT, 'index.html'))).size}`);
+  });
+
+  it('501 for a Transfer-Encoding nginx does not implement, 505 for an HTTP version it does not speak', async () => {
+    const host = `Host: 127.0.0.1:${nginx.port}`;
+    expectEdgeError(await rawRequest(nginx.url, ['POST /auth/login HTTP/1.1', host, 'Transfer-Encoding: gzip']), 501, 'INVALID_INPUT');
+    expectEdgeError(await rawRequest(nginx.url, ['GET / HTTP/2.0', host]), 505, 'INVALID_INPUT');
   });
 
   it('the apps’ own error answers reach the client unchanged, JSON or not', async () => {

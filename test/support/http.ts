@@ -1,5 +1,6 @@
 import type { ConnectionView, ErrorBody, LoginResponse } from '@app/contracts';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 
 export interface JsonResponse<T = unknown> {
   status: number;
@@ -59,6 +60,47 @@ function requestFrom(
     });
     outgoing.on('error', reject);
     outgoing.end(body);
+  });
+}
+
+/**
+ * A request written byte for byte on a plain TCP connection, for what fetch and node:http refuse to send: another
+ * HTTP version, an unknown Transfer-Encoding, an `Upgrade` with `Connection: upgrade`. `head` is the request line
+ * and header lines, without line ends. The answer must carry a Content-Length, as nginx's and the apps' JSON
+ * answers do; its body is parsed as JSON.
+ */
+export function rawRequest<T = unknown>(baseUrl: string, head: string[]): Promise<JsonResponse<T>> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let received = Buffer.alloc(0);
+    const fail = (error: Error) => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => reject(new Error(`the connection closed before a complete answer: ${JSON.stringify(received.toString('latin1'))}`)));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const headEnd = received.indexOf('\r\n\r\n');
+      if (headEnd < 0) return;
+      const [statusLine, ...headerLines] = received.subarray(0, headEnd).toString('latin1').split('\r\n');
+      const headers = new Headers();
+      for (const line of headerLines) headers.append(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim());
+      const length = Number(headers.get('content-length') ?? NaN);
+      if (!Number.isInteger(length)) return fail(new Error(`no Content-Length in the answer: ${statusLine}`));
+      const body = received.subarray(headEnd + 4);
+      if (body.length < length) return;
+      socket.removeAllListeners('close');
+      socket.destroy();
+      const text = body.subarray(0, length).toString('utf8');
+      try {
+        resolve({ status: Number(statusLine.split(' ')[1]), headers, body: (text ? JSON.parse(text) : undefined) as T });
+      } catch {
+        reject(new Error(`${statusLine} with a body that is not JSON: ${text}`));
+      }
+    });
+    socket.write(`${head.join('\r\n')}\r\n\r\n`);
   });
 }
 

@@ -54,12 +54,15 @@ export interface NginxOptions {
   parentDir?: string;
 }
 
+/** What nginx proxies to: auth and the gateways. A `Cluster` is one. */
+export type NginxUpstreams = Pick<Cluster, 'authUrl'> & { gateways: ReadonlyArray<{ url: string }> };
+
 /**
  * nginx in front of `cluster` (its auth app and every gateway it started), from nginx/nginx.conf.template
  * rendered by the launcher's own code, so the tests exercise the routing, headers and load balancing that
  * `npm start` and compose use. Pid, logs and temp files live in a temporary prefix; nothing in /etc or /var.
  */
-export async function startNginx(cluster: Cluster, options: NginxOptions = {}): Promise<Nginx> {
+export async function startNginx(cluster: NginxUpstreams, options: NginxOptions = {}): Promise<Nginx> {
   const binary = findNginx();
   const port = options.port ?? (await freePort());
   const prefix = await mkdtemp(join(options.parentDir ?? tmpdir(), 'sessionwire-nginx-'));

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Ack } from '@app/contracts';
 import type { Event } from 'socket.io';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import type { GatewaySocket } from './socket-types';
+import { answerFailedEvent } from './ws-ack-exception.filter';
 
 /**
- * A token bucket per socket. An event over the rate is refused (its ack gets `RATE_LIMITED`); a socket
- * that keeps sending after a whole burst was refused is disconnected.
+ * A token bucket per socket. An event over the rate is refused with `RATE_LIMITED` (through its ack, or an
+ * `exception` event without one, as `answerFailedEvent` answers every failed event); a socket that keeps sending
+ * after a whole burst was refused is disconnected.
  */
 @Injectable()
 export class EventRateLimiter {
@@ -30,9 +31,7 @@ export class EventRateLimiter {
         return next();
       }
       refused += 1;
-      const ack = packet[packet.length - 1];
-      const reply: Ack = { ok: false, error: { code: 'RATE_LIMITED', message: `At most ${perSecond} events per second` } };
-      if (typeof ack === 'function') (ack as (reply: Ack) => void)(reply);
+      answerFailedEvent(socket, packet.at(-1), { code: 'RATE_LIMITED', message: `At most ${perSecond} events per second` });
       if (refused >= burst) {
         this.logger.warn({ msg: 'Disconnecting a flooding socket', socketId: socket.id, userId: socket.data.userId });
         socket.disconnect(true);

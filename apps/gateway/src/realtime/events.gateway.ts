@@ -16,7 +16,6 @@ import {
   dmPayloadSchema,
   roomMessagePayloadSchema,
   roomPayloadSchema,
-  sessionSetPayloadSchema,
   type Ack,
   type AuthRefreshPayload,
   type DmPayload,
@@ -25,7 +24,6 @@ import {
   type RoomMessagePayload,
   type RoomPayload,
   type SessionData,
-  type SessionSetPayload,
   type WhoAmI,
 } from '@app/contracts';
 import { ZodValidationPipe } from '@app/http';
@@ -38,7 +36,7 @@ import { CredentialExpiry } from './credential-expiry';
 import { EventPayloadDepthLimit } from './event-payload-depth-limit';
 import { EventRateLimiter } from './event-rate-limiter';
 import { LocalSockets } from './local-sockets';
-import { SessionValueSizePipe } from './session-value-size.pipe';
+import { SessionSetPayloadPipe, type SessionSetCommand } from './session-set-payload.pipe';
 import { rooms, type GatewayServer, type GatewaySocket } from './socket-types';
 import { WsAckExceptionFilter } from './ws-ack-exception.filter';
 
@@ -146,12 +144,11 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   @SubscribeMessage('session:set')
   async sessionSet(
     @ConnectedSocket() socket: GatewaySocket,
-    @MessageBody(SessionValueSizePipe, new ZodValidationPipe(sessionSetPayloadSchema)) payload: SessionSetPayload,
+    @MessageBody(SessionSetPayloadPipe) payload: SessionSetCommand,
   ): Promise<Ack> {
-    const json = JSON.stringify(payload.value);
     const { maxKeys } = this.config.sessionData;
     const { userId, sessionId } = socket.data;
-    const outcome = await this.sessions.setData(userId, sessionId, payload.key, json, maxKeys);
+    const outcome = await this.sessions.setData(userId, sessionId, payload.key, payload.valueJson, maxKeys);
     if (outcome === 'missing') throw new WsException({ code: 'SESSION_REVOKED', message: 'The session has ended' });
     if (outcome === 'full') throw new WsException({ code: 'PAYLOAD_TOO_LARGE', message: `A session holds at most ${maxKeys} keys` });
     const change = { userId, sessionId, key: payload.key, value: payload.value };
