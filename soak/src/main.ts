@@ -60,11 +60,14 @@ async function main(): Promise<number> {
   const launcher = await Launcher.start({ env: { ...CLUSTER_ENV, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password } });
   const redis = new Redis(redisUrlOf(launcher.printed()), { lazyConnect: false, maxRetriesPerRequest: null });
   redis.on('error', () => undefined); // the soak restarts Redis on purpose; ioredis reconnects by itself
+  let code = 2;
   try {
-    return await soak(options, launcher, redis, admin);
+    code = await soak(options, launcher, redis, admin);
+    return code;
   } finally {
     redis.disconnect();
-    await launcher.kill();
+    await launcher.kill({ keepData: code !== 0 });
+    if (code !== 0) say(`soak: the cluster's logs are kept in ${launcher.dataDir}/logs and ${launcher.dataDir}/nginx/logs`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { LoginResponse, RevokeResponse, SessionEndReason, TokenPair } from '@app/contracts';
+import { createTokenRefresher, RefreshRejectedError } from '@app/client';
 import { decodeJwt } from 'jose';
 import { errorCode, isIndefinite, type AuthApi, type Exchange } from './auth-api';
 import type { Random } from './random';
@@ -274,16 +275,18 @@ export class Operations {
     for (let index = 0; index < clients; index++) this.open(session, transports);
   }
 
+  /** Through the SDK's refresher for the session's store, as the app would: one refresh at a time per store. */
   private async httpRefresh(session: SoakSession): Promise<void> {
-    const refreshToken = session.tokens.get()?.refreshToken;
-    if (!refreshToken) return;
-    const exchange = await this.api.call<TokenPair>('POST', '/auth/refresh', { json: { refreshToken } });
-    this.outcome('http-refresh', exchange);
-    if (exchange.status === 200) {
-      const pair = exchange.body as TokenPair;
-      session.tokens.set({ accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresAt: Date.now() + pair.expiresIn * 1000 });
-    } else if (!isIndefinite(exchange)) {
-      this.unexpectedEnd(session, 'http-refresh', exchange);
+    if (!session.tokens.get()?.refreshToken) return;
+    const sentAt = Date.now();
+    try {
+      await createTokenRefresher({ store: session.tokens, authBaseUrl: this.api.baseUrl })();
+      this.world.count('http-refresh', 'succeeded');
+    } catch (error) {
+      if (!(error instanceof RefreshRejectedError)) return this.world.count('http-refresh', 'indefinite');
+      this.world.count('http-refresh', 'refused');
+      this.world.anomaly('I3', `http-refresh of a live session was refused: ${error.message}`, session);
+      if (error.code === 'SESSION_REVOKED') this.world.ended(session, { after: sentAt, by: Date.now(), reasons: endReasons('session_revoked'), operation: 'http-refresh' });
     }
   }
 
@@ -325,8 +328,9 @@ export class Operations {
     if (!pending) return;
     const exchange = await this.api.call('POST', '/auth/logout', { cookie: session.cookie });
     this.outcome('logout', exchange);
-    if (exchange.status === 204) this.endedBy([session], exchange, 'logout', 'logout');
-    else if (exchange.status === 401) this.world.ended(session, { ...pending, by: exchange.answeredAt });
+    // 204: it was still alive, and ended now; 401: the earlier request had ended it.
+    if (exchange.status === 204) this.world.ended(session, { after: exchange.sentAt, by: exchange.answeredAt, reasons: endReasons('logout'), operation: 'logout' });
+    else if (exchange.status === 401) this.world.ended(session, { ...pending, by: exchange.answeredAt, ambiguous: true });
   }
 
   /** The outcome of an operation meant to end `sessions` with `reason`. */
@@ -342,7 +346,7 @@ export class Operations {
     for (const session of sessions) {
       const pending = session.pendingEnd;
       const reasons = new Set([...endReasons(reason), ...(pending?.reasons ?? [])]);
-      this.world.ended(session, { after: pending?.after ?? exchange.sentAt, by: exchange.answeredAt, reasons, operation });
+      this.world.ended(session, { after: pending?.after ?? exchange.sentAt, by: exchange.answeredAt, reasons, operation, ambiguous: pending !== undefined });
     }
   }
 

@@ -190,7 +190,7 @@ class Oracle {
     }
     const deadline = this.deadline(end.after, end.by, connection);
     this.checkClosedBy(deadline, end.after, session, connection, `its session ended (${end.operation})`);
-    if (connection.cause.kind === 'ended' && connection.closedAt <= deadline) {
+    if (connection.cause.kind === 'ended' && connection.closedAt <= deadline && !end.ambiguous) {
       const path = this.pathOf(end, connection.cause.reason, connection.closedAt - end.after);
       if (path) this.sample(path, connection.closedAt - end.after, session, connection);
     } else if (connection.cause.kind === 'transport' && this.faultOn(connection.nodeId, connection.closedAt, ['gateway-kill', 'gateway-drain'])) {

@@ -13,6 +13,8 @@ export interface SessionEnd {
   by: number;
   reasons: ReadonlySet<SocketEndReason>;
   operation: OperationKind;
+  /** The end lies somewhere in a long window (an earlier request's outcome was unknown): no latency sample. */
+  ambiguous?: boolean;
 }
 
 export type OperationKind =

@@ -125,15 +125,15 @@ export class Launcher {
 
   /**
    * Stops everything whatever state it is in (Ctrl-C, then SIGKILL to every recorded group if that hangs) and removes
-   * the data directory.
+   * the data directory, unless `keepData` (its logs explain a failure).
    */
-  async kill(): Promise<void> {
+  async kill({ keepData = false } = {}): Promise<void> {
     const services = await this.services().catch(() => []);
     const stopped = await Promise.race([this.interrupt().then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 30_000))]);
     if (!stopped) {
       for (const group of [this.child.pid!, ...services.map((service) => service.pgid)]) signalGroupIfAlive(group, 'SIGKILL');
     }
-    await rm(this.dataDir, { recursive: true, force: true });
+    if (!keepData) await rm(this.dataDir, { recursive: true, force: true });
   }
 }
 

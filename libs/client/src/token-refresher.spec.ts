@@ -38,6 +38,17 @@ describe('createTokenRefresher', () => {
     expect(store.get()).toEqual({ refreshToken: 'r1' });
   });
 
+  it('refreshers of one store share the request under way (the clients of a page that share its tokens)', async () => {
+    const store = new MemoryTokenStore({ accessToken: 'a1', refreshToken: 'r1' });
+    const fetchMock = answer(200, { accessToken: 'a2', refreshToken: 'r2', expiresIn: 20 });
+    const [first, second] = [createTokenRefresher({ store }), createTokenRefresher({ store })];
+    expect(await Promise.all([first(), second(), first()])).toEqual(['a2', 'a2', 'a2']);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    // Another store has its own.
+    await createTokenRefresher({ store: new MemoryTokenStore({ refreshToken: 'other' }) })();
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+  });
+
   it('no refresh token: rejected without a request', async () => {
     const fetchMock = answer(200, {});
     await expect(createTokenRefresher({ store: new MemoryTokenStore() })()).rejects.toBeInstanceOf(RefreshRejectedError);

@@ -30,14 +30,19 @@ export interface TokenRefresherOptions {
 /** Statuses that mean "this refresh token will never work": 400 malformed, 401 rotated away or session over. */
 const REJECTING_STATUSES = new Set([400, 401, 403]);
 
+/** The refresh under way for each store, shared by every refresher of that store. */
+const refreshing = new WeakMap<TokenStore, Promise<string>>();
+
 /**
  * `POST {authBaseUrl}/auth/refresh` with the stored refresh token; stores the rotated pair and resolves with
- * the new access token. Concurrent calls share one request: refresh tokens are single-use, and presenting a
- * rotated-away one ends the whole session (only the one rotated away last is forgiven, for the server's
- * `REFRESH_REUSE_GRACE`: that covers two tabs, not a refresher that keeps sending a stale token).
+ * the new access token. Concurrent calls share one request, also across refreshers of the same store (the clients
+ * of one page that share its tokens): refresh tokens are single-use, and presenting a rotated-away one ends the
+ * whole session. Only the one rotated away last is forgiven, for the server's `REFRESH_REUSE_GRACE`: that covers
+ * two tabs refreshing at once, not a third that read the token before both rotations (found by the soak, when the
+ * clients of a session reconnected together after their gateway went away).
  */
 export function createTokenRefresher({ store, authBaseUrl = '' }: TokenRefresherOptions): () => Promise<string> {
-  return singleFlight(async () => {
+  const refresh = async (): Promise<string> => {
     const refreshToken = store.get()?.refreshToken;
     if (!refreshToken) throw new RefreshRejectedError('No refresh token stored: sign in again');
     const body: RefreshBody = { refreshToken };
@@ -63,7 +68,12 @@ export function createTokenRefresher({ store, authBaseUrl = '' }: TokenRefresher
     const pair = (await response.json()) as TokenPair;
     store.set({ accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresAt: Date.now() + pair.expiresIn * 1000 });
     return pair.accessToken;
-  });
+  };
+  return () => {
+    const running = refreshing.get(store) ?? refresh().finally(() => refreshing.delete(store));
+    refreshing.set(store, running);
+    return running;
+  };
 }
 
 /** Wraps `task` so that calls made while one is running share its result. */
