@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
+import { GATEWAY_SERVER_PARAMETERS, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
 import { findExecutable } from './lib/prerequisites.mjs';
 import { ensureDevCertificate } from './lib/tls.mjs';
 
@@ -177,8 +177,12 @@ function checkCompose(files, templatePlaceholders, dockerStages) {
       : `missing placeholders: ${missing.join(', ') || 'none'}; template mounted: ${mountsTemplate}; NGINX_ENVSUBST_OUTPUT_DIR=${nginxEnv.NGINX_ENVSUBST_OUTPUT_DIR}`,
   );
   check('compose: nginx workers run as the image\'s unprivileged user', nginxEnv.NGINX_USER === 'user nginx;' ? undefined : `NGINX_USER is ${nginxEnv.NGINX_USER}, expected "user nginx;"`);
-  const resolving = /\bresolve;/.test(nginxEnv.GATEWAY_SERVERS ?? '') && /resolver 127\.0\.0\.11/.test(nginxEnv.NGINX_RESOLVER ?? '');
-  check('compose: nginx re-resolves the scaled `gateway` name through Docker DNS', resolving ? undefined : 'expected `server gateway:3000 resolve;` and `resolver 127.0.0.11`');
+  const resolving = /\bresolve\b/.test(nginxEnv.GATEWAY_SERVERS ?? '') && /resolver 127\.0\.0\.11/.test(nginxEnv.NGINX_RESOLVER ?? '');
+  check('compose: nginx re-resolves the scaled `gateway` name through Docker DNS', resolving ? undefined : 'expected `server gateway:3000 resolve …;` and `resolver 127.0.0.11`');
+  check(
+    `compose: the gateways' server line has the launcher's parameters (${GATEWAY_SERVER_PARAMETERS})`,
+    (nginxEnv.GATEWAY_SERVERS ?? '').includes(GATEWAY_SERVER_PARAMETERS) ? undefined : `GATEWAY_SERVERS is "${nginxEnv.GATEWAY_SERVERS}"`,
+  );
   // nginx is either pulled (`image`) or built from a stage of our Dockerfile (`build.target`): check the base it runs.
   const nginxStage = nginx.build ? dockerStages.find((stage) => stage.name === nginx.build.target) : undefined;
   const nginxImage = nginx.build ? nginxStage?.image : nginx.image;

@@ -4,7 +4,9 @@ export function socketIoClientDist(): string;
 
 export function renderTemplate(template: string, values: Record<string, string | undefined>): string;
 
-export function upstreamServers(addresses: readonly string[]): string;
+export function upstreamServers(addresses: readonly string[], parameters?: string): string;
+
+export const GATEWAY_SERVER_PARAMETERS: string;
 
 export interface LocalNginxConfigOptions {
   templateFile: string;

@@ -28,11 +28,22 @@ export function renderTemplate(template, values) {
   return rendered;
 }
 
-/** `server host:port;` lines for an upstream block; a group with no server yet answers 502 instead of failing to load. */
-export function upstreamServers(addresses) {
+/**
+ * `server host:port;` lines for an upstream block; a group with no server yet answers 502 instead of failing to load.
+ * `parameters` are appended to each line (`GATEWAY_SERVER_PARAMETERS` for the gateways).
+ */
+export function upstreamServers(addresses, parameters = '') {
   if (addresses.length === 0) return 'server 127.0.0.1:9 down;  # no replica running';
-  return addresses.map((address) => `server ${address};`).join('\n    ');
+  return addresses.map((address) => `server ${[address, parameters].filter(Boolean).join(' ')};`).join('\n    ');
 }
+
+/**
+ * nginx never takes a gateway out of the balancing (`max_fails=0`): a handshake refused by one (restarting, draining)
+ * is tried on the next at once (proxy_next_upstream). With the default (one failure takes a server out for 10 s),
+ * gateways failing one after another, each back within seconds, left nginx with none to try: "no live upstreams",
+ * a 502 to every handshake while all of them served again (found by the soak). compose renders the same parameter.
+ */
+export const GATEWAY_SERVER_PARAMETERS = 'max_fails=0';
 
 /**
  * The server block's TLS lines: with `tls` ({cert, key} PEM files) https and wss on the same port (nginx then
@@ -77,7 +88,7 @@ export async function writeLocalNginxConfig({ templateFile, prefix, listen, auth
     NGINX_TEMP_DIR: join(prefix, 'temp'),
     NGINX_RESOLVER: '# no resolver: every upstream server below is an IP address',
     AUTH_SERVERS: upstreamServers([authAddress]),
-    GATEWAY_SERVERS: upstreamServers(gatewayAddresses),
+    GATEWAY_SERVERS: upstreamServers(gatewayAddresses, GATEWAY_SERVER_PARAMETERS),
     DEMO_ROOT: demoRoot,
     VENDOR_ROOT: vendorRoot,
   });

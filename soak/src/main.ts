@@ -49,8 +49,6 @@ const BOUNDS: Bounds = {
   registryConvergenceMs: (Number(CLUSTER_ENV.HEARTBEAT_TTL) + Number(CLUSTER_ENV.SWEEP_INTERVAL)) * 1000,
   maxConnectionsPerUser: Number(CLUSTER_ENV.MAX_CONNECTIONS_PER_USER),
   deadClientMs: (Number(CLUSTER_ENV.PING_INTERVAL) + Number(CLUSTER_ENV.PING_TIMEOUT)) * 1000,
-  // nginx's default fail_timeout (the template sets none).
-  upstreamRetryMs: 10_000,
 };
 
 async function main(): Promise<number> {

@@ -35,8 +35,6 @@ export interface Bounds {
    * long-polling client re-routed to another node) before it drops it and its registry entry.
    */
   deadClientMs: number;
-  /** nginx's fail_timeout: how long a gateway that failed stays out of the balancing, then is tried again. */
-  upstreamRetryMs: number;
   maxConnectionsPerUser: number;
 }
 
@@ -326,21 +324,21 @@ class Oracle {
 
   /**
    * A long-polling connection is pinned to its gateway by nginx's consistent hash of the client address. While a
-   * gateway is out of the balancing the addresses that hashed to it go to other nodes; when it is back (up to nginx's
-   * fail_timeout after it recovered) they hash to it again, and the next poll of a connection made meanwhile (at the
-   * latest a ping interval later) reaches a node that does not know its session.
+   * gateway is down the polls of the addresses that hash to it go to the next node; when it serves again, the next
+   * poll of a connection made meanwhile (at the latest a ping interval later) reaches a node that does not know its
+   * session.
    */
   private rehashedBy(connection: Connection): Fault | undefined {
     if (connection.transport !== 'polling') return undefined;
-    const { upstreamRetryMs, deadClientMs, detectionMs } = this.bounds;
+    const { deadClientMs, detectionMs } = this.bounds;
     return this.world.faults.find(
       (fault) =>
         (fault.kind === 'gateway-kill' || fault.kind === 'gateway-drain') &&
         fault.target !== connection.nodeId &&
         connection.connectedAt >= fault.at &&
-        connection.connectedAt <= fault.recoveredAt + upstreamRetryMs &&
+        connection.connectedAt <= fault.recoveredAt + detectionMs &&
         connection.closedAt >= fault.recoveredAt &&
-        connection.closedAt <= fault.recoveredAt + upstreamRetryMs + deadClientMs + detectionMs,
+        connection.closedAt <= fault.recoveredAt + deadClientMs + detectionMs,
     );
   }
 

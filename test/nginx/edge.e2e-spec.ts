@@ -6,7 +6,7 @@ import { io } from 'socket.io-client';
 import { ensureDevCertificate } from '../../scripts/lib/tls.mjs';
 import { expectError } from '../support/assertions';
 import { TEST_AUTH_ENV } from '../support/auth-app';
-import { startCluster, TEST_ORIGIN, type Cluster } from '../support/cluster';
+import { startCluster, TEST_ORIGIN, type Cluster, type GatewayNode } from '../support/cluster';
 import { freePort } from '../support/free-port';
 import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
 import { edgeOrigin, startNginx, type Nginx } from '../support/nginx';
@@ -197,6 +197,28 @@ describe('3 gateways behind nginx (the nginx.conf.template the launcher and comp
     }
   }, 30_000);
 
+  /**
+   * Found by the soak: with nginx's default passive health checks (one failure takes a server out for 10 s), gateways
+   * failing one after another, each back within seconds, left nginx with every gateway "down" while they all served
+   * again: "no live upstreams", 502 to every handshake for seconds at a time.
+   */
+  it('gateways failing one after another, each back at once, never leave nginx without a gateway to try', async () => {
+    const user = await newUser('rolling');
+    const gateway = (nodeId: string) => cluster.gateways.find((candidate) => candidate.nodeId === nodeId)!;
+    const replace = (node: GatewayNode) => cluster.gateways.splice(cluster.gateways.findIndex((candidate) => candidate.nodeId === node.nodeId), 1, node);
+    await gateway('gw-1').process.stop('SIGKILL');
+    // Handshakes spread over all three: the one sent to gw-1 is refused there, and nginx tries another.
+    for (const socket of await socketsOf(user, 3)) expect(await whoamiNode(socket)).not.toBe('gw-1');
+    replace(await cluster.startGateway('gw-1'));
+    await gateway('gw-2').process.stop('SIGKILL');
+    await gateway('gw-3').process.stop('SIGKILL');
+    // gw-1 serves again, seconds after nginx saw it fail: it must get the handshake.
+    const [socket] = await socketsOf(user, 1);
+    expect(await whoamiNode(socket)).toBe('gw-1');
+    replace(await cluster.startGateway('gw-2'));
+    replace(await cluster.startGateway('gw-3'));
+  }, 60_000);
+
   // Last: it leaves the cluster with 2 gateways.
   it('a gateway stopped behind nginx (SIGTERM): its clients reconnect through nginx to the others, new ones avoid it', async () => {
     const erin = await newUser('failover');
@@ -239,7 +261,7 @@ describe('3 gateways behind nginx (the nginx.conf.template the launcher and comp
       const after = await Promise.all(sockets.map(whoamiNode));
       expect(after.filter((node) => node === victimId)).toEqual([]);
       expect(sockets.every((socket) => socket.connected)).toBe(true);
-      // New connections: nginx finds the dead replica refusing, marks it failed and uses the live ones.
+      // New connections: nginx finds the dead replica refusing and tries the live ones.
       const fresh = await socketsOf(erin, 6);
       const freshNodes = await Promise.all(fresh.map(whoamiNode));
       expect(freshNodes.filter((node) => node === victimId)).toEqual([]);
