@@ -32,7 +32,7 @@ export interface Bounds {
   registryConvergenceMs: number;
   /**
    * PING_INTERVAL + PING_TIMEOUT: how long a gateway keeps a socket whose client vanished without a word (a
-   * long-polling client re-routed to another node) before it drops it and its registry entry.
+   * long-poll whose requests stopped) before it drops it and its registry entry.
    */
   deadClientMs: number;
   maxConnectionsPerUser: number;
@@ -208,7 +208,7 @@ class Oracle {
     if (cause.kind === 'ended' && cause.reason === 'expired' && client.kind === 'expiring') return;
     // A sign-out is reported (once) by refusalsAndSignOuts.
     if (cause.kind === 'signedOut') return;
-    const fault = cause.kind === 'transport' ? (this.faultOn(connection.nodeId, closedAt, ['gateway-kill', 'gateway-drain']) ?? this.rehashedBy(connection)) : undefined;
+    const fault = cause.kind === 'transport' ? this.faultOn(connection.nodeId, closedAt, ['gateway-kill', 'gateway-drain']) : undefined;
     if (fault) {
       if (client.kind === 'sdk') this.cameBack(session, connection, fault);
       return;
@@ -256,8 +256,8 @@ class Oracle {
   /**
    * The latest `connection` may close after an end within [after, by]: the pub/sub bound, or later when a fault
    * around that time could have hidden the message (then the re-check after the subscribers are back makes up for
-   * it) or held its node. A long-polling connection's polls may be routed to any node after a gateway returned
-   * (see rehashedBy), so a fault on any node may hold them.
+   * it) or held its node. A long-poll goes first to the node nginx's hash of the client address picks, which passes
+   * it on when it does not hold the session: a fault on any node may hold a long-polling connection.
    */
   private deadline(after: number, by: number, connection: Connection): number {
     const { pubsubMs, detectionMs, drainWindowMs } = this.bounds;
@@ -320,26 +320,6 @@ class Oracle {
     const killed = this.faultOn(connection.nodeId, connection.closedAt, ['gateway-kill']);
     const vanished = connection.transport === 'polling' ? connection.closedAt + this.bounds.deadClientMs : connection.closedAt;
     return Math.max(vanished, killed ? killed.recoveredAt + this.bounds.detectionMs : connection.closedAt);
-  }
-
-  /**
-   * A long-polling connection is pinned to its gateway by nginx's consistent hash of the client address. While a
-   * gateway is down the polls of the addresses that hash to it go to the next node; when it serves again, the next
-   * poll of a connection made meanwhile (at the latest a ping interval later) reaches a node that does not know its
-   * session.
-   */
-  private rehashedBy(connection: Connection): Fault | undefined {
-    if (connection.transport !== 'polling') return undefined;
-    const { deadClientMs, detectionMs } = this.bounds;
-    return this.world.faults.find(
-      (fault) =>
-        (fault.kind === 'gateway-kill' || fault.kind === 'gateway-drain') &&
-        fault.target !== connection.nodeId &&
-        connection.connectedAt >= fault.at &&
-        connection.connectedAt <= fault.recoveredAt + detectionMs &&
-        connection.closedAt >= fault.recoveredAt &&
-        connection.closedAt <= fault.recoveredAt + deadClientMs + detectionMs,
-    );
   }
 
   private violation(invariant: Invariant, at: number, message: string, session: SoakSession, connection?: Connection): void {

@@ -71,8 +71,26 @@ export class GatewayIoAdapter extends IoAdapter {
         ? createShardedAdapter(this.publisher, this.subscriber)
         : createAdapter(this.publisher, this.subscriber, { publishOnSpecificResponseChannel: true }),
     );
+    server.engine.use((request: IncomingMessage, _response: unknown, next: (error?: unknown) => void) => this.passOnForeignSessions(server, request, next));
     server.use(this.authenticator.middleware());
     return server;
+  }
+
+  /**
+   * A request of an Engine.IO session this node does not hold (a long-poll that nginx's hash of the client address
+   * sent here because a replica went away or came back) is cut without an answer, as a draining node cuts new
+   * connections: nginx then tries the next replica, the one holding it (the gateways are never taken out of the
+   * balancing, max_fails=0). Answering Engine.IO's 400 "Session ID unknown" would end the client's connection.
+   */
+  private passOnForeignSessions(server: Server, request: IncomingMessage, next: (error?: unknown) => void): void {
+    const sid = new URL(request.url ?? '', 'http://gateway').searchParams.get('sid');
+    // `clients` (sessions by id) is documented API of engine.io's Server; its typings mark it protected.
+    const { clients } = server.engine as unknown as { clients: Record<string, unknown> };
+    if (sid !== null && !Object.hasOwn(clients, sid)) {
+      request.socket.destroy();
+      return;
+    }
+    next();
   }
 
   /**
