@@ -57,7 +57,7 @@ export function readSoakOptions(argv: string[], root: string): SoakOptions {
     liveSessions: values['live-sessions'] === undefined ? (quick ? 60 : 200) : positiveInteger('--live-sessions', values['live-sessions']),
     sessionLifetimeMs: quick ? 40_000 : 60_000,
     quietEveryMs: quick ? 50_000 : 120_000,
-    faultGapMs: quick ? 1_500 : 1_000,
+    faultGapMs: quick ? 1_500 : 800,
     resultsDir: values.out ?? `${root}/soak/results${quick ? '/quick' : ''}`,
   };
 }
