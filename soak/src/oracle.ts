@@ -313,13 +313,27 @@ class Oracle {
   /**
    * Until when the registry may still list a connection: a WebSocket's end reaches its gateway at once; a vanished
    * long-poll's only at the ping timeout; the entries of a killed gateway stay until it is back (it clears them at
-   * boot).
+   * boot); a removal that failed while Redis was away is made up for by its gateway's re-check once Redis is back,
+   * or once that gateway thaws.
    */
   private registeredUntil(connection: Connection): number {
-    if (connection.cause.kind !== 'transport') return connection.closedAt;
-    const killed = this.faultOn(connection.nodeId, connection.closedAt, ['gateway-kill']);
-    const vanished = connection.transport === 'polling' ? connection.closedAt + this.bounds.deadClientMs : connection.closedAt;
-    return Math.max(vanished, killed ? killed.recoveredAt + this.bounds.detectionMs : connection.closedAt);
+    const { closedAt, nodeId } = connection;
+    const { detectionMs, deadClientMs } = this.bounds;
+    let until = closedAt;
+    if (connection.cause.kind === 'transport') {
+      if (connection.transport === 'polling') until = closedAt + deadClientMs;
+      const killed = this.faultOn(nodeId, closedAt, ['gateway-kill']);
+      if (killed) until = Math.max(until, killed.recoveredAt + detectionMs);
+    }
+    const redisAway = this.world.faults.find((fault) => fault.kind === 'redis-restart' && closedAt >= fault.at - 1000 && closedAt <= fault.recoveredAt);
+    if (redisAway) {
+      until = Math.max(until, redisAway.recoveredAt + detectionMs);
+      const frozen = this.world.faults.find(
+        (fault) => fault.kind === 'gateway-freeze' && (nodeId === undefined || fault.target === nodeId) && fault.at <= redisAway.recoveredAt + detectionMs && fault.recoveredAt >= closedAt,
+      );
+      if (frozen) until = Math.max(until, frozen.recoveredAt + detectionMs);
+    }
+    return until;
   }
 
   private violation(invariant: Invariant, at: number, message: string, session: SoakSession, connection?: Connection): void {

@@ -1,3 +1,4 @@
+import { createTokenRefresher, MemoryTokenStore } from '@app/client';
 import { decodeJwt } from 'jose';
 import { closeAllClients, connectedClient, nextClientEvent, recordClientEvents, whoami } from '../support/client';
 import { startCluster, type Cluster } from '../support/cluster';
@@ -51,6 +52,27 @@ describe('client SDK: short-lived access tokens refreshed in-band (auth:expiring
     // Signed out on the failed refresh, not by the gateway at `exp`.
     expect(Date.now()).toBeLessThan(Number(decodeJwt(user.accessToken).exp) * 1000);
   }, 45_000);
+
+  it('the auth service out of reach until the token expires: the gateway ends the socket, the client reconnects with a fresh token, no sign-out', async () => {
+    const user = await newUser();
+    const exp = Number(decodeJwt(user.accessToken).exp);
+    const store = new MemoryTokenStore({ accessToken: user.accessToken, refreshToken: user.refreshToken });
+    const realRefresh = createTokenRefresher({ store, authBaseUrl: cluster.authUrl });
+    // What the SDK sees while the auth service cannot be reached (any error but a rejection), until after `exp`.
+    const refresh = async () => {
+      if (Date.now() < exp * 1000 + 500) throw new Error('auth service unreachable');
+      return realRefresh();
+    };
+    const client = await connectedClient({ url: cluster.gateways[0].url, credentials: 'token', tokenStore: store, refresh });
+    const events = recordClientEvents(client);
+
+    expect(await nextClientEvent(client, 'connected', (ACCESS_TOKEN_TTL_S + 15) * 1000)).toEqual({ socketId: expect.any(String), reconnect: true });
+    expect(events.map(({ event }) => event)).not.toContain('signedOut');
+    expect(events[0]).toEqual({ event: 'disconnected', payload: { reason: 'io server disconnect', willReconnect: true } });
+    expect(Date.now()).toBeGreaterThan(exp * 1000);
+    expect(store.get()?.refreshToken).not.toBe(user.refreshToken);
+    expect((await whoami(client)).sessionId).toBe(user.sessionId);
+  }, 60_000);
 
   it(`stays connected for ${KEEP_CONNECTED_MS / 1000} s through several refreshes: the same socket, no reconnect`, async () => {
     const user = await newUser();

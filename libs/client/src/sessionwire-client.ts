@@ -110,6 +110,8 @@ export class SessionwireClient {
   private refusals = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
   private renewing = false;
+  /** Set by `session:ended {expired}` on a token client: the disconnect that follows is reconnected, not final. */
+  private expiredBeforeRenewal = false;
 
   constructor(options: ConnectOptions) {
     this.backoff = {
@@ -179,15 +181,25 @@ export class SessionwireClient {
     socket.on('disconnect', (reason) => {
       if (this.stopped) return;
       this.needsFreshToken = true;
-      const willReconnect = socket.active;
+      const afterExpiry = this.expiredBeforeRenewal;
+      this.expiredBeforeRenewal = false;
+      const willReconnect = socket.active || afterExpiry;
       this.currentState = willReconnect ? 'reconnecting' : 'closed';
       this.events.emit('disconnected', { reason, willReconnect });
+      // The server disconnected (socket.io will not reconnect by itself), but the session goes on.
+      if (afterExpiry) this.retryLater();
     });
     socket.on('connect_error', (error) => this.handshakeFailed(error));
     socket.io.on('reconnect_attempt', (attempt) => {
       if (!this.stopped) this.events.emit('reconnecting', { attempt });
     });
-    socket.on('session:ended', ({ reason }) => this.signOut(reason));
+    socket.on('session:ended', ({ reason }) => {
+      // A token that ran out before the auth service could renew it ends this connection, not the session: the
+      // client reconnects with a refreshed token, and signs out only if that refresh is refused. (For the cookie,
+      // `expired` is the session's own end.)
+      if (reason === 'expired' && byToken) this.expiredBeforeRenewal = true;
+      else this.signOut(reason);
+    });
     if (byToken) socket.on('auth:expiring', ({ exp }) => void this.renew(exp));
   }
 
@@ -242,7 +254,8 @@ export class SessionwireClient {
 
   /**
    * In-band refresh: a new token of the same session moves the socket's deadline, without a reconnect.
-   * Transient failures are retried until the old token's `exp`; after that the gateway ends the socket anyway.
+   * Transient failures are retried until the old token's `exp`; after that the gateway ends the socket and the
+   * client reconnects (see the `session:ended` listener). A refused refresh means the session is over.
    */
   private async renew(exp: number): Promise<void> {
     if (this.renewing) return;
@@ -253,7 +266,8 @@ export class SessionwireClient {
         if (outcome === 'renewed') return;
         if (outcome === 'rejected') return this.signOut('refresh_failed');
         const delay = backoffDelay(attempt, this.backoff);
-        if (Date.now() + delay >= exp * 1000) return this.signOut('refresh_failed');
+        // Out of time: the gateway ends the socket at `exp` (`expired`) and the client reconnects with a fresh token.
+        if (Date.now() + delay >= exp * 1000) return;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     } finally {
