@@ -48,6 +48,7 @@ const BOUNDS: Bounds = {
   reconnectMs: 30_000,
   registryConvergenceMs: (Number(CLUSTER_ENV.HEARTBEAT_TTL) + Number(CLUSTER_ENV.SWEEP_INTERVAL)) * 1000,
   maxConnectionsPerUser: Number(CLUSTER_ENV.MAX_CONNECTIONS_PER_USER),
+  expiryWarningMs: Number(CLUSTER_ENV.AUTH_EXPIRY_WARNING) * 1000,
   deadClientMs: (Number(CLUSTER_ENV.PING_INTERVAL) + Number(CLUSTER_ENV.PING_TIMEOUT)) * 1000,
 };
 

@@ -36,6 +36,8 @@ export interface Bounds {
    */
   deadClientMs: number;
   maxConnectionsPerUser: number;
+  /** AUTH_EXPIRY_WARNING: how long before `exp` a client is asked to refresh. */
+  expiryWarningMs: number;
 }
 
 /** One connection of a client: from its attempt to its closure. */
@@ -208,7 +210,12 @@ class Oracle {
     if (cause.kind === 'ended' && cause.reason === 'expired' && client.kind === 'expiring') return;
     // A sign-out is reported (once) by refusalsAndSignOuts.
     if (cause.kind === 'signedOut') return;
-    const fault = cause.kind === 'transport' ? this.faultOn(connection.nodeId, closedAt, ['gateway-kill', 'gateway-drain']) : undefined;
+    const fault =
+      cause.kind === 'transport'
+        ? this.faultOn(connection.nodeId, closedAt, ['gateway-kill', 'gateway-drain'])
+        : cause.reason === 'expired'
+          ? this.redisAwayBefore(closedAt)
+          : undefined;
     if (fault) {
       if (client.kind === 'sdk') this.cameBack(session, connection, fault);
       return;
@@ -308,6 +315,15 @@ class Oracle {
       }
     }
     return open;
+  }
+
+  /**
+   * An SDK client's token runs out only if it could not be refreshed in the warning time before `exp`: Redis away
+   * (the auth service answers 503) in that time explains it (and the SDK must then reconnect).
+   */
+  private redisAwayBefore(expiredAt: number): Fault | undefined {
+    const from = expiredAt - this.bounds.expiryWarningMs - this.bounds.detectionMs;
+    return this.world.faults.find((fault) => fault.kind === 'redis-restart' && fault.recoveredAt >= from && fault.at <= expiredAt);
   }
 
   /**
