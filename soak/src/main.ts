@@ -57,6 +57,13 @@ async function main(): Promise<number> {
   say(`soak: seed ${options.seed} (replay with --seed ${options.seed}), ${options.durationMs / 1000} s, ${options.users} users${options.quick ? ', quick' : ''}`);
   const admin = { username: 'soak-admin', password: randomBytes(18).toString('base64url') };
   const launcher = await Launcher.start({ env: { ...CLUSTER_ENV, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password } });
+  // Stopped from outside (Ctrl-C, a CI timeout): the cluster runs in process groups of its own, so stop it first.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`soak: ${signal}, stopping the cluster`);
+      void launcher.kill().finally(() => process.exit(2));
+    });
+  }
   const redis = new Redis(redisUrlOf(launcher.printed()), { lazyConnect: false, maxRetriesPerRequest: null });
   redis.on('error', () => undefined); // the soak restarts Redis on purpose; ioredis reconnects by itself
   let code = 2;
