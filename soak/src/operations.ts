@@ -329,6 +329,7 @@ export class Operations {
   private async settle(session: SoakSession): Promise<void> {
     const pending = session.pendingEnd;
     if (!pending) return;
+    this.world.count('logout', 'started');
     const exchange = await this.api.call('POST', '/auth/logout', { cookie: session.cookie });
     this.outcome('logout', exchange);
     // 204: it was still alive, and ended now; 401: the earlier request had ended it.
