@@ -203,8 +203,8 @@ class Oracle {
     const { cause, closedAt, client } = connection;
     if (cause.kind === 'open' || cause.kind === 'soak') return;
     if (cause.kind === 'ended' && cause.reason === 'evicted') {
-      const open = this.openSocketsOf(session, closedAt);
-      if (open < this.bounds.maxConnectionsPerUser) this.violation('I3', closedAt, `evicted while the user had ${open} sockets (limit ${this.bounds.maxConnectionsPerUser})`, session, connection);
+      const open = this.mostSocketsOf(session, this.evictionDecidedAfter(connection), closedAt);
+      if (open < this.bounds.maxConnectionsPerUser) this.violation('I3', closedAt, `evicted while the user had at most ${open} sockets (limit ${this.bounds.maxConnectionsPerUser})`, session, connection);
       return;
     }
     if (cause.kind === 'ended' && cause.reason === 'expired' && client.kind === 'expiring') return;
@@ -300,21 +300,31 @@ class Oracle {
   }
 
   /**
-   * The user's sockets the registry may count at `t` (the evicted one included): a handshake under way counts from its
-   * admission, before the client hears it succeeded; a connection the client lost without a word counts until the
-   * gateway's ping timeout drops it.
+   * An eviction is decided by another socket's admission, and reaches the evicted socket's node through the adapter:
+   * at once, or when that node thaws if it was frozen meanwhile.
    */
-  private openSocketsOf(session: SoakSession, t: number): number {
-    let open = 0;
-    for (const other of session.user.sessions) {
-      for (const client of other.clients) {
-        for (const connection of connectionsOf(client)) {
-          const heldUntil = this.registeredUntil(connection);
-          if (connection.attemptAt <= t && heldUntil >= t) open++;
-        }
-      }
-    }
-    return open;
+  private evictionDecidedAfter(connection: Connection): number {
+    const { closedAt, nodeId } = connection;
+    const frozen = this.world.faults.find(
+      (fault) => fault.kind === 'gateway-freeze' && (nodeId === undefined || fault.target === nodeId) && fault.recoveredAt <= closedAt && fault.recoveredAt >= closedAt - this.bounds.detectionMs,
+    );
+    return Math.max(connection.connectedAt, (frozen?.at ?? closedAt) - this.bounds.pubsubMs);
+  }
+
+  /** The most sockets the registry may have counted for the user at any moment in [from, to] (see `registered`). */
+  private mostSocketsOf(session: SoakSession, from: number, to: number): number {
+    const connections = session.user.sessions.flatMap((other) => other.clients.flatMap((client) => connectionsOf(client)));
+    // The count only grows when a handshake starts: those moments (and `from`) are where it peaks.
+    const moments = [from, ...connections.map((connection) => connection.attemptAt).filter((t) => t > from && t <= to)];
+    return Math.max(...moments.map((t) => connections.filter((connection) => this.registered(connection, t)).length));
+  }
+
+  /**
+   * Whether the registry may count `connection` at `t`: a handshake under way counts from its admission, before the
+   * client hears it succeeded, and a closed connection until its entry is gone (see `registeredUntil`).
+   */
+  private registered(connection: Connection, t: number): boolean {
+    return connection.attemptAt <= t && this.registeredUntil(connection) >= t;
   }
 
   /**
