@@ -13,6 +13,7 @@ const swc = [
 
 const moduleNameMapper = {
   '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src',
+  '^@sessionwire/([a-z-]+)$': '<rootDir>/libs/$1/src',
 };
 
 /** @type {import('jest').Config} */

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: checks Node, makes sure redis-server, nginx and chromium are installed (the tests start their own
 // servers on free ports, the Debian services are never used; the browser tests drive Debian's Chromium with
-// playwright-core), builds both apps and the client SDK bundle, then runs every Jest project in band.
+// playwright-core), builds both apps, the client SDK bundle and the packages under libs/, then runs every Jest project in band.
 // Extra arguments go to Jest: `npm test -- --selectProjects unit`, `npm test -- test/auth`.
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { buildApps, buildClientBundle } from './lib/build.mjs';
 import { say } from './lib/console.mjs';
+import { buildPackages } from './lib/packages.mjs';
 import { assertNodeVersion, ensureSystemBinaries } from './lib/prerequisites.mjs';
 
 const JEST = ['--experimental-vm-modules', '--no-warnings', 'node_modules/jest/bin/jest.js', '--runInBand'];
@@ -38,6 +39,9 @@ async function main() {
   if (failedBuilds.length > 0) throw new Error(`build failed for ${failedBuilds.join(', ')}; fix it before testing`);
   // The browser and nginx tests load the client SDK bundle through nginx.
   await buildClientBundle(say);
+  // The package tests install the packed tarballs, as a user would.
+  const failedPackages = await buildPackages(say);
+  if (failedPackages.length > 0) throw new Error(`build failed for ${failedPackages.join(', ')}; fix it before testing`);
 
   const jest = spawn(process.execPath, [...JEST, ...process.argv.slice(2)], { stdio: 'inherit', env: jestEnvironment(binaries) });
   // Ctrl-C reaches Jest directly (same process group), so we only wait for it; a SIGTERM sent to us alone

@@ -1,5 +1,5 @@
 import type { LoginResponse, RevokeResponse, SessionEndReason, TokenPair } from '@app/contracts';
-import { createTokenRefresher, RefreshRejectedError } from '@app/client';
+import { createTokenRefresher, RefreshRejectedError } from '@sessionwire/client';
 import { decodeJwt } from 'jose';
 import { errorCode, isIndefinite, type AuthApi, type Exchange } from './auth-api';
 import type { Random } from './random';

@@ -1,4 +1,4 @@
-import { connect, type SessionwireClient } from '@app/client';
+import { connect, type SessionwireClient } from '@sessionwire/client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@app/contracts';
 import { io, type Socket } from 'socket.io-client';
 import type { SoakSession } from './world';

@@ -1,4 +1,4 @@
-import { MemoryTokenStore, type Tokens } from '@app/client';
+import { MemoryTokenStore, type Tokens } from '@sessionwire/client';
 import type { SessionEndReason, SocketEndReason } from '@app/contracts';
 import type { SoakClient } from './soak-client';
 

@@ -1,4 +1,4 @@
-import { createTokenRefresher, MemoryTokenStore, type SessionwireClient, type Tokens } from '@app/client';
+import { createTokenRefresher, MemoryTokenStore, type SessionwireClient, type Tokens } from '@sessionwire/client';
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
@@ -17,7 +17,7 @@ class RecordingStore extends MemoryTokenStore {
   }
 }
 
-describe('client SDK (@app/client) against 3 gateways behind nginx', () => {
+describe('client SDK (@sessionwire/client) against 3 gateways behind nginx', () => {
   let cluster: Cluster;
   let nginx: Nginx;
   let counter = 0;

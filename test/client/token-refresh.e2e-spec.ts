@@ -1,4 +1,4 @@
-import { createTokenRefresher, MemoryTokenStore } from '@app/client';
+import { createTokenRefresher, MemoryTokenStore } from '@sessionwire/client';
 import { decodeJwt } from 'jose';
 import { closeAllClients, connectedClient, nextClientEvent, recordClientEvents, whoami } from '../support/client';
 import { startCluster, type Cluster } from '../support/cluster';

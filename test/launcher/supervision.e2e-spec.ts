@@ -1,4 +1,4 @@
-import type { SessionwireClient } from '@app/client';
+import type { SessionwireClient } from '@sessionwire/client';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';

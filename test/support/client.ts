@@ -1,11 +1,11 @@
-import { connect, type ClientEvents, type ConnectOptions, type SessionwireClient } from '@app/client';
+import { connect, type ClientEvents, type ConnectOptions, type SessionwireClient } from '@sessionwire/client';
 import type { WhoAmI } from '@app/contracts';
 import { TEST_ORIGIN } from './cluster';
 
 const openClients = new Set<SessionwireClient>();
 
 /**
- * A client of the SDK (`@app/client`) with test defaults: short reconnection delays (the suites kill gateways
+ * A client of the SDK (`@sessionwire/client`) with test defaults: short reconnection delays (the suites kill gateways
  * and wait for the clients to come back) and the cluster's allowed Origin header. Not yet connected.
  */
 export function sdkClient(options: ConnectOptions): SessionwireClient {
