@@ -65,7 +65,7 @@ export interface ConnectOptions {
   path?: string;
   /**
    * `token`: an access token in socket.io's `auth` (a new one for every reconnection); `cookie`: the HttpOnly
-   * session cookie (`withCredentials`), nothing to refresh.
+   * session cookie (`withCredentials`), nothing to refresh. Required: there is no default.
    */
   credentials: 'token' | 'cookie';
   /** The first connection's access token. @default the stored one, else a refresh */
@@ -78,9 +78,9 @@ export interface ConnectOptions {
   refresh?: () => Promise<string>;
   /** Base URL of the auth service, for the default `refresh`. @default `url`, else the page's origin */
   authBaseUrl?: string;
-  /** Seeds the token store (e.g. from the login response). */
+  /** Seeds the token store (e.g. from the login response). @default none */
   accessToken?: string;
-  /** Seeds the token store; rotated by the default `refresh`. */
+  /** Seeds the token store; rotated by the default `refresh`. @default none */
   refreshToken?: string;
   /** Where tokens live; cleared on sign-out. @default a `MemoryTokenStore` */
   tokenStore?: TokenStore;
