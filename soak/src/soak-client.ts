@@ -44,7 +44,7 @@ export class SoakClient {
     readonly session: SoakSession,
     readonly transports: Transports,
     readonly socket: RawSocket,
-    private readonly sdk?: SessionwireClient,
+    private readonly sdk?: SessionwireClient<ServerToClientEvents, ClientToServerEvents>,
     /** For `expiring`: the token's `exp` (epoch s). */
     readonly expiresAt?: number,
   ) {
@@ -58,7 +58,7 @@ export class SoakClient {
 
   static sdk(id: number, session: SoakSession, transports: Transports, target: ClientTarget): SoakClient {
     const byToken = session.credential === 'token';
-    const sdk = connect({
+    const sdk = connect<ServerToClientEvents, ClientToServerEvents>({
       url: target.url,
       credentials: session.credential,
       tokenStore: byToken ? session.tokens : undefined,

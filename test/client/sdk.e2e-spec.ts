@@ -1,8 +1,8 @@
-import { createTokenRefresher, MemoryTokenStore, type SessionwireClient, type Tokens } from '@sessionwire/client';
+import { createTokenRefresher, MemoryTokenStore, type Tokens } from '@sessionwire/client';
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
-import { closeAllClients, connectedClient, nextClientEvent, recordClientEvents, sdkClient, whoami } from '../support/client';
+import { closeAllClients, connectedClient, nextClientEvent, recordClientEvents, sdkClient, whoami, type DemoClient } from '../support/client';
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { startNginx, type Nginx } from '../support/nginx';
@@ -153,7 +153,7 @@ describe('client SDK (@sessionwire/client) against 3 gateways behind nginx', () 
   async function expectReconnectElsewhere(stop: (gateway: GatewayNode) => Promise<unknown>, { drains }: { drains: boolean }): Promise<void> {
     const user = await newUser();
     const { options, store } = tokenClient(user);
-    const client: SessionwireClient = await connectedClient(options);
+    const client: DemoClient = await connectedClient(options);
     const before = await whoami(client);
     const firstSocketId = client.socket.id;
     const events = recordClientEvents(client);

@@ -1,9 +1,8 @@
-import type { SessionwireClient } from '@sessionwire/client';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { closeAllClients, connectedClient, nextClientEvent, recordClientEvents, whoami, type ClientEventRecord } from '../support/client';
+import { closeAllClients, connectedClient, nextClientEvent, recordClientEvents, whoami, type ClientEventRecord, type DemoClient } from '../support/client';
 import { eventually } from '../support/eventually';
 import { connectionsOf, login, registerUser, type LoggedIn } from '../support/http';
 import { groupAlive, Launcher } from '../support/launcher';
@@ -34,7 +33,7 @@ describe('npm start: a supervised local cluster (Redis, auth, 3 gateways, nginx)
   }
 
   /** An SDK client through nginx (token credentials, reconnecting with fresh tokens), connected, with its node. */
-  async function clientOf(user: LoggedIn): Promise<{ client: SessionwireClient; nodeId: string; events: ClientEventRecord[] }> {
+  async function clientOf(user: LoggedIn): Promise<{ client: DemoClient; nodeId: string; events: ClientEventRecord[] }> {
     const client = await connectedClient({
       url: launcher.url,
       credentials: 'token',
@@ -46,7 +45,7 @@ describe('npm start: a supervised local cluster (Redis, auth, 3 gateways, nginx)
   }
 
   /** The registry lists exactly the sockets these clients hold now (nothing stale, nothing missing). */
-  async function expectRegistryExactly(user: LoggedIn, clients: readonly SessionwireClient[]): Promise<void> {
+  async function expectRegistryExactly(user: LoggedIn, clients: readonly DemoClient[]): Promise<void> {
     await eventually(async () => {
       const listed = (await connectionsOf(launcher.url, admin, user.user.id)).map((connection) => connection.socketId).sort();
       expect(listed).toEqual(clients.map((client) => client.socket.id).sort());

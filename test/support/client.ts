@@ -1,15 +1,18 @@
 import { connect, type ClientEvents, type ConnectOptions, type SessionwireClient } from '@sessionwire/client';
-import type { WhoAmI } from '@app/contracts';
+import type { ClientToServerEvents, ServerToClientEvents, WhoAmI } from '@app/contracts';
 import { TEST_ORIGIN } from './cluster';
 
-const openClients = new Set<SessionwireClient>();
+/** An SDK client typed with the gateway's demo events (dm, rooms, session data, whoami, admin stats). */
+export type DemoClient = SessionwireClient<ServerToClientEvents, ClientToServerEvents>;
+
+const openClients = new Set<DemoClient>();
 
 /**
  * A client of the SDK (`@sessionwire/client`) with test defaults: short reconnection delays (the suites kill gateways
  * and wait for the clients to come back) and the cluster's allowed Origin header. Not yet connected.
  */
-export function sdkClient(options: ConnectOptions): SessionwireClient {
-  const client = connect({
+export function sdkClient(options: ConnectOptions): DemoClient {
+  const client = connect<ServerToClientEvents, ClientToServerEvents>({
     reconnectionDelay: 100,
     reconnectionDelayMax: 1000,
     ...options,
@@ -20,7 +23,7 @@ export function sdkClient(options: ConnectOptions): SessionwireClient {
 }
 
 /** `sdkClient`, resolved once connected; rejects if it signs out or stops first. */
-export async function connectedClient(options: ConnectOptions, timeoutMs = 10_000): Promise<SessionwireClient> {
+export async function connectedClient(options: ConnectOptions, timeoutMs = 10_000): Promise<DemoClient> {
   const client = sdkClient(options);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`SDK client not connected within ${timeoutMs} ms (state ${client.state})`)), timeoutMs);
@@ -40,7 +43,7 @@ export async function connectedClient(options: ConnectOptions, timeoutMs = 10_00
 }
 
 /** Resolves with the next `event` of the SDK client. */
-export function nextClientEvent<Event extends keyof ClientEvents>(client: SessionwireClient, event: Event, timeoutMs = 10_000): Promise<ClientEvents[Event]> {
+export function nextClientEvent<Event extends keyof ClientEvents>(client: DemoClient, event: Event, timeoutMs = 10_000): Promise<ClientEvents[Event]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -60,7 +63,7 @@ export interface ClientEventRecord<Event extends keyof ClientEvents = keyof Clie
 }
 
 /** Every SDK event of `client` from now on, in order. */
-export function recordClientEvents(client: SessionwireClient): ClientEventRecord[] {
+export function recordClientEvents(client: DemoClient): ClientEventRecord[] {
   const received: ClientEventRecord[] = [];
   const events: Array<keyof ClientEvents> = ['connected', 'disconnected', 'reconnecting', 'tokenRefreshed', 'signedOut'];
   for (const event of events) client.on(event, (payload) => received.push({ event, payload }));
@@ -68,7 +71,7 @@ export function recordClientEvents(client: SessionwireClient): ClientEventRecord
 }
 
 /** `whoami` over the client's socket (fails the test on an error ack). */
-export async function whoami(client: SessionwireClient): Promise<WhoAmI> {
+export async function whoami(client: DemoClient): Promise<WhoAmI> {
   const reply = await client.socket.timeout(5000).emitWithAck('whoami');
   if (!reply.ok) throw new Error(`whoami: ${reply.error.code} ${reply.error.message}`);
   return reply;

@@ -1,12 +1,36 @@
-import type { ClientToServerEvents, ErrorCode, HandshakeErrorCode, ServerToClientEvents, SocketEndReason } from '@app/contracts';
+import type { ErrorCode, HandshakeErrorCode, SessionClientToServerEvents, SessionServerToClientEvents, SocketEndReason } from '@app/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { backoffDelay, type Backoff } from './backoff';
 import { createTokenRefresher, RefreshRejectedError, singleFlight } from './token-refresher';
 import { MemoryTokenStore, type TokenStore } from './token-store';
 import { TypedEmitter } from './typed-emitter';
 
-/** The socket.io socket, typed by the gateway's own event contract. */
-export type SessionwireSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+/**
+ * An app's event map, as socket.io types them: event name → listener signature (with an ack callback last for
+ * events that are acknowledged).
+ */
+export type EventsMap = object;
+
+/**
+ * The default when an app does not type its events: any event with any arguments, like socket.io's own
+ * `DefaultEventsMap` (which socket.io-client does not export).
+ */
+export interface UntypedEvents {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- socket.io's untyped listener signature
+  [event: string]: (...args: any[]) => void;
+}
+
+/** The app's events with the session layer's: where a name is in both, the session layer's type holds. */
+export type WithSessionEvents<AppEvents extends EventsMap, SessionEvents extends EventsMap> = Omit<AppEvents, keyof SessionEvents> & SessionEvents;
+
+/**
+ * The socket.io socket: the app's own events (`AppServerEvents` it listens to, `AppClientEvents` it emits)
+ * merged with the session layer's (`session:ended`, `auth:expiring`, `server:draining`; `auth:refresh`).
+ */
+export type SessionwireSocket<AppServerEvents extends EventsMap = UntypedEvents, AppClientEvents extends EventsMap = UntypedEvents> = Socket<
+  WithSessionEvents<AppServerEvents, SessionServerToClientEvents>,
+  WithSessionEvents<AppClientEvents, SessionClientToServerEvents>
+>;
 
 /**
  * Why the client signed out for good: the server's `session:ended` reason, `refresh_failed` (the access token
@@ -41,7 +65,7 @@ export interface ConnectOptions {
   path?: string;
   /**
    * `token`: an access token in socket.io's `auth` (a new one for every reconnection); `cookie`: the HttpOnly
-   * session cookie (`withCredentials`), nothing to refresh.
+   * session cookie (`withCredentials`), nothing to refresh. Required: there is no default.
    */
   credentials: 'token' | 'cookie';
   /** The first connection's access token. @default the stored one, else a refresh */
@@ -54,9 +78,9 @@ export interface ConnectOptions {
   refresh?: () => Promise<string>;
   /** Base URL of the auth service, for the default `refresh`. @default `url`, else the page's origin */
   authBaseUrl?: string;
-  /** Seeds the token store (e.g. from the login response). */
+  /** Seeds the token store (e.g. from the login response). @default none */
   accessToken?: string;
-  /** Seeds the token store; rotated by the default `refresh`. */
+  /** Seeds the token store; rotated by the default `refresh`. @default none */
   refreshToken?: string;
   /** Where tokens live; cleared on sign-out. @default a `MemoryTokenStore` */
   tokenStore?: TokenStore;
@@ -84,9 +108,14 @@ const RETRIED_REFUSALS = new Set<string>(['TOKEN_EXPIRED', 'UNAVAILABLE', 'RATE_
 /** `auth:refresh` refusals that do not mean the session is over. */
 const TRANSIENT_ACK_ERRORS = new Set<ErrorCode>(['RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL']);
 
-/** Connects to the gateway; see `SessionwireClient`. */
-export function connect(options: ConnectOptions): SessionwireClient {
-  return new SessionwireClient(options);
+/**
+ * Connects to the gateway; see `SessionwireClient`. Pass the app's event maps to type `client.socket`:
+ * `connect<ServerToClientEvents, ClientToServerEvents>(options)`; without them, any event is allowed.
+ */
+export function connect<AppServerEvents extends EventsMap = UntypedEvents, AppClientEvents extends EventsMap = UntypedEvents>(
+  options: ConnectOptions,
+): SessionwireClient<AppServerEvents, AppClientEvents> {
+  return new SessionwireClient<AppServerEvents, AppClientEvents>(options);
 }
 
 /**
@@ -94,8 +123,11 @@ export function connect(options: ConnectOptions): SessionwireClient {
  * fresh token (no reconnect), reconnects after network loss or a drained node with a fresh token and jittered
  * exponential backoff, and stops for good when the session ends (`signedOut`).
  */
-export class SessionwireClient {
-  readonly socket: SessionwireSocket;
+export class SessionwireClient<AppServerEvents extends EventsMap = UntypedEvents, AppClientEvents extends EventsMap = UntypedEvents> {
+  /** The socket.io socket, for the app's own events (and the session layer's, e.g. `server:draining`). */
+  readonly socket: SessionwireSocket<AppServerEvents, AppClientEvents>;
+  /** The same socket, seen through the session layer's events only, for the client's own listeners. */
+  private readonly session: Socket<SessionServerToClientEvents, SessionClientToServerEvents>;
   private currentState: ClientState = 'connecting';
   private readonly events = new TypedEmitter<ClientEvents>();
   private readonly store?: TokenStore;
@@ -146,7 +178,9 @@ export class SessionwireClient {
       forceNew: true,
       ...(byToken && { auth: (send: (data: object) => void) => this.authenticate(send) }),
     };
-    this.socket = options.url === undefined ? io(socketOptions) : io(options.url, socketOptions);
+    this.session = options.url === undefined ? io(socketOptions) : io(options.url, socketOptions);
+    // One socket, two views: the app's event maps are type parameters, so the client's own code cannot see them.
+    this.socket = this.session as Socket as SessionwireSocket<AppServerEvents, AppClientEvents>;
     this.listen(byToken);
   }
 
@@ -170,7 +204,7 @@ export class SessionwireClient {
   }
 
   private listen(byToken: boolean): void {
-    const { socket } = this;
+    const socket = this.session;
     socket.on('connect', () => {
       const reconnect = this.connectedBefore;
       this.connectedBefore = true;
@@ -221,7 +255,7 @@ export class SessionwireClient {
           // The auth service is out of reach: the last token may still be valid; if not, the gateway answers
           // TOKEN_EXPIRED and the next attempt refreshes again.
           if (this.lastToken) return send({ token: this.lastToken });
-          this.socket.disconnect();
+          this.session.disconnect();
           this.retryLater();
         },
       );
@@ -232,7 +266,7 @@ export class SessionwireClient {
    * (`socket.active` is false); a transport failure is, with its own backoff.
    */
   private handshakeFailed(error: Error): void {
-    if (this.stopped || this.socket.active) return;
+    if (this.stopped || this.session.active) return;
     const code = error.message;
     if (code === 'SESSION_REVOKED' || code === 'UNAUTHORIZED') return this.signOut(code);
     if (code === 'TOKEN_EXPIRED') this.needsFreshToken = true;
@@ -248,7 +282,7 @@ export class SessionwireClient {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (!this.stopped) this.socket.connect();
+      if (!this.stopped) this.session.connect();
     }, backoffDelay(attempt, this.backoff));
   }
 
@@ -279,7 +313,7 @@ export class SessionwireClient {
     try {
       const token = await this.refreshToken();
       this.lastToken = token;
-      const reply = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('auth:refresh', { token });
+      const reply = await this.session.timeout(ACK_TIMEOUT_MS).emitWithAck('auth:refresh', { token });
       if (reply.ok) {
         this.events.emit('tokenRefreshed', { exp: reply.exp });
         return 'renewed';
@@ -308,6 +342,6 @@ export class SessionwireClient {
     this.currentState = state;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    this.socket.disconnect();
+    this.session.disconnect();
   }
 }

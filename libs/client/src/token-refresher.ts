@@ -22,6 +22,7 @@ export class RefreshUnavailableError extends Error {
 }
 
 export interface TokenRefresherOptions {
+  /** Where the refresh token is read from and the rotated pair stored. Required: there is no default. */
   store: TokenStore;
   /** Base URL of the auth service. @default '' (the page's own origin, e.g. through nginx) */
   authBaseUrl?: string;

@@ -22,8 +22,10 @@ export const confirmQuerySchema = z
 export const userLookupQuerySchema = z.strictObject({ username: usernameSchema });
 export type UserLookupQuery = z.infer<typeof userLookupQuerySchema>;
 
-export const refreshBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(512) });
-export type RefreshBody = z.infer<typeof refreshBodySchema>;
+export interface RefreshBody {
+  refreshToken: string;
+}
+export const refreshBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(512) }) satisfies z.ZodType<RefreshBody>;
 
 export interface UserView {
   id: UserId;

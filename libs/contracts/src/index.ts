@@ -25,6 +25,18 @@ export {
 } from './http';
 export { redisKeys } from './redis-keys';
 export {
+  HANDSHAKE_ERROR_CODES,
+  SESSION_END_REASONS,
+  SOCKET_END_REASONS,
+  type Ack,
+  type AuthRefreshPayload,
+  type HandshakeErrorCode,
+  type SessionClientToServerEvents,
+  type SessionEndReason,
+  type SessionServerToClientEvents,
+  type SocketEndReason,
+} from './session-protocol';
+export {
   createUserLoggedOut,
   parseUserLoggedOut,
   parseUserLoggedOutAck,
@@ -34,7 +46,6 @@ export {
   sessionEndReasonSchema,
   USER_LOGGED_OUT_CHANNEL,
   userLoggedOutSchema,
-  type SessionEndReason,
   type UserLoggedOut,
   type UserLoggedOutParseResult,
 } from './user-logged-out';
@@ -47,11 +58,8 @@ export {
   roomPayloadSchema,
   sessionDataKeySchema,
   sessionSetPayloadSchema,
-  type Ack,
-  type AuthRefreshPayload,
   type ClientToServerEvents,
   type DmPayload,
-  type HandshakeErrorCode,
   type InterServerEvents,
   type NodeStats,
   type RoomMessagePayload,
@@ -59,7 +67,6 @@ export {
   type ServerToClientEvents,
   type SessionData,
   type SessionSetPayload,
-  type SocketEndReason,
   type SocketEviction,
   type WhoAmI,
 } from './socket-events';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { sessionIdSchema, userIdSchema, type SessionId, type UserId } from './ids';
+import { SESSION_END_REASONS, type SessionEndReason } from './session-protocol';
 
 /** Redis pub/sub channel on which every session end is announced to the gateways. */
 export const USER_LOGGED_OUT_CHANNEL = 'user-logged-out';
 
-export const sessionEndReasonSchema = z.enum(['logout', 'logout_all', 'session_revoked', 'refresh_reuse', 'admin_revoke']);
-export type SessionEndReason = z.infer<typeof sessionEndReasonSchema>;
+export const sessionEndReasonSchema = z.enum(SESSION_END_REASONS);
 
 /**
  * The `user-logged-out` message, version 1. Publishers delete the session records before publishing (the
