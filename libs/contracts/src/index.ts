@@ -26,6 +26,7 @@ export {
 export { redisKeys } from './redis-keys';
 export {
   createUserLoggedOut,
+  type ChannelMessageParseResult,
   parseUserLoggedOut,
   parseUserLoggedOutAck,
   USER_LOGGED_OUT_ACK_CHANNEL,
