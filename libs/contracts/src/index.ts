@@ -38,6 +38,7 @@ export {
 } from './session-protocol';
 export {
   createUserLoggedOut,
+  type ChannelMessageParseResult,
   parseUserLoggedOut,
   parseUserLoggedOutAck,
   USER_LOGGED_OUT_ACK_CHANNEL,

@@ -34,18 +34,13 @@ export function createUserLoggedOut(
   return { v: 1, id: randomUUID(), userId, sessionIds, reason, at: Date.now() };
 }
 
-export type UserLoggedOutParseResult = { ok: true; message: UserLoggedOut } | { ok: false; error: string };
+/** A channel payload read as a message, or why it could not be. */
+export type ChannelMessageParseResult<Message> = { ok: true; message: Message } | { ok: false; error: string };
+export type UserLoggedOutParseResult = ChannelMessageParseResult<UserLoggedOut>;
 
 /** Parses a raw channel payload; never throws, so a malformed message cannot take a subscriber down. */
 export function parseUserLoggedOut(payload: string): UserLoggedOutParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload);
-  } catch {
-    return { ok: false, error: 'payload is not JSON' };
-  }
-  const result = userLoggedOutSchema.safeParse(json);
-  return result.success ? { ok: true, message: result.data } : { ok: false, error: z.prettifyError(result.error) };
+  return parseChannelMessage(userLoggedOutSchema, payload);
 }
 
 /** Channel on which each gateway acknowledges every `user-logged-out` message it handled. */
@@ -61,11 +56,18 @@ export const userLoggedOutAckSchema = z.strictObject({
 });
 export type UserLoggedOutAck = z.infer<typeof userLoggedOutAckSchema>;
 
-export function parseUserLoggedOutAck(payload: string): UserLoggedOutAck | null {
+/** Parses a raw ack payload; never throws. */
+export function parseUserLoggedOutAck(payload: string): ChannelMessageParseResult<UserLoggedOutAck> {
+  return parseChannelMessage(userLoggedOutAckSchema, payload);
+}
+
+function parseChannelMessage<Message>(schema: z.ZodType<Message>, payload: string): ChannelMessageParseResult<Message> {
+  let json: unknown;
   try {
-    const result = userLoggedOutAckSchema.safeParse(JSON.parse(payload));
-    return result.success ? result.data : null;
+    json = JSON.parse(payload);
   } catch {
-    return null;
+    return { ok: false, error: 'payload is not JSON' };
   }
+  const result = schema.safeParse(json);
+  return result.success ? { ok: true, message: result.data } : { ok: false, error: z.prettifyError(result.error) };
 }

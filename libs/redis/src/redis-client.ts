@@ -98,6 +98,32 @@ export function createChannelSubscriber(config: RedisConfig, options: Pick<Redis
   });
 }
 
+/**
+ * A subscriber connection for `channel` made from a client created elsewhere (an app's own ioredis client), not
+ * connected yet: a standalone or Sentinel client is duplicated with its options; for a Cluster client it is the
+ * same one-connection-to-the-channel's-master as `createChannelSubscriber`, seeded with the nodes the client knows.
+ */
+export function channelSubscriberFor(client: RedisClient, options: Pick<RedisClientOptions, 'connectionName'> & { channel: string }): Redis {
+  if (!isCluster(client)) return client.duplicate({ lazyConnect: true, connectionName: options.connectionName });
+  const seeds = client.nodes().map((node) => ({ host: node.options.host ?? 'localhost', port: node.options.port ?? 6379 }));
+  if (seeds.length === 0) throw new Error('The Redis Cluster client knows no nodes yet: connect it first');
+  const connection: RedisOptions = { ...client.options.redisOptions, connectionName: options.connectionName };
+  return new Redis({
+    ...connection,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    retryStrategy: backoff,
+    Connector: clusterChannelConnector(seeds, options.channel, { ...connection, connectionName: `${options.connectionName}:cluster-slots` }),
+  });
+}
+
+/** Where an existing client connects, for messages (no credentials). */
+export function describeClient(client: RedisClient): string {
+  if (isCluster(client)) return `Redis Cluster ${client.nodes().map((node) => `${node.options.host}:${node.options.port}`).join(',')}`;
+  if (client.options.sentinels) return `Redis master "${client.options.name}" via Sentinel`;
+  return client.options.path ? `Redis at ${client.options.path}` : `Redis at ${client.options.host}:${client.options.port}`;
+}
+
 /** Where the client connects, for messages (no credentials). */
 export function describeRedis(config: RedisConfig): string {
   const addresses = (nodes: RedisConfig['clusterNodes']) => nodes.map((node) => `${node.host}:${node.port}`).join(',');

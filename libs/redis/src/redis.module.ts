@@ -1,8 +1,8 @@
 import { ConfigurableModuleBuilder, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { RedisConfig } from '@app/config';
 import { Counter, Registry } from 'prom-client';
-import { createRedisClient, describeRedis, type RedisClient } from './redis-client';
-import { RedisUnreachableError } from './redis-errors';
+import { createRedisClient, type RedisClient } from './redis-client';
+import { closeRedis, connectRedis } from './redis-connection';
 
 /** Injection token of the shared command connection (never used for SUBSCRIBE): a `RedisClient`. */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
@@ -29,34 +29,6 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModule
   .setClassMethodName('forRoot')
   .setExtras({}, (definition) => ({ ...definition, global: true }))
   .build();
-
-/** Connects and waits for `ready`, failing with an actionable message after the timeout. */
-export async function connectRedis(client: RedisClient, config: RedisConfig, timeoutMs: number): Promise<void> {
-  let lastError: unknown = new Error('no answer');
-  const onError = (error: unknown) => (lastError = error);
-  client.on('error', onError);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RedisUnreachableError(describeRedis(config), timeoutMs, lastError)), timeoutMs);
-      client.once('ready', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      client.connect().catch((error: unknown) => (lastError = error));
-    });
-  } catch (error) {
-    client.disconnect();
-    throw error;
-  } finally {
-    client.off('error', onError);
-  }
-}
-
-/** Closes a connection: QUIT (pending replies first) when it is up, otherwise just drops the reconnect loop. */
-export async function closeRedis(client: RedisClient): Promise<void> {
-  if (client.status === 'ready') await client.quit();
-  else client.disconnect();
-}
 
 @Module({
   providers: [

@@ -137,29 +137,6 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
 end
 return {'invalid'}`;
 
-// KEYS: user's session index. ARGV: session key prefix, channel, message, caller's session id and cookie hash ('' for
-// none), 'all' | 'listed', session ids… Session keys are derived from the declared index's hash tag, so they live in
-// its slot (Cluster-safe). With a caller, nothing happens unless the caller's session is alive (and, for a cookie,
-// its hash matches): returns {0}. Otherwise {1, ended ids…}, and the message is published in the same step (for
-// 'all' always, else when a listed session existed).
-const END = `
-if ARGV[4] ~= '' then
-  local callerCookieHash = redis.call('HGET', ARGV[1] .. ARGV[4], 'cookieHash')
-  if not callerCookieHash or (ARGV[5] ~= '' and callerCookieHash ~= ARGV[5]) then return {0} end
-end
-local sessionIds
-if ARGV[6] == 'all' then sessionIds = redis.call('ZRANGE', KEYS[1], 0, -1) else sessionIds = {unpack(ARGV, 7)} end
-local ended = {1}
-for _, sessionId in ipairs(sessionIds) do
-  local key = ARGV[1] .. sessionId
-  if redis.call('DEL', key) == 1 then table.insert(ended, sessionId) end
-  redis.call('DEL', key .. ':rotated', key .. ':data', key .. ':previous-refresh')
-  redis.call('ZREM', KEYS[1], sessionId)
-end
-if ARGV[6] == 'all' then redis.call('DEL', KEYS[1]) end
-if ARGV[6] == 'all' or #ended > 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
-return ended`;
-
 /**
  * Server-side sessions in Redis. The record's TTL enforces both lifetimes: it is always
  * min(idle timeout, time left until the absolute expiry), and every use slides it.
@@ -169,7 +146,6 @@ export class SessionStore {
   private readonly createScript;
   private readonly touchScript;
   private readonly rotateRefreshScript;
-  private readonly endScript;
   private readonly setDataScript;
 
   constructor(
@@ -180,7 +156,6 @@ export class SessionStore {
     this.touchScript = defineRedisScript<[string[], string[]] | null>(redis, 'sessionTouch', 3, TOUCH);
     this.setDataScript = defineRedisScript<'ok' | 'missing' | 'full'>(redis, 'sessionSetData', 2, SET_DATA);
     this.rotateRefreshScript = defineRedisScript<[string, string[]?, string[]?, string?]>(redis, 'sessionRotateRefresh', 4, ROTATE_REFRESH);
-    this.endScript = defineRedisScript<[0] | [1, ...SessionId[]]>(redis, 'sessionEnd', 1, END);
   }
 
   /** Creates a session with a fresh id (never reusing one the client brought: no fixation). */
@@ -303,34 +278,6 @@ export class SessionStore {
       sessions.map(({ userId, sessionId }): BatchCommand => ['exists', redisKeys.session(userId, sessionId)]),
     );
     return replies.map((count) => count === 1);
-  }
-
-  /**
-   * Deletes the listed sessions (or all of the user's when `null`) and publishes `announcement` on
-   * `user-logged-out` in the same step, so no deletion goes unannounced and none is announced early (for a
-   * list, only when one of them existed). Returns the ids that existed. With `caller` (a session of the same
-   * user acting on its own behalf), only if that session is still alive and, for a cookie, still has that
-   * cookie: otherwise nothing is ended and the answer is `null`.
-   */
-  async end(
-    userId: UserId,
-    sessionIds: SessionId[] | null,
-    announcement: UserLoggedOut,
-    caller?: { sessionId: SessionId; cookieHash: string | null },
-  ): Promise<SessionId[] | null> {
-    const [outcome, ...ended] = await this.endScript(
-      [redisKeys.userSessions(userId)],
-      [
-        redisKeys.session(userId, ''),
-        USER_LOGGED_OUT_CHANNEL,
-        JSON.stringify(announcement),
-        caller?.sessionId ?? '',
-        caller?.cookieHash ?? '',
-        sessionIds === null ? 'all' : 'listed',
-        ...(sessionIds ?? []),
-      ],
-    );
-    return outcome === 1 ? ended : null;
   }
 }
 

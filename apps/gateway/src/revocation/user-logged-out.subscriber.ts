@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut, type UserLoggedOutAck } from '@app/contracts';
-import { closeRedis, connectRedis, createChannelSubscriber, REDIS_CLIENT, type RedisClient } from '@app/redis';
+import { ChannelSubscription, createChannelSubscriber, describeRedis, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { LocalSockets } from '../realtime/local-sockets';
@@ -20,9 +20,8 @@ const SEEN_IDS = 10_000;
 @Injectable()
 export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(UserLoggedOutSubscriber.name);
-  private readonly subscriber: RedisClient;
+  private readonly subscription: ChannelSubscription<UserLoggedOut>;
   private readonly seenIds = new Set<string>();
-  private subscribedOnce = false;
 
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
@@ -33,51 +32,42 @@ export class UserLoggedOutSubscriber implements OnModuleInit, OnApplicationShutd
     private readonly metrics: GatewayMetrics,
     private readonly recentEnds: RecentEnds,
   ) {
-    this.subscriber = createChannelSubscriber(config.redis, { connectionName: `gateway:${config.nodeId}:user-logged-out`, channel: USER_LOGGED_OUT_CHANNEL });
+    this.subscription = new ChannelSubscription({
+      connection: createChannelSubscriber(config.redis, { connectionName: `gateway:${config.nodeId}:user-logged-out`, channel: USER_LOGGED_OUT_CHANNEL }),
+      channel: USER_LOGGED_OUT_CHANNEL,
+      description: describeRedis(config.redis),
+      parse: parseUserLoggedOut,
+      onMessage: (message) => this.handle(message),
+      onInvalid: (error) => this.logger.warn(`Ignored an invalid ${USER_LOGGED_OUT_CHANNEL} message: ${error}`),
+      // Messages published while the subscriber was away are lost: any logout published before the resubscription
+      // deleted its session earlier still, so the re-check (on the command connection) finds it.
+      onResubscribed: () => {
+        this.logger.log('Subscriber reconnected; re-checking live sessions for revocations missed meanwhile');
+        return this.recheck.run();
+      },
+      onError: (error, during) =>
+        this.logger.warn(
+          during === 'connection'
+            ? `Subscriber connection error: ${error.message}`
+            : `Resubscribe failed (will retry on the next reconnect or re-check): ${error.message}`,
+        ),
+    });
   }
 
-  async onModuleInit(): Promise<void> {
-    this.subscriber.on('message', (_channel: string, payload: string) => this.handle(payload));
-    this.subscriber.on('error', (error: Error) => this.logger.warn(`Subscriber connection error: ${error.message}`));
-    this.subscriber.on('ready', () => {
-      if (this.subscribedOnce) void this.resubscribeAndRecheck();
-    });
-    await connectRedis(this.subscriber, this.config.redis, 10_000);
-    await this.subscriber.subscribe(USER_LOGGED_OUT_CHANNEL);
-    this.subscribedOnce = true;
+  onModuleInit(): Promise<void> {
+    return this.subscription.open();
   }
 
   onApplicationShutdown(): Promise<void> {
-    return closeRedis(this.subscriber);
-  }
-
-  /**
-   * ioredis resubscribes by itself, but without telling when it is done. Subscribing explicitly gives that
-   * moment: any logout published before it deleted its session earlier still, so the re-check that
-   * follows (on the command connection) finds it.
-   */
-  private async resubscribeAndRecheck(): Promise<void> {
-    try {
-      await this.subscriber.subscribe(USER_LOGGED_OUT_CHANNEL);
-      this.logger.log('Subscriber reconnected; re-checking live sessions for revocations missed meanwhile');
-      await this.recheck.run();
-    } catch (error) {
-      this.logger.warn(`Resubscribe failed (will retry on the next reconnect or re-check): ${(error as Error).message}`);
-    }
+    return this.subscription.close();
   }
 
   /** `ready` while subscribed; anything else means revocations reach this node only through the re-check. */
   status(): string {
-    return this.subscriber.status;
+    return this.subscription.status;
   }
 
-  private handle(payload: string): void {
-    const parsed = parseUserLoggedOut(payload);
-    if (!parsed.ok) {
-      this.logger.warn(`Ignored an invalid ${USER_LOGGED_OUT_CHANNEL} message: ${parsed.error}`);
-      return;
-    }
-    const message = parsed.message;
+  private handle(message: UserLoggedOut): void {
     if (this.seenIds.has(message.id)) return;
     this.remember(message.id);
     this.recentEnds.rememberSessionEnd(message);
