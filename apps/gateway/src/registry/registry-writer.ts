@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConnectionRegistry, type Admission, type Connection } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import type { GatewaySocket, SocketData } from '../realtime/socket-types';
+import type { GatewaySocket, SocketData } from '../sockets/socket-types';
 
 /**
  * This node's writes to the shared registry. Removals are coalesced per event-loop turn into one pipeline,
