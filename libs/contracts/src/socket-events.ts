@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ErrorCode } from './http';
+import type { ErrorCode } from './error-codes';
 import { userIdSchema, type Role, type SessionId, type UserId } from './ids';
 import type { SessionEndReason } from './user-logged-out';
 
