@@ -28,7 +28,8 @@ export class RegistryWriter {
   async admit(connection: Connection, cookieHash: string | null): Promise<Admission> {
     this.registry.addToNode(connection).catch((error: Error) => this.logger.warn(`Could not record ${connection.socketId} on this node: ${error.message}`));
     try {
-      const admission = await this.registry.admit(connection, this.config.connectionLimit, { touchArguments: this.sessions.touchArguments(), cookieHash });
+      const sessionCheck = this.sessions.check(connection.userId, connection.sessionId, cookieHash);
+      const admission = await this.registry.admit(connection, this.config.connectionLimit, sessionCheck);
       if (!admission.accepted) this.remove(connection.socketId, connection.userId);
       return admission;
     } catch (error) {
