@@ -1,5 +1,24 @@
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/**
+ * Each app's folders, lowest first: a folder imports only from the folders listed before it, so the folders of an
+ * app cannot import each other in a loop.
+ */
+const FOLDER_LAYERS = {
+  gateway: ['config', 'keys', 'metrics', 'sockets', 'registry', 'revocation', 'realtime', 'health'],
+  auth: ['config', 'keys', 'metrics', 'users', 'login-limits', 'revocation', 'auth', 'sessions', 'admin', 'health'],
+};
+
+const layerZones = Object.entries(FOLDER_LAYERS).flatMap(([app, folders]) =>
+  folders.slice(0, -1).map((folder, index) => ({
+    target: `./apps/${app}/src/${folder}`,
+    from: folders.slice(index + 1).map((higher) => `./apps/${app}/src/${higher}`),
+    message: `apps/${app}/src/${folder} is below ${folders.slice(index + 1).join(', ')} (FOLDER_LAYERS in eslint.config.mjs).`,
+  })),
+);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'libs/*/dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**'] },
@@ -12,6 +31,31 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'env', message: 'Read configuration through the app config (apps/*/src/config).' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: `${import.meta.dirname}/tsconfig.json` })],
+    },
+    rules: {
+      // Type-only imports are not followed (they vanish at compile time); packages are not walked.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          basePath: import.meta.dirname,
+          zones: [
+            { target: './apps/auth', from: './apps/gateway', message: 'Apps never import each other: share it through a library under libs/.' },
+            { target: './apps/gateway', from: './apps/auth', message: 'Apps never import each other: share it through a library under libs/.' },
+            { target: './libs', from: './apps', message: 'Libraries never import apps.' },
+            ...layerZones,
+          ],
+        },
       ],
     },
   },

@@ -22,7 +22,8 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      roots: ['<rootDir>/apps', '<rootDir>/libs'],
+      // test/lint: the lint rules' own specs (the integration suites are *.e2e-spec.ts).
+      roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test/lint'],
       testMatch: ['**/*.spec.ts'],
       transform: { '^.+\\.ts$': swc },
       moduleNameMapper,

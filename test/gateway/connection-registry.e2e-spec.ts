@@ -1,5 +1,6 @@
 import { redisKeys, type SessionId, type UserId } from '@app/contracts';
-import { ConnectionRegistry, type Connection } from '@app/registry';
+import { ConnectionRegistry, type Connection, type ConnectionLimitPolicy } from '@app/registry';
+import { SessionStore } from '@app/sessions';
 import type { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 
@@ -11,12 +12,14 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
   let redis: RedisServer;
   let client: Redis;
   let registry: ConnectionRegistry;
+  let sessions: SessionStore;
   let counter = 0;
 
   beforeAll(async () => {
     redis = await startRedisServer();
     client = redis.client() as Redis;
     registry = new ConnectionRegistry(client);
+    sessions = new SessionStore(client, { idleTtlSeconds: 60, absoluteTtlSeconds: 3600 });
   });
 
   afterAll(async () => {
@@ -29,7 +32,9 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
   }
 
   const COOKIE_HASH = 'hash-of-the-cookie-secret';
-  const check = (cookieHash: string | null = null) => ({ touchArguments: [Date.now(), 60_000] as [number, number], cookieHash });
+  /** Admits through the registry, proving the session as the gateway does (`SessionStore.check`). */
+  const admit = (entry: Connection, limit: { perUser: number; policy: ConnectionLimitPolicy }, cookieHash: string | null = null) =>
+    registry.admit(entry, limit, sessions.check(entry.userId, entry.sessionId, cookieHash));
 
   async function liveSession(userId: UserId, sessionId: string): Promise<SessionId> {
     const record = { roles: 'user', createdAt: 1, expiresAt: Date.now() + 3_600_000, lastSeenAt: 1, userAgent: 'test', ip: '127.0.0.1', cookieHash: COOKIE_HASH };
@@ -47,7 +52,7 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
 
   it('refuses a socket whose session no longer exists and records nothing', async () => {
     const userId = newUser();
-    const admission = await registry.admit(connection(userId, 'ended-session' as SessionId, 's1', 1), { perUser: 0, policy: 'reject_new' }, check());
+    const admission = await admit(connection(userId, 'ended-session' as SessionId, 's1', 1), { perUser: 0, policy: 'reject_new' });
 
     expect(admission).toEqual({ accepted: false, reason: 'session_ended' });
     expect(await userEntries(userId)).toEqual([]);
@@ -57,7 +62,7 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
     const userId = newUser();
     const sessionId = await liveSession(userId, 'live');
 
-    const admission = await registry.admit(connection(userId, sessionId, 's1', 1), { perUser: 0, policy: 'reject_new' }, check());
+    const admission = await admit(connection(userId, sessionId, 's1', 1), { perUser: 0, policy: 'reject_new' });
 
     expect(admission).toEqual({ accepted: true, evicted: [], session: expect.objectContaining({ userId, sessionId, roles: ['user'], data: { theme: 'dark' } }) });
     expect(await userEntries(userId)).toEqual(['s1']);
@@ -69,20 +74,20 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
     const sessionId = await liveSession(userId, 'live');
     const limit = { perUser: 0, policy: 'reject_new' } as const;
 
-    expect(await registry.admit(connection(userId, sessionId, 's1', 1), limit, check('a-forged-hash'))).toEqual({ accepted: false, reason: 'session_ended' });
+    expect(await admit(connection(userId, sessionId, 's1', 1), limit, 'a-forged-hash')).toEqual({ accepted: false, reason: 'session_ended' });
     expect(await userEntries(userId)).toEqual([]);
     expect(await client.pttl(redisKeys.session(userId, sessionId))).toBeLessThanOrEqual(5_000);
-    expect((await registry.admit(connection(userId, sessionId, 's2', 2), limit, check(COOKIE_HASH))).accepted).toBe(true);
+    expect((await admit(connection(userId, sessionId, 's2', 2), limit, COOKIE_HASH)).accepted).toBe(true);
   });
 
   it('reject_new: at the limit the new socket is refused and the others stay', async () => {
     const userId = newUser();
     const sessionId = await liveSession(userId, 'live');
     const limit = { perUser: 2, policy: 'reject_new' } as const;
-    await registry.admit(connection(userId, sessionId, 's1', 1), limit, check());
-    await registry.admit(connection(userId, sessionId, 's2', 2), limit, check());
+    await admit(connection(userId, sessionId, 's1', 1), limit);
+    await admit(connection(userId, sessionId, 's2', 2), limit);
 
-    expect(await registry.admit(connection(userId, sessionId, 's3', 3), limit, check())).toEqual({ accepted: false, reason: 'limit_reached' });
+    expect(await admit(connection(userId, sessionId, 's3', 3), limit)).toEqual({ accepted: false, reason: 'limit_reached' });
     expect(await userEntries(userId)).toEqual(['s1', 's2']);
   });
 
@@ -92,10 +97,10 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
     const limit = { perUser: 2, policy: 'evict_oldest' } as const;
     const oldest = connection(userId, sessionId, 's1', 1, 'gw-b');
     await registry.addToNode(oldest);
-    await registry.admit(oldest, limit, check());
-    await registry.admit(connection(userId, sessionId, 's2', 2), limit, check());
+    await admit(oldest, limit);
+    await admit(connection(userId, sessionId, 's2', 2), limit);
 
-    const admission = await registry.admit(connection(userId, sessionId, 's3', 3), limit, check());
+    const admission = await admit(connection(userId, sessionId, 's3', 3), limit);
 
     expect(admission).toEqual({ accepted: true, evicted: [oldest], session: expect.objectContaining({ sessionId }) });
     expect(await userEntries(userId)).toEqual(['s2', 's3']);

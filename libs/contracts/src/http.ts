@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorCode } from './error-codes';
 import type { Role, SessionId, UserId } from './ids';
 import type { SessionData } from './socket-events';
 
@@ -92,24 +93,6 @@ export interface ErrorBody {
   message: string;
   code?: ErrorCode;
 }
-
-/** Stable error codes, shared by HTTP error bodies and Socket.IO `connect_error` messages. */
-export const ERROR_CODES = [
-  'UNAUTHORIZED',
-  'TOKEN_EXPIRED',
-  'SESSION_REVOKED',
-  'ORIGIN_NOT_ALLOWED',
-  'RATE_LIMITED',
-  'UNAVAILABLE',
-  'FORBIDDEN',
-  'INVALID_INPUT',
-  'NOT_FOUND',
-  'CONFLICT',
-  'PAYLOAD_TOO_LARGE',
-  'TOO_MANY_CONNECTIONS',
-  'INTERNAL',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'INVALID_INPUT',

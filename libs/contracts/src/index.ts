@@ -1,8 +1,8 @@
+export { ERROR_CODES, type ErrorCode } from './error-codes';
 export { roleSchema, sessionIdSchema, userIdSchema, type Role, type SessionId, type UserId } from './ids';
 export {
   confirmQuerySchema,
   credentialsBodySchema,
-  ERROR_CODES,
   errorCodeForStatus,
   passwordSchema,
   refreshBodySchema,
@@ -12,7 +12,6 @@ export {
   type ConnectionView,
   type CredentialsBody,
   type ErrorBody,
-  type ErrorCode,
   type LoginResponse,
   type MeResponse,
   type RefreshBody,

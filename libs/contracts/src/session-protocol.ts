@@ -1,4 +1,4 @@
-import type { ErrorCode } from './http';
+import type { ErrorCode } from './error-codes';
 import type { SessionId } from './ids';
 
 // The session layer's socket protocol, in plain TypeScript: the client SDK's published types are built from this

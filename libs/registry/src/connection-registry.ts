@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { redisKeys, type SessionId, type UserId } from '@app/contracts';
 import { defineRedisScript, execBatch, REDIS_CLIENT, type BatchCommand, type RedisClient } from '@app/redis';
-import { sessionFromReply, sessionKeys, TOUCH_SESSION_LUA, type SessionRecord } from '@app/sessions';
+import { sessionCheckLua, sessionFromReply, type SessionCheck, type SessionRecord } from '@app/sessions';
 import { z } from 'zod';
 
 /** One live socket, as the registry records it. */
@@ -28,19 +28,14 @@ export type Admission =
   /** `session`: the socket's session, proven alive by the admission itself. */
   | { accepted: true; session: SessionRecord; evicted: Connection[] };
 
-/** How the admission proves the socket's session: `SessionStore.touchArguments()`, and the cookie's hash for a cookie. */
-export interface SessionCheck {
-  touchArguments: [now: number, idleMs: number];
-  cookieHash: string | null;
-}
-
-// KEYS: the user's sockets, then sessionKeys(). ARGV: socket id, entry JSON, limit (0 = none), policy, now, idle ms,
-// cookie hash ('' for none). Proves the session (sliding its idle timeout), counts and inserts in one step: a logout
-// that deletes the session after this ran finds the entry, and sockets connecting at the same moment on different
-// nodes cannot all slip under the limit. Returns {-1} (session ended), {0} (limit reached) or {1, session record,
-// session data, evicted socket id / entry pairs}.
-const ADMIT = `${TOUCH_SESSION_LUA}
-if not touchSession(KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]) then return {-1} end
+// KEYS: the user's sockets, then the SessionCheck's. ARGV: socket id, entry JSON, limit (0 = none), policy, then the
+// SessionCheck's. Proves the session (sliding its idle timeout), counts and inserts in one step: a logout that deletes
+// the session after this ran finds the entry, and sockets connecting at the same moment on different nodes cannot all
+// slip under the limit. Returns {-1} (session ended), {0} (limit reached) or {1, session record, session data, evicted
+// socket id / entry pairs}.
+const ADMIT = `${sessionCheckLua({ firstKey: 2, firstArg: 5 })}
+local session = checkSession()
+if not session then return {-1} end
 local limit = tonumber(ARGV[3])
 local count = redis.call('HLEN', KEYS[1])
 local evicted = {}
@@ -59,7 +54,7 @@ if limit > 0 and count >= limit then
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return {1, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[4]), evicted}`;
+return {1, session[1], session[2], evicted}`;
 
 const userEntrySchema = z.object({ nodeId: z.string(), sessionId: z.string(), connectedAt: z.number() });
 const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), connectedAt: z.number() });
@@ -82,20 +77,13 @@ export class ConnectionRegistry {
    * Records a new socket in its user's entries if its session is alive (proven and touched in the same script)
    * and the user is under the per-user limit; at the limit, `reject_new` refuses it and `evict_oldest` removes
    * the user's oldest entries (returned, for their nodes to disconnect them). The node's own view is written
-   * by `addToNode`.
+   * by `addToNode`. `sessionCheck`: `SessionStore.check()` of the connection's session.
    */
   async admit(connection: Connection, limit: { perUser: number; policy: ConnectionLimitPolicy }, sessionCheck: SessionCheck): Promise<Admission> {
     const { nodeId, socketId, userId, sessionId, connectedAt } = connection;
     const reply = await this.admitScript(
-      [redisKeys.userSockets(userId), ...sessionKeys(userId, sessionId)],
-      [
-        socketId,
-        JSON.stringify({ nodeId, sessionId, connectedAt }),
-        limit.perUser,
-        limit.policy,
-        ...sessionCheck.touchArguments,
-        sessionCheck.cookieHash ?? '',
-      ],
+      [redisKeys.userSockets(userId), ...sessionCheck.keys],
+      [socketId, JSON.stringify({ nodeId, sessionId, connectedAt }), limit.perUser, limit.policy, ...sessionCheck.args],
     );
     if (reply[0] === -1) return { accepted: false, reason: 'session_ended' };
     if (reply[0] === 0) return { accepted: false, reason: 'limit_reached' };

@@ -7,5 +7,6 @@ export {
   type SessionSecretHolder,
 } from './session-credentials';
 export type { SessionOptions } from './session-options';
-export { sessionFromReply, sessionKeys, SessionStore, TOUCH_SESSION_LUA, type NewSession, type RefreshRotation, type SessionRecord } from './session-store';
+export { sessionCheckLua, type SessionCheck, type SessionCheckPosition } from './session-check';
+export { sessionFromReply, SessionStore, type NewSession, type RefreshRotation, type SessionRecord } from './session-store';
 export { SessionsModule } from './sessions.module';

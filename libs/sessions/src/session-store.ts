@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { redisKeys, roleSchema, USER_LOGGED_OUT_CHANNEL, type Role, type SessionData, type SessionId, type UserId, type UserLoggedOut } from '@app/contracts';
 import { defineRedisScript, execBatch, REDIS_CLIENT, type BatchCommand, type RedisClient } from '@app/redis';
 import { z } from 'zod';
+import { sessionCheck, sessionCheckLua, type SessionCheck } from './session-check';
 import { hashSecret, newSecret, newSessionId, openSealedSecret, sealSecret } from './session-credentials';
 import { SESSION_OPTIONS, type SessionOptions } from './session-options';
 
@@ -56,34 +57,9 @@ local remaining = tonumber(ARGV[4]) - tonumber(ARGV[2])
 if redis.call('PTTL', KEYS[2]) < remaining then redis.call('PEXPIRE', KEYS[2], remaining) end
 return 1`;
 
-/**
- * Lua: `touchSession(sessionKey, rotatedKey, dataKey, now, idleMs, cookieHash)` slides a live session's idle
- * timeout and answers true. False when the session ended (past its absolute expiry its keys are deleted) or,
- * when `cookieHash` is not empty, when the record holds another one (a forged cookie touches nothing; hashes,
- * not secrets, are compared, so the comparison's timing reveals nothing that helps forge a cookie). Every
- * script that proves a session starts with it: the touch below and the gateway's socket admission.
- */
-export const TOUCH_SESSION_LUA = `
-local function touchSession(sessionKey, rotatedKey, dataKey, now, idleMs, cookieHash)
-  local stored = redis.call('HMGET', sessionKey, 'expiresAt', 'cookieHash')
-  if not stored[1] then return false end
-  if cookieHash ~= '' and stored[2] ~= cookieHash then return false end
-  local remaining = tonumber(stored[1]) - now
-  if remaining <= 0 then
-    redis.call('DEL', sessionKey, rotatedKey, dataKey)
-    return false
-  end
-  local ttl = math.min(remaining, idleMs)
-  redis.call('HSET', sessionKey, 'lastSeenAt', now)
-  for _, key in ipairs({sessionKey, rotatedKey, dataKey}) do redis.call('PEXPIRE', key, ttl) end
-  return true
-end
-`;
-
-// KEYS: sessionKeys(). ARGV: now, idle ms, cookie hash ('' for none). Returns the record and the session data.
-const TOUCH = `${TOUCH_SESSION_LUA}
-if not touchSession(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]) then return nil end
-return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}`;
+// KEYS and ARGV: a SessionCheck. Returns the record and the session data.
+const TOUCH = `${sessionCheckLua({ firstKey: 1, firstArg: 1 })}
+return checkSession() or nil`;
 
 // KEYS: session, session data. ARGV: field, JSON value, max fields. Only for a live session.
 const SET_DATA = `
@@ -94,9 +70,9 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 'ok'`;
 
-// KEYS: session, rotated refresh hashes, user's session index, previous refresh token. ARGV: presented hash, new hash,
-// now, idle ms, session id, channel, message announcing the session's end (published only on reuse), the new secret
-// sealed under the presented one ('' when grace ms is 0), grace ms. The token rotated away last stays redeemable for
+// KEYS: session, rotated refresh hashes, user's session index, previous refresh token, session data. ARGV: presented
+// hash, new hash, now, idle ms, session id, channel, message announcing the session's end (published only on reuse),
+// the new secret sealed under the presented one ('' when grace ms is 0), grace ms. The token rotated away last stays redeemable for
 // its successor while the previous-token key lives (grace ms): answers 'grace' with the sealed successor. Any other
 // rotated-away token is reuse. With no grace, a previous-token key left by an earlier setting is deleted unread.
 const ROTATE_REFRESH = `
@@ -114,9 +90,8 @@ end
 local function touched(outcome, sealedSecret)
   local ttl = math.min(remaining, tonumber(ARGV[4]))
   redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[3])
-  for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], ttl) end
-  redis.call('PEXPIRE', KEYS[1] .. ':data', ttl)
-  return {outcome, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[1] .. ':data'), sealedSecret}
+  for _, key in ipairs({KEYS[1], KEYS[2], KEYS[5]}) do redis.call('PEXPIRE', key, ttl) end
+  return {outcome, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[5]), sealedSecret}
 end
 if current == ARGV[1] then
   redis.call('HSET', KEYS[1], 'refreshHash', ARGV[2])
@@ -130,7 +105,7 @@ end
 local previous = redis.call('HMGET', KEYS[4], 'hash', 'sealedSuccessor')
 if previous[1] == ARGV[1] then return touched('grace', previous[2]) end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[1] .. ':data', KEYS[4])
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[5], KEYS[4])
   redis.call('ZREM', KEYS[3], ARGV[5])
   redis.call('PUBLISH', ARGV[6], ARGV[7])
   return {'reused'}
@@ -155,7 +130,7 @@ export class SessionStore {
     this.createScript = defineRedisScript<number>(redis, 'sessionCreate', 2, CREATE);
     this.touchScript = defineRedisScript<[string[], string[]] | null>(redis, 'sessionTouch', 3, TOUCH);
     this.setDataScript = defineRedisScript<'ok' | 'missing' | 'full'>(redis, 'sessionSetData', 2, SET_DATA);
-    this.rotateRefreshScript = defineRedisScript<[string, string[]?, string[]?, string?]>(redis, 'sessionRotateRefresh', 4, ROTATE_REFRESH);
+    this.rotateRefreshScript = defineRedisScript<[string, string[]?, string[]?, string?]>(redis, 'sessionRotateRefresh', 5, ROTATE_REFRESH);
   }
 
   /** Creates a session with a fresh id (never reusing one the client brought: no fixation). */
@@ -195,13 +170,17 @@ export class SessionStore {
    * given and the session's cookie is another one.
    */
   async touch(userId: UserId, sessionId: SessionId, cookieHash: string | null = null): Promise<SessionRecord | null> {
-    const reply = await this.touchScript(sessionKeys(userId, sessionId), [...this.touchArguments(), cookieHash ?? '']);
+    const { keys, args } = this.check(userId, sessionId, cookieHash);
+    const reply = await this.touchScript(keys, args);
     return reply ? sessionFromReply(userId, sessionId, reply[0], reply[1]) : null;
   }
 
-  /** The arguments `TOUCH_SESSION_LUA` takes after the keys: now and the idle timeout (ms). */
-  touchArguments(): [now: number, idleMs: number] {
-    return [Date.now(), this.options.idleTtlSeconds * 1000];
+  /**
+   * The proof, as of now, that this session is alive (and, with `cookieHash`, that it holds that cookie), for a
+   * script that starts with `sessionCheckLua`: it slides the session's idle timeout like `touch`.
+   */
+  check(userId: UserId, sessionId: SessionId, cookieHash: string | null): SessionCheck {
+    return sessionCheck(userId, sessionId, cookieHash, Date.now(), this.options.idleTtlSeconds * 1000);
   }
 
   /** Stores one session-data value (JSON text); refused when the session ended or already has `maxKeys` keys. */
@@ -224,6 +203,7 @@ export class SessionStore {
         redisKeys.rotatedRefreshTokens(userId, sessionId),
         redisKeys.userSessions(userId),
         redisKeys.previousRefreshToken(userId, sessionId),
+        redisKeys.sessionData(userId, sessionId),
       ],
       [
         hashSecret(presentedSecret),
@@ -297,11 +277,6 @@ function pairs(flat: string[]): Record<string, string> {
   const hash: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
   return hash;
-}
-
-/** The keys `TOUCH_SESSION_LUA` takes, in order: the record, its rotated refresh hashes, its data. */
-export function sessionKeys(userId: UserId, sessionId: SessionId): [record: string, rotated: string, data: string] {
-  return [redisKeys.session(userId, sessionId), redisKeys.rotatedRefreshTokens(userId, sessionId), redisKeys.sessionData(userId, sessionId)];
 }
 
 /** A session from the two HGETALL replies (record, data) a script answered with. */

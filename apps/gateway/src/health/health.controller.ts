@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { probeRedis, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import type { Response } from 'express';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import { LocalSockets } from '../realtime/local-sockets';
 import { NodeDrain } from '../realtime/node-drain';
 import { UserLoggedOutSubscriber } from '../revocation/user-logged-out.subscriber';
+import { LocalSockets } from '../sockets/local-sockets';
 
 export interface GatewayHealthReport {
   status: 'ok' | 'degraded';

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { RevocationModule } from '../revocation/revocation.module';
+import { SocketsModule } from '../sockets/sockets.module';
 import { HealthController } from './health.controller';
 
-@Module({ imports: [RealtimeModule, RevocationModule], controllers: [HealthController] })
+@Module({ imports: [RealtimeModule, RevocationModule, SocketsModule], controllers: [HealthController] })
 export class HealthModule {}

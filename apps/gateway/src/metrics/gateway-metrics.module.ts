@@ -1,8 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { LocalSockets } from '../realtime/local-sockets';
 import { GatewayMetrics } from './gateway-metrics';
 
-/** The node's metrics and its local socket index, used by every feature of the gateway. */
+/** The node's handshake and logout-propagation metrics, used by several features of the gateway. */
 @Global()
-@Module({ providers: [GatewayMetrics, LocalSockets], exports: [GatewayMetrics, LocalSockets] })
+@Module({ providers: [GatewayMetrics], exports: [GatewayMetrics] })
 export class GatewayMetricsModule {}

@@ -1,33 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import type { HandshakeErrorCode, SocketEndReason } from '@app/contracts';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { LocalSockets } from '../realtime/local-sockets';
+import type { HandshakeErrorCode } from '@app/contracts';
+import { Counter, Histogram, Registry } from 'prom-client';
 
 @Injectable()
 export class GatewayMetrics {
   private readonly handshakes: Counter<'result'>;
-  private readonly forcedDisconnects: Counter<'reason'>;
   private readonly propagation: Histogram;
 
-  constructor(registry: Registry, sockets: LocalSockets) {
-    new Gauge({
-      name: 'gateway_connected_sockets',
-      help: 'Sockets connected to this node',
-      registers: [registry],
-      collect() {
-        this.set(sockets.count());
-      },
-    });
+  constructor(registry: Registry) {
     this.handshakes = new Counter({
       name: 'gateway_handshakes_total',
       help: 'Handshakes by result: accepted or the connect_error code',
       labelNames: ['result'],
-      registers: [registry],
-    });
-    this.forcedDisconnects = new Counter({
-      name: 'gateway_forced_disconnects_total',
-      help: 'Sockets this node disconnected because their session ended, by reason',
-      labelNames: ['reason'],
       registers: [registry],
     });
     this.propagation = new Histogram({
@@ -40,10 +24,6 @@ export class GatewayMetrics {
 
   handshake(result: 'accepted' | HandshakeErrorCode): void {
     this.handshakes.inc({ result });
-  }
-
-  forcedDisconnect(reason: SocketEndReason, count: number): void {
-    if (count > 0) this.forcedDisconnects.inc({ reason }, count);
   }
 
   logoutPropagated(publishedAt: number): void {

@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import type { GatewaySocket } from './socket-types';
+import type { GatewaySocket } from '../sockets/socket-types';
 
 /** Per-event authorization: only sockets of admin sessions may emit the guarded events. */
 @Injectable()

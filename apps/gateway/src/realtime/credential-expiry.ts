@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import { ForcedLogout } from '../revocation/forced-logout';
-import type { GatewaySocket } from './socket-types';
+import { ForcedLogout } from '../sockets/forced-logout';
+import type { GatewaySocket } from '../sockets/socket-types';
 
 /** setTimeout's longest delay; later deadlines are re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

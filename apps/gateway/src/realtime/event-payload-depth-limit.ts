@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MAX_PAYLOAD_DEPTH } from '@app/contracts';
 import type { Event } from 'socket.io';
+import type { GatewaySocket } from '../sockets/socket-types';
 import { nestsDeeperThan } from './nesting-depth';
-import type { GatewaySocket } from './socket-types';
 import { answerFailedEvent } from './ws-ack-exception.filter';
 
 /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Event } from 'socket.io';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import type { GatewaySocket } from './socket-types';
+import type { GatewaySocket } from '../sockets/socket-types';
 import { answerFailedEvent } from './ws-ack-exception.filter';
 
 /**

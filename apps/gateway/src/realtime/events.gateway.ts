@@ -31,13 +31,13 @@ import { SessionStore } from '@app/sessions';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { RegistryWriter } from '../registry/registry-writer';
 import { RecentEnds } from '../revocation/recent-ends';
+import { LocalSockets } from '../sockets/local-sockets';
+import { rooms, type GatewayServer, type GatewaySocket } from '../sockets/socket-types';
 import { AdminEventGuard } from './admin-event.guard';
 import { CredentialExpiry } from './credential-expiry';
 import { EventPayloadDepthLimit } from './event-payload-depth-limit';
 import { EventRateLimiter } from './event-rate-limiter';
-import { LocalSockets } from './local-sockets';
 import { SessionSetPayloadPipe, type SessionSetCommand } from './session-set-payload.pipe';
-import { rooms, type GatewayServer, type GatewaySocket } from './socket-types';
 import { WsAckExceptionFilter } from './ws-ack-exception.filter';
 
 /** The socket events (the contract is `ClientToServerEvents` / `ServerToClientEvents` in @app/contracts). */

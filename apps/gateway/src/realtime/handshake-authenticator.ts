@@ -11,8 +11,8 @@ import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { RegistryWriter } from '../registry/registry-writer';
 import { RecentEnds } from '../revocation/recent-ends';
+import { rooms, type GatewaySocket, type SocketData } from '../sockets/socket-types';
 import { NodeDrain } from './node-drain';
-import { rooms, type GatewaySocket, type SocketData } from './socket-types';
 
 class HandshakeRefused extends Error {
   constructor(readonly code: HandshakeErrorCode, message: string) {

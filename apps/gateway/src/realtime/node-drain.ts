@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { NodePresence } from '../registry/node-presence';
-import { LocalSockets } from './local-sockets';
+import { LocalSockets } from '../sockets/local-sockets';
 
 /** Time between two batches of closes during a drain. */
 const BATCH_INTERVAL_MS = 100;

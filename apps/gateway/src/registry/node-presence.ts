@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConnectionRegistry } from '@app/registry';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import { LocalSockets } from '../realtime/local-sockets';
+import { LocalSockets } from '../sockets/local-sockets';
 import { RegistryWriter } from './registry-writer';
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConnectionRegistry, type Admission, type Connection } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import type { GatewaySocket, SocketData } from '../realtime/socket-types';
+import type { GatewaySocket, SocketData } from '../sockets/socket-types';
 
 /**
  * This node's writes to the shared registry. Removals are coalesced per event-loop turn into one pipeline,
@@ -28,7 +28,8 @@ export class RegistryWriter {
   async admit(connection: Connection, cookieHash: string | null): Promise<Admission> {
     this.registry.addToNode(connection).catch((error: Error) => this.logger.warn(`Could not record ${connection.socketId} on this node: ${error.message}`));
     try {
-      const admission = await this.registry.admit(connection, this.config.connectionLimit, { touchArguments: this.sessions.touchArguments(), cookieHash });
+      const sessionCheck = this.sessions.check(connection.userId, connection.sessionId, cookieHash);
+      const admission = await this.registry.admit(connection, this.config.connectionLimit, sessionCheck);
       if (!admission.accepted) this.remove(connection.socketId, connection.userId);
       return admission;
     } catch (error) {

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { SessionEndReason, SessionId, SocketEndReason, SocketEviction, UserId, UserLoggedOut } from '@app/contracts';
 import { SessionStore } from '@app/sessions';
-import { LocalSockets } from '../realtime/local-sockets';
-import type { GatewaySocket } from '../realtime/socket-types';
-import { ForcedLogout } from './forced-logout';
+import { ForcedLogout } from '../sockets/forced-logout';
+import { LocalSockets } from '../sockets/local-sockets';
+import type { GatewaySocket } from '../sockets/socket-types';
 
 /** How long an end is remembered: far longer than a handshake takes between its admission and its connection. */
 const REMEMBERED_FOR_MS = 60_000;

@@ -3,9 +3,9 @@ import { REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import { LocalSockets } from '../realtime/local-sockets';
 import { RegistryWriter } from '../registry/registry-writer';
-import { ForcedLogout } from './forced-logout';
+import { ForcedLogout } from '../sockets/forced-logout';
+import { LocalSockets } from '../sockets/local-sockets';
 
 /**
  * Sessions checked per pipeline. One pipeline for 10,000 sessions held the node's event loop for ~100 ms and

@@ -3,9 +3,9 @@ import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNE
 import { ChannelSubscription, createChannelSubscriber, describeRedis, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { LocalSockets } from '../realtime/local-sockets';
-import { rooms } from '../realtime/socket-types';
-import { ForcedLogout } from './forced-logout';
+import { ForcedLogout } from '../sockets/forced-logout';
+import { LocalSockets } from '../sockets/local-sockets';
+import { rooms } from '../sockets/socket-types';
 import { RecentEnds } from './recent-ends';
 import { SessionRecheck } from './session-recheck';
 

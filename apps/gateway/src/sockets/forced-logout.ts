@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { SocketEndReason } from '@app/contracts';
-import { GatewayMetrics } from '../metrics/gateway-metrics';
-import type { GatewaySocket } from '../realtime/socket-types';
+import { SocketMetrics } from './socket-metrics';
+import type { GatewaySocket } from './socket-types';
 
 /**
  * Tells each socket why its session ended, then disconnects it from the server side: the official client
@@ -9,7 +9,7 @@ import type { GatewaySocket } from '../realtime/socket-types';
  */
 @Injectable()
 export class ForcedLogout {
-  constructor(private readonly metrics: GatewayMetrics) {}
+  constructor(private readonly metrics: SocketMetrics) {}
 
   end(sockets: readonly GatewaySocket[], reason: SocketEndReason): number {
     for (const socket of sockets) {
