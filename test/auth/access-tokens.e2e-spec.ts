@@ -3,9 +3,9 @@ import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import { readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { expectError } from '../support/assertions';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
+import type { AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 interface ForgeryContext {
   realKey: KeyObject;
@@ -27,13 +27,12 @@ function es256(key: KeyObject, header: Header, payload: JWTPayload): Promise<str
 }
 
 describe('access tokens: forged, tampered and expired ones are refused; the JWKS verifies real ones', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
   let context: ForgeryContext;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
+    ({ auth, cleanup } = await setupAuth());
     await registerUser(auth.baseUrl, 'tokens-alice');
     const session = await login(auth.baseUrl, 'tokens-alice');
     // The harness keeps the generated signing key in DEV_SIGNING_KEY_FILE: with it we mint tokens that are
@@ -63,10 +62,7 @@ describe('access tokens: forged, tampered and expired ones are refused; the JWKS
     };
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   const me = (headers: Record<string, string>) => request(auth.baseUrl, 'GET', '/auth/me', { headers });
   const realHeader = (): Header => ({ kid: context.realKid, typ: 'at+jwt' });

@@ -1,24 +1,20 @@
 import type { UserView } from '@app/contracts';
 import { expectError } from '../support/assertions';
-import { startAuthApp, TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 describe('GET /admin/users?username=', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
   let admin: LoggedIn;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
+    ({ auth, cleanup } = await setupAuth());
     admin = await login(auth.baseUrl, TEST_AUTH_ENV.ADMIN_USERNAME, TEST_AUTH_ENV.ADMIN_PASSWORD);
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   const lookup = (query: string, headers: Record<string, string>) => request<UserView>(auth.baseUrl, 'GET', `/admin/users${query}`, { headers });
 

@@ -1,28 +1,24 @@
 import type { SessionView } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
 import { expectError } from '../support/assertions';
-import { startAuthApp, TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 /** No gateway runs in these suites: a confirmed revocation has nobody to wait for. */
 const noGateways = { closedSockets: 0, nodes: [], unconfirmedNodes: [] };
 
 describe('/admin/users/:userId', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
   let admin: LoggedIn;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
+    ({ auth, cleanup } = await setupAuth());
     admin = await login(auth.baseUrl, TEST_AUTH_ENV.ADMIN_USERNAME, TEST_AUTH_ENV.ADMIN_PASSWORD);
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   const revoke = (userId: string, headers: Record<string, string>) => request(auth.baseUrl, 'POST', `/admin/users/${userId}/revoke`, { headers });
   const sessionsOf = (userId: string, headers: Record<string, string>) =>

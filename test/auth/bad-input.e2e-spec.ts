@@ -1,7 +1,7 @@
 import { expectError } from '../support/assertions';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
+import type { AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, login, registerUser, request } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 type RequestOptions = NonNullable<Parameters<typeof request>[3]>;
 
@@ -38,18 +38,14 @@ const unparsable: Array<[string, string]> = [
 ];
 
 describe('bad input: the right 4xx, as JSON, never a stack trace', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
+    ({ auth, cleanup } = await setupAuth());
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   describe.each(['/auth/register', '/auth/login'])('POST %s', (path) => {
     it.each(invalidCredentials)('refuses %s with 400 INVALID_INPUT naming the problem', async (_label, options, problem) => {

@@ -1,25 +1,21 @@
 import { expectError } from '../support/assertions';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
+import type { AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { registerUser, request } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 const PASSWORD = 'correct horse battery';
 const ATTEMPTS_ALLOWED = 3;
 
 // The app trusts X-Forwarded-For from loopback (TRUST_PROXY=loopback), so each test speaks as its own client IP.
 describe('login abuse: every attempt per client IP (LOGIN_LIMIT_PER_IP=3)', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url, { LOGIN_LIMIT_PER_IP: String(ATTEMPTS_ALLOWED) });
+    ({ auth, cleanup } = await setupAuth({ env: { LOGIN_LIMIT_PER_IP: String(ATTEMPTS_ALLOWED) } }));
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   const attempt = (username: string, password: string, ip: string) =>
     request(auth.baseUrl, 'POST', '/auth/login', { json: { username, password }, headers: { 'x-forwarded-for': ip } });

@@ -1,8 +1,8 @@
 import type { LoginResponse, SessionView } from '@app/contracts';
 import { expectError } from '../support/assertions';
-import { startAuthApp, TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, registerUser, request, type JsonResponse } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 const PASSWORD = 'correct horse battery';
 const FAILURES_PER_CLIENT = 3;
@@ -14,23 +14,21 @@ const { ADMIN_USERNAME, ADMIN_PASSWORD } = TEST_AUTH_ENV;
 // Every client is its own loopback address (Linux routes all of 127/8 to lo) and sends no X-Forwarded-For, so
 // the app sees the real source address of the connection.
 describe(`login abuse: failed attempts per username from one client (LOGIN_LIMIT_PER_USERNAME=${FAILURES_PER_CLIENT}) and from all (LOGIN_LIMIT_USERNAME_CEILING=${CEILING})`, () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
   let lastOctet = 1;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url, {
-      LOGIN_LIMIT_PER_USERNAME: String(FAILURES_PER_CLIENT),
-      LOGIN_LIMIT_USERNAME_CEILING: String(CEILING),
-      LOGIN_LIMIT_USERNAME_CEILING_WINDOW: String(CEILING_WINDOW_SECONDS),
-    });
+    ({ auth, cleanup } = await setupAuth({
+      env: {
+        LOGIN_LIMIT_PER_USERNAME: String(FAILURES_PER_CLIENT),
+        LOGIN_LIMIT_USERNAME_CEILING: String(CEILING),
+        LOGIN_LIMIT_USERNAME_CEILING_WINDOW: String(CEILING_WINDOW_SECONDS),
+      },
+    }));
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   /** A loopback address no earlier attempt came from. */
   const newClient = () => `127.0.0.${++lastOctet}`;

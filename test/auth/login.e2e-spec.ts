@@ -1,22 +1,18 @@
 import type { LoginResponse, MeResponse } from '@app/contracts';
 import { expectError, SESSION_ID } from '../support/assertions';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
+import type { AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, login, registerUser, request, sessionCookieOf, type LoggedIn } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 describe('login, the session cookie and /auth/me', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
+    ({ auth, cleanup } = await setupAuth());
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   const postLogin = (username: string, headers: Record<string, string> = {}) =>
     request<LoginResponse>(auth.baseUrl, 'POST', '/auth/login', { json: { username, password: 'correct horse battery' }, headers });

@@ -1,7 +1,7 @@
-import { startAuthApp, TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { LogCapture } from '../support/log-capture';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 const PASSWORD = 'obs-password-that-must-never-be-logged';
 const WRONG_PASSWORD = 'obs-wrong-password-that-must-never-be-logged';
@@ -17,8 +17,8 @@ function sample(metrics: string, name: string, labels: Record<string, string>): 
 }
 
 describe('observability: /metrics counts what happened; logs carry no secret', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
   const logs = new LogCapture();
   /** The session whose previous refresh token was presented again within the grace window. */
   let graceSession: LoggedIn;
@@ -38,9 +38,11 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
   }
 
   beforeAll(async () => {
-    redis = await startRedisServer();
     // The longest grace: the replay below lands inside its window however slow the machine.
-    auth = await startAuthApp(redis.url, { LOG_LEVEL: 'debug', LOGIN_LIMIT_PER_USERNAME: '2', REFRESH_REUSE_GRACE: '300' }, { logDestination: logs });
+    ({ auth, cleanup } = await setupAuth({
+      env: { LOG_LEVEL: 'debug', LOGIN_LIMIT_PER_USERNAME: '2', REFRESH_REUSE_GRACE: '300' },
+      app: { logDestination: logs },
+    }));
 
     // 9 successful logins: alice ×5, carol ×3, the admin.
     await registerUser(auth.baseUrl, 'obs-alice', PASSWORD);
@@ -84,10 +86,7 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
     await request(auth.baseUrl, 'POST', '/auth/login', { rawBody: `{"username":"obs-alice","password":"${BROKEN_JSON_PASSWORD}"` });
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   it('counts logins by result: auth_logins_total{result}', async () => {
     const metrics = await (await fetch(`${auth.baseUrl}/metrics`)).text();

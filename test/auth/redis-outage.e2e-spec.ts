@@ -2,10 +2,11 @@ import type { MeResponse, SessionView, TokenPair } from '@app/contracts';
 import { REDIS_CLIENT } from '@app/redis';
 import type { Redis } from 'ioredis';
 import { expectError } from '../support/assertions';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
+import type { AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { eventually } from '../support/eventually';
 import { bearer, login, registerUser, request, type JsonResponse, type LoggedIn } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
+import type { RedisServer } from '../support/redis-server';
 
 const PASSWORD = 'correct horse battery';
 
@@ -28,21 +29,18 @@ function redisReady(client: Redis, timeoutMs = 10_000): Promise<void> {
 describe('Redis stopped and restarted under the running auth app', () => {
   let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
   let alice: { id: string };
   let session: LoggedIn;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
     // Short, so that a frozen Redis shows within a probe.
-    auth = await startAuthApp(redis.url, { REDIS_COMMAND_TIMEOUT_MS: '500' });
+    ({ redis, auth, cleanup } = await setupAuth({ env: { REDIS_COMMAND_TIMEOUT_MS: '500' } }));
     alice = await registerUser(auth.baseUrl, 'outage-alice', PASSWORD);
     session = await login(auth.baseUrl, 'outage-alice', PASSWORD);
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   function expectUnavailable(response: JsonResponse): void {
     expectError(response, 503, 'UNAVAILABLE');

@@ -1,10 +1,10 @@
 import { redisKeys, type MeResponse, type TokenPair } from '@app/contracts';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { expectError } from '../support/assertions';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
+import type { AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
-import { UserLoggedOutListener } from '../support/user-logged-out-listener';
+import type { UserLoggedOutListener } from '../support/user-logged-out-listener';
 
 /**
  * The longest grace the config allows: every request of a test lands well inside the window however loaded the
@@ -13,25 +13,17 @@ import { UserLoggedOutListener } from '../support/user-logged-out-listener';
 const REUSE_GRACE_SECONDS = 300;
 
 describe(`POST /auth/refresh: rotation and reuse detection (REFRESH_REUSE_GRACE=${REUSE_GRACE_SECONDS})`, () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
   let listener: UserLoggedOutListener;
   /** A plain connection for reading and ending grace windows. */
   let inspector: Redis;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url, { REFRESH_REUSE_GRACE: String(REUSE_GRACE_SECONDS) });
-    listener = await UserLoggedOutListener.start(redis.url);
-    inspector = new Redis(redis.url);
+    ({ auth, listener, inspector, cleanup } = await setupAuth({ env: { REFRESH_REUSE_GRACE: String(REUSE_GRACE_SECONDS) }, listen: true }));
   });
 
-  afterAll(async () => {
-    await inspector?.quit();
-    await listener?.close();
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   const refresh = (refreshToken: unknown) => request<TokenPair>(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken } });
   const me = (headers: Record<string, string>) => request<MeResponse>(auth.baseUrl, 'GET', '/auth/me', { headers });

@@ -1,26 +1,22 @@
 import { expectError, USER_ID } from '../support/assertions';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
+import type { AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { login, registerUser, request } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 const PASSWORD = 'correct horse battery';
 
 describe('POST /auth/register', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
 
   const register = (username: string, password = PASSWORD) =>
     request<{ id: string; username: string }>(auth.baseUrl, 'POST', '/auth/register', { json: { username, password } });
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
+    ({ auth, cleanup } = await setupAuth());
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   it('creates the user: 201 {id, username}, and the user can log in', async () => {
     const response = await register('reg-alice');

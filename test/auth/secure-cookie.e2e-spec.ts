@@ -1,22 +1,18 @@
 import type { LoginResponse, MeResponse } from '@app/contracts';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
+import type { AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { registerUser, request, sessionCookieOf } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 // Its own file: a second app in login.e2e-spec.ts would take over passport's strategies (see startAuthApp).
 describe('session cookie with COOKIE_SECURE=true', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url, { COOKIE_SECURE: 'true' });
+    ({ auth, cleanup } = await setupAuth({ env: { COOKIE_SECURE: 'true' } }));
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   it('is named "__Host-sid" and is Secure, HttpOnly, SameSite=Lax, Path=/, without Domain; it authenticates', async () => {
     await registerUser(auth.baseUrl, 'secure-alice');

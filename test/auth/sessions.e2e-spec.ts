@@ -1,22 +1,18 @@
 import type { SessionView } from '@app/contracts';
 import { expectError, SESSION_ID } from '../support/assertions';
-import { startAuthApp, type AuthApp } from '../support/auth-app';
+import type { AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, login, registerUser, request } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 describe('/auth/sessions: a user’s own sessions', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
+    ({ auth, cleanup } = await setupAuth());
   });
 
-  afterAll(async () => {
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   const listSessions = (headers: Record<string, string>) => request<SessionView[]>(auth.baseUrl, 'GET', '/auth/sessions', { headers });
   const me = (headers: Record<string, string>) => request(auth.baseUrl, 'GET', '/auth/me', { headers });

@@ -1,10 +1,10 @@
 import { parseUserLoggedOut, redisKeys, type SessionEndReason, type TokenPair, type UserLoggedOut } from '@app/contracts';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { expectError } from '../support/assertions';
-import { startAuthApp, TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
-import { UserLoggedOutListener } from '../support/user-logged-out-listener';
+import type { UserLoggedOutListener } from '../support/user-logged-out-listener';
 
 /** No gateway runs in these suites: a confirmed revocation has nobody to wait for. */
 const noGateways = { closedSockets: 0, nodes: [], unconfirmedNodes: [] };
@@ -12,25 +12,17 @@ const noGateways = { closedSockets: 0, nodes: [], unconfirmedNodes: [] };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('user-logged-out: every session end deletes the records, then announces it', () => {
-  let redis: RedisServer;
   let auth: AuthApp;
+  let cleanup: () => Promise<void>;
   let listener: UserLoggedOutListener;
   /** A plain connection for looking at the records behind the app's back. */
   let inspector: Redis;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    auth = await startAuthApp(redis.url);
-    listener = await UserLoggedOutListener.start(redis.url);
-    inspector = new Redis(redis.url);
+    ({ auth, listener, inspector, cleanup } = await setupAuth({ listen: true }));
   });
 
-  afterAll(async () => {
-    await inspector?.quit();
-    await listener?.close();
-    await auth?.close();
-    await redis?.cleanup();
-  });
+  afterAll(() => cleanup?.());
 
   /** Session records (and index entries) of `sessions` still in Redis. */
   async function recordsLeft(userId: string, sessions: LoggedIn[]): Promise<number> {
