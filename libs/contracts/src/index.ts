@@ -51,6 +51,9 @@ export {
 } from './user-logged-out';
 export {
   authRefreshPayloadSchema,
+  clientEvents,
+  type ClientEventName,
+  type ClientEventSpec,
   dmPayloadSchema,
   MAX_PAYLOAD_DEPTH,
   roomMessagePayloadSchema,

@@ -38,18 +38,48 @@ export interface NodeStats {
   connections: number;
 }
 
-/** Client → server events (the session layer's and the demo's), with their acknowledgement types. */
-export interface ClientToServerEvents extends SessionClientToServerEvents {
-  whoami: (ack: (reply: Ack<WhoAmI>) => void) => void;
-  dm: (payload: DmPayload, ack?: (reply: Ack) => void) => void;
-  'room:join': (payload: RoomPayload, ack?: (reply: Ack) => void) => void;
-  'room:leave': (payload: RoomPayload, ack?: (reply: Ack) => void) => void;
-  'room:message': (payload: RoomMessagePayload, ack?: (reply: Ack) => void) => void;
-  'session:get': (ack: (reply: Ack<{ data: SessionData }>) => void) => void;
-  'session:set': (payload: SessionSetPayload, ack?: (reply: Ack) => void) => void;
-  /** Admin only. */
-  'admin:stats': (ack: (reply: Ack<NodeStats>) => void) => void;
+/**
+ * A client → server event: its payload's schema (`null`: the event carries only its ack callback) and, as a type
+ * only, what its ack answers on success.
+ */
+export interface ClientEventSpec<Payload extends z.ZodType | null, Reply extends object> {
+  payload: Payload;
+  /** Never set: carries the ack's result type. */
+  readonly reply?: Reply;
 }
+
+function clientEvent<Reply extends object = object>() {
+  return <Payload extends z.ZodType | null>(payload: Payload): ClientEventSpec<Payload, Reply> => ({ payload });
+}
+
+/**
+ * The demo's client → server events, the one place each is declared: its name, the schema its payload is validated
+ * with at the gateway, and its ack's result. `ClientToServerEvents` is derived from it, and the gateway's handlers
+ * take their names and schemas from it.
+ */
+export const clientEvents = {
+  whoami: clientEvent<WhoAmI>()(null),
+  dm: clientEvent()(dmPayloadSchema),
+  'room:join': clientEvent()(roomPayloadSchema),
+  'room:leave': clientEvent()(roomPayloadSchema),
+  'room:message': clientEvent()(roomMessagePayloadSchema),
+  'session:get': clientEvent<{ data: SessionData }>()(null),
+  'session:set': clientEvent()(sessionSetPayloadSchema),
+  /** Admin only. */
+  'admin:stats': clientEvent<NodeStats>()(null),
+};
+export type ClientEventName = keyof typeof clientEvents;
+
+/** An event of the table as socket.io types it: the payload (when it has one), then the ack. */
+type ClientEventListener<Spec> =
+  Spec extends ClientEventSpec<infer Payload, infer Reply>
+    ? Payload extends z.ZodType
+      ? (payload: z.infer<Payload>, ack?: (reply: Ack<Reply>) => void) => void
+      : (ack: (reply: Ack<Reply>) => void) => void
+    : never;
+
+/** Client → server events (the session layer's and the demo's), with their acknowledgement types. */
+export type ClientToServerEvents = SessionClientToServerEvents & { [Name in ClientEventName]: ClientEventListener<(typeof clientEvents)[Name]> };
 
 /** Server → client events (the session layer's and the demo's). */
 export interface ServerToClientEvents extends SessionServerToClientEvents {
