@@ -88,7 +88,7 @@ export class SessionwireIoAdapter extends IoAdapter {
    */
   private adapterConnections(): { publisher: Redis | Cluster; subscriber: Redis | Cluster } {
     const { redis } = this.wireOptions;
-    const name = (role: string) => ({ connectionName: `${this.wire.nodeId}:adapter-${role}` });
+    const name = (role: string) => ({ connectionName: `sessionwire:${this.wire.nodeId}:adapter-${role}` });
     const queueing = { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined };
     let publisher: Redis | Cluster;
     let subscriber: Redis | Cluster;
