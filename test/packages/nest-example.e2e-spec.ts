@@ -24,8 +24,14 @@ type NotesSocket = Socket<{ 'notes:added': (note: Note) => void }, { 'notes:add'
 
 const notes = (socket: ClientSocket) => socket as unknown as NotesSocket;
 
-function nextNote(socket: ClientSocket): Promise<Note> {
-  return new Promise((resolve) => notes(socket).once('notes:added', resolve));
+function nextNote(socket: ClientSocket, timeoutMs = 10_000): Promise<Note> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no notes:added on ${socket.id} within ${timeoutMs} ms`)), timeoutMs);
+    notes(socket).once('notes:added', (note) => {
+      clearTimeout(timer);
+      resolve(note);
+    });
+  });
 }
 
 describe('examples/nest-gateway: its own Nest gateway on the packed @sessionwire/server and @sessionwire/nest, two processes', () => {
