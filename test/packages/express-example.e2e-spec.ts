@@ -1,0 +1,110 @@
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Socket } from 'socket.io-client';
+import { AppProcess } from '../support/app-process';
+import { startCluster, TEST_ORIGIN, type Cluster } from '../support/cluster';
+import { freePort } from '../support/free-port';
+import { bearer, login, registerUser, request } from '../support/http';
+import { installPackedPackages, type PackedProject } from '../support/packed-project';
+import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
+
+const ROOT = join(__dirname, '..', '..');
+const EXAMPLE_DIR = join(ROOT, 'examples/express-socketio');
+const FOREIGN_ORIGIN = 'http://evil.test';
+
+/** The example chat's own events (not the gateway's). */
+interface ChatServerEvents {
+  'chat:message': (message: { from: string; text: string; node: string; at: number }) => void;
+  'session:ended': (payload: { reason: string; sessionId: string }) => void;
+}
+interface ChatClientEvents {
+  'chat:send': (payload: { text: string }, ack: (reply: { ok: boolean }) => void) => void;
+}
+type ChatSocket = Socket<ChatServerEvents, ChatClientEvents>;
+
+const chat = (socket: ClientSocket) => socket as unknown as ChatSocket;
+
+function nextChatMessage(socket: ChatSocket): Promise<Parameters<ChatServerEvents['chat:message']>[0]> {
+  return new Promise((resolve) => socket.once('chat:message', resolve));
+}
+
+describe('examples/express-socketio: a plain Express + Socket.IO chat on @sessionwire/server, installed from the tarball', () => {
+  let cluster: Cluster;
+  let project: PackedProject;
+  const nodes: Array<{ nodeId: string; url: string; process: AppProcess }> = [];
+
+  beforeAll(async () => {
+    cluster = await startCluster({ gateways: 0 });
+    project = await installPackedPackages([join(ROOT, 'libs/server')], ['express', 'socket.io', 'ioredis', '@socket.io/redis-adapter']);
+    await copyFile(join(EXAMPLE_DIR, 'server.mjs'), join(project.dir, 'server.mjs'));
+    for (const nodeId of ['chat-1', 'chat-2']) {
+      const port = await freePort();
+      const env = {
+        PORT: String(port),
+        NODE_ID: nodeId,
+        REDIS_URL: cluster.redis.url,
+        JWKS_URL: `${cluster.authUrl}/.well-known/jwks.json`,
+        ALLOWED_ORIGINS: TEST_ORIGIN,
+      };
+      nodes.push({ nodeId, url: `http://127.0.0.1:${port}`, process: await AppProcess.launch(nodeId, join(project.dir, 'server.mjs'), env, project.dir) });
+    }
+  });
+
+  afterEach(() => closeAllSockets());
+  afterAll(async () => {
+    closeAllSockets();
+    await Promise.all(nodes.map((node) => node.process.stop('SIGKILL')));
+    await cluster?.cleanup();
+    await project?.cleanup();
+  });
+
+  it("carries the app's own events across both processes; a logout at the auth service drops the user's sockets on both, and reconnects are refused", async () => {
+    const { id: userId, username } = await registerUser(cluster.authUrl, 'express-chat-user');
+    const session = await login(cluster.authUrl, username);
+    const [first, second] = [
+      chat(await connectSocket(nodes[0].url, { token: session.accessToken })),
+      chat(await connectSocket(nodes[1].url, { token: session.accessToken })),
+    ];
+
+    // The chat's room and events, through the Redis adapter: sent on chat-2, received on chat-1 (and chat-2), the
+    // sender named by the identity the handshake proved.
+    const received = [nextChatMessage(first), nextChatMessage(second)];
+    expect(await second.timeout(10_000).emitWithAck('chat:send', { text: 'hello from chat-2' })).toEqual({ ok: true });
+    expect(await Promise.all(received)).toEqual([
+      expect.objectContaining({ from: userId, text: 'hello from chat-2', node: 'chat-2' }),
+      expect.objectContaining({ from: userId, text: 'hello from chat-2', node: 'chat-2' }),
+    ]);
+
+    const ended = [first, second].map((socket) => nextEvent(socket as unknown as ClientSocket, 'session:ended'));
+    const gone = [first, second].map((socket) => disconnected(socket as unknown as ClientSocket, 15_000));
+    const logout = await request(cluster.authUrl, 'POST', '/auth/logout', { headers: bearer(session.accessToken) });
+    expect(logout.status).toBe(204);
+
+    expect(await Promise.all(ended)).toEqual([
+      { reason: 'logout', sessionId: session.sessionId },
+      { reason: 'logout', sessionId: session.sessionId },
+    ]);
+    expect(await Promise.all(gone)).toEqual(['io server disconnect', 'io server disconnect']);
+    for (const node of nodes) {
+      const refused = await connectError(node.url, { token: session.accessToken });
+      expect({ message: refused.message, code: refused.data?.code }).toEqual({ message: 'SESSION_REVOKED', code: 'SESSION_REVOKED' });
+    }
+  });
+
+  it('refuses a handshake from a foreign Origin with ORIGIN_NOT_ALLOWED before any upgrade; the allowed Origin connects', async () => {
+    const { username } = await registerUser(cluster.authUrl, 'express-origin-user');
+    const session = await login(cluster.authUrl, username);
+    const refused = await fetch(`${nodes[0].url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: FOREIGN_ORIGIN, ...bearer(session.accessToken) } });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ message: 'ORIGIN_NOT_ALLOWED' });
+    expect((await connectError(nodes[1].url, { token: session.accessToken, origin: FOREIGN_ORIGIN })).message).toBe('websocket error');
+
+    const allowed = await connectSocket(nodes[1].url, { token: session.accessToken, origin: TEST_ORIGIN });
+    expect(allowed.connected).toBe(true);
+  });
+
+  it('refuses a socket without credentials with UNAUTHORIZED', async () => {
+    const refused = await connectError(nodes[0].url, {});
+    expect({ message: refused.message, code: refused.data?.code }).toEqual({ message: 'UNAUTHORIZED', code: 'UNAUTHORIZED' });
+  });
+});
