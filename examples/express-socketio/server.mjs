@@ -12,6 +12,7 @@ const {
   REDIS_URL = 'redis://127.0.0.1:6379',
   JWKS_URL = 'http://127.0.0.1:3000/.well-known/jwks.json',
   ALLOWED_ORIGINS = 'http://localhost:3100',
+  MAX_SOCKETS_PER_USER = '0',
 } = process.env;
 
 const app = express();
@@ -24,6 +25,7 @@ const wire = await createSessionwire({
   nodeId: NODE_ID,
   allowedOrigins: ALLOWED_ORIGINS.split(','),
   accessTokens: { jwksUrl: JWKS_URL, issuer: 'sessionwire-auth', audience: 'sessionwire' },
+  connectionLimit: { perUser: Number(MAX_SOCKETS_PER_USER), policy: 'evict_oldest' }, // a new tab ends the oldest
 });
 
 const io = new Server(httpServer);

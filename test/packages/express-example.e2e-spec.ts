@@ -45,10 +45,12 @@ describe('examples/express-socketio: a plain Express + Socket.IO chat on @sessio
         REDIS_URL: cluster.redis.url,
         JWKS_URL: `${cluster.authUrl}/.well-known/jwks.json`,
         ALLOWED_ORIGINS: TEST_ORIGIN,
+        MAX_SOCKETS_PER_USER: '2',
       };
       nodes.push({ nodeId, url: `http://127.0.0.1:${port}`, process: await AppProcess.launch(nodeId, join(project.dir, 'server.mjs'), env, project.dir) });
     }
-  });
+    // npm install of the tarball and the example's dependencies, then two processes: slow on a loaded machine.
+  }, 180_000);
 
   afterEach(() => closeAllSockets());
   afterAll(async () => {
@@ -101,6 +103,39 @@ describe('examples/express-socketio: a plain Express + Socket.IO chat on @sessio
 
     const allowed = await connectSocket(nodes[1].url, { token: session.accessToken, origin: TEST_ORIGIN });
     expect(allowed.connected).toBe(true);
+  });
+
+  it('answers auth:refresh in-band: a fresh token of the same session is taken, another user\'s token or garbage refused', async () => {
+    const alice = await registerUser(cluster.authUrl, 'express-refresh-alice');
+    const bob = await registerUser(cluster.authUrl, 'express-refresh-bob');
+    const [aliceSession, bobSession] = [await login(cluster.authUrl, alice.username), await login(cluster.authUrl, bob.username)];
+    const socket = await connectSocket(nodes[0].url, { token: aliceSession.accessToken });
+    const refreshed = await request<{ accessToken: string }>(cluster.authUrl, 'POST', '/auth/refresh', { json: { refreshToken: aliceSession.refreshToken } });
+    expect(refreshed.status).toBe(200);
+
+    expect(await socket.timeout(10_000).emitWithAck('auth:refresh', { token: refreshed.body.accessToken })).toEqual({ ok: true, exp: expect.any(Number) });
+    const refusals = await Promise.all([
+      socket.timeout(10_000).emitWithAck('auth:refresh', { token: bobSession.accessToken }),
+      socket.timeout(10_000).emitWithAck('auth:refresh', { token: 'garbage' }),
+      socket.timeout(10_000).emitWithAck('auth:refresh', { nottoken: 1 } as unknown as { token: string }),
+    ]);
+    expect(refusals.map((reply) => (reply.ok ? 'ok' : reply.error.code))).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED', 'INVALID_INPUT']);
+    expect(socket.connected).toBe(true);
+  });
+
+  it('evicts the oldest socket over the per-user limit on the other process, through the adapter', async () => {
+    const { username } = await registerUser(cluster.authUrl, 'express-evicted-user');
+    const session = await login(cluster.authUrl, username);
+    const oldest = await connectSocket(nodes[0].url, { token: session.accessToken });
+    const kept = await connectSocket(nodes[1].url, { token: session.accessToken });
+    const ended = nextEvent(oldest, 'session:ended', 10_000);
+    const gone = disconnected(oldest, 10_000);
+
+    const newest = await connectSocket(nodes[1].url, { token: session.accessToken });
+
+    expect(await ended).toEqual({ reason: 'evicted', sessionId: session.sessionId });
+    expect(await gone).toBe('io server disconnect');
+    expect([kept.connected, newest.connected]).toEqual([true, true]);
   });
 
   it('refuses a socket without credentials with UNAUTHORIZED', async () => {

@@ -1,4 +1,4 @@
-export { createSessionwire, type Sessionwire, type SessionwireLocalSockets, type SessionwireStatus } from './sessionwire';
+export { createSessionwire, type Sessionwire, type SessionwireLocalSockets, type SessionwireSocket, type SessionwireStatus } from './sessionwire';
 export type { SessionwireOptions, SessionwireRedis } from './options';
 export type { SessionwireLogger } from './logger';
 export { sessionwireRooms, type JsonValue, type SessionwireInterServerEvents, type SessionwireSocketData } from './socket-types';

@@ -5,7 +5,7 @@ import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { IncomingMessage } from 'node:http';
-import type { Server } from 'socket.io';
+import type { DefaultEventsMap, Server, Socket } from 'socket.io';
 import { CredentialExpiry } from './credential-expiry';
 import { CredentialRefresh } from './credential-refresh';
 import { SessionwireAttachError, SessionwireRedisUnreachableError } from './errors';
@@ -24,14 +24,17 @@ import { SessionRecheck } from './session-recheck';
 import type { SessionwireSocketData, WireServer, WireSocket } from './socket-types';
 import { UserLoggedOutSubscriber } from './user-logged-out-subscriber';
 
+/** A socket of this node, whatever the app's event maps. */
+export type SessionwireSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SessionwireSocketData>;
+
 /** Read access to this node's connected sockets (main namespace), through the local room index: no Redis. */
 export interface SessionwireLocalSockets {
   /** How many sockets are connected to this node. */
   count(): number;
-  /** The connected sockets in any of these rooms (e.g. `sessionwireRooms.user(id)`). */
-  inRooms(rooms: readonly string[]): Array<{ id: string; data: SessionwireSocketData }>;
+  /** The connected sockets in any of these rooms (e.g. `sessionwireRooms.session(id)`), each once. */
+  inRooms(rooms: readonly string[]): SessionwireSocket[];
   /** Every connected socket of this node. */
-  all(): Array<{ id: string; data: SessionwireSocketData }>;
+  all(): SessionwireSocket[];
 }
 
 export interface SessionwireStatus {
@@ -70,7 +73,7 @@ export interface Sessionwire {
    */
   close(): Promise<void>;
   /** This node's sockets. */
-  readonly localSockets: SessionwireLocalSockets;
+  localSockets(): SessionwireLocalSockets;
 }
 
 /** Reconnect delays: fast at first, then every 2 s, never giving up. */
@@ -158,11 +161,11 @@ async function assemble(
   let attached: WireServer | undefined;
   return {
     nodeId: config.nodeId,
-    localSockets: {
+    localSockets: () => ({
       count: () => sockets.count(),
-      inRooms: (rooms) => sockets.inRooms(rooms),
-      all: () => sockets.all(),
-    },
+      inRooms: (rooms) => sockets.inRooms(rooms) as unknown as SessionwireSocket[],
+      all: () => sockets.all() as unknown as SessionwireSocket[],
+    }),
     attach(io) {
       if (closed) throw new SessionwireAttachError('This sessionwire is closed: create another one with createSessionwire()');
       if (attached) throw new SessionwireAttachError('attach() was already called: one sessionwire serves one Socket.IO server; create another for a second server');
