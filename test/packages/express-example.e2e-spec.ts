@@ -1,3 +1,5 @@
+import { redisKeys } from '@app/contracts';
+import { Redis } from 'ioredis';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
@@ -141,5 +143,27 @@ describe('examples/express-socketio: a plain Express + Socket.IO chat on @sessio
   it('refuses a socket without credentials with UNAUTHORIZED', async () => {
     const refused = await connectError(nodes[0].url, {});
     expect({ message: refused.message, code: refused.data?.code }).toEqual({ message: 'UNAUTHORIZED', code: 'UNAUTHORIZED' });
+  });
+
+  // Last: it stops chat-2.
+  it('drains on SIGTERM: server:draining, the socket closed at the transport (so the client reconnects elsewhere), a clean exit', async () => {
+    const { username } = await registerUser(cluster.authUrl, 'express-drained-user');
+    const session = await login(cluster.authUrl, username);
+    const socket = await connectSocket(nodes[1].url, { token: session.accessToken });
+    const draining = nextEvent(socket, 'server:draining', 15_000);
+    const gone = disconnected(socket, 15_000);
+
+    const exitCode = nodes[1].process.stop('SIGTERM');
+
+    expect(await draining).toEqual({ reconnect: true });
+    expect(await gone).toBe('transport close');
+    expect(await exitCode).toBe(0);
+    // The drained node left the shared registry; the other is still in it.
+    const redis = new Redis(cluster.redis.url);
+    try {
+      expect((await redis.smembers(redisKeys.registryNodes)).sort()).toEqual(['chat-1']);
+    } finally {
+      await redis.quit();
+    }
   });
 });
