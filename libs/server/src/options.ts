@@ -29,7 +29,10 @@ export interface SessionwireOptions {
    * @default (required)
    */
   allowedOrigins: readonly string[];
-  /** How access tokens are verified (ES256 JWTs of the auth service). */
+  /**
+   * How access tokens are verified (ES256 JWTs of the auth service).
+   * @default (required)
+   */
   accessTokens: {
     /**
      * The auth service's JWKS (`GET /.well-known/jwks.json`).
@@ -95,7 +98,10 @@ export interface SessionwireOptions {
    * @default 30
    */
   recheckIntervalSeconds?: number;
-  /** This node's heartbeat in the registry, and the sweep of dead nodes' entries. */
+  /**
+   * This node's heartbeat in the registry, and the sweep of dead nodes' entries.
+   * @default { heartbeatIntervalSeconds: 5, heartbeatTtlSeconds: 15, sweepIntervalSeconds: 10 }
+   */
   presence?: {
     /** @default 5 */
     heartbeatIntervalSeconds?: number;

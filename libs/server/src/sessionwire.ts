@@ -5,7 +5,7 @@ import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { IncomingMessage } from 'node:http';
-import type { DefaultEventsMap, Server, Socket } from 'socket.io';
+import type { DefaultEventsMap, ExtendedError, Namespace, Server, Socket } from 'socket.io';
 import { CredentialExpiry } from './credential-expiry';
 import { CredentialRefresh } from './credential-refresh';
 import { SessionwireAttachError, SessionwireRedisUnreachableError } from './errors';
@@ -54,7 +54,9 @@ export interface Sessionwire {
    * Wires sessionwire into a Socket.IO server (once): the authenticating handshake middleware, the drain and Origin
    * checks in the engine's `allowRequest` (then the app's own, if it set one), the pass-on of foreign Engine.IO
    * sessions, each socket's expiry and `auth:refresh`, its registry entry, and the `sockets:evicted` message between
-   * nodes. Attach before adding middleware that reads `socket.data`. Returns `io`.
+   * nodes. The main namespace authenticates; a socket of another namespace (made before or after `attach`) is admitted
+   * only on a connection whose main-namespace socket is authenticated, and shares its `socket.data`. Attach before
+   * adding middleware that reads `socket.data`. Returns `io`.
    * @throws SessionwireAttachError when already attached, closed, or `io` is not bound to an HTTP server yet.
    */
   attach<S extends Server>(io: S): S;
@@ -193,7 +195,21 @@ async function assemble(
         next();
       });
       server.use(authenticator.middleware());
+      // Sockets of the app's other namespaces ride on the connection's main-namespace socket: admitted only when the
+      // same connection holds an authenticated one, sharing its socket.data; ending it closes the whole connection.
+      const mainSockets = new WeakMap<object, WireSocket>();
+      const guardNamespace = (namespace: Namespace) => {
+        if (namespace.name === '/') return;
+        namespace.use((socket, next) => {
+          const main = mainSockets.get(socket.conn);
+          if (!main?.connected || closed) return next(namespaceRefusal());
+          socket.data = main.data;
+          next();
+        });
+      };
+      for (const namespace of server._nsps.values()) guardNamespace(namespace as unknown as Namespace);
       const onConnection = (socket: WireSocket) => {
+        mainSockets.set(socket.conn, socket);
         expiry.watch(socket);
         refresh.listen(socket);
         socket.on('disconnect', () => {
@@ -205,10 +221,12 @@ async function assemble(
       const onEvicted = (evicted: Parameters<typeof recentEnds.applyEviction>[0]) => recentEnds.applyEviction(evicted);
       server.on('connection', onConnection);
       server.on('sockets:evicted', onEvicted);
+      server.on('new_namespace', guardNamespace);
       cleanups.push(() => {
         engine.opts.allowRequest = appAllowRequest;
         server.off('connection', onConnection);
         server.off('sockets:evicted', onEvicted);
+        server.off('new_namespace', guardNamespace);
         sockets.detach();
       });
       return io;
@@ -222,6 +240,13 @@ async function assemble(
       await undo();
     },
   };
+}
+
+/** A socket of another namespace whose connection has no authenticated main-namespace socket. */
+function namespaceRefusal(): ExtendedError {
+  const error: ExtendedError = new Error('UNAUTHORIZED');
+  error.data = { code: 'UNAUTHORIZED', message: 'Connect to the main namespace (with credentials) first, on the same connection' };
+  return error;
 }
 
 /**
