@@ -1,13 +1,13 @@
 import { redisKeys } from '@app/contracts';
 import { Redis } from 'ioredis';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { AppProcess } from '../support/app-process';
 import { startCluster, TEST_ORIGIN, type Cluster } from '../support/cluster';
 import { freePort } from '../support/free-port';
 import { bearer, login, registerUser, request } from '../support/http';
-import { installPackedPackages, type PackedProject } from '../support/packed-project';
+import { installPackedPackages, typeCheck, type PackedProject } from '../support/packed-project';
 import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
 
 const ROOT = join(__dirname, '..', '..');
@@ -25,6 +25,44 @@ interface ChatClientEvents {
 type ChatSocket = Socket<ChatServerEvents, ChatClientEvents>;
 
 const chat = (socket: ClientSocket) => socket as unknown as ChatSocket;
+
+// The example's wiring in TypeScript, against the tarball's declarations: the app's own event maps on a typed
+// server, socket.data typed as what the handshake proved. The last line must not compile.
+const TYPED_CONSUMER = `
+import { createSessionwire, type SessionwireSocketData } from '@sessionwire/server';
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+
+interface ChatClientEvents {
+  'chat:send': (payload: { text: string }, ack: (reply: { ok: boolean }) => void) => void;
+}
+interface ChatServerEvents {
+  'chat:message': (message: { from: string; text: string }) => void;
+}
+
+const wire = await createSessionwire({
+  redis: 'redis://127.0.0.1:6379',
+  allowedOrigins: ['https://app.example.com'],
+  accessTokens: { jwksUrl: 'http://auth:3000/.well-known/jwks.json', issuer: 'sessionwire-auth', audience: 'sessionwire' },
+  connectionLimit: { perUser: 5, policy: 'evict_oldest' },
+});
+const io = wire.attach(new Server<ChatClientEvents, ChatServerEvents, Record<string, never>, SessionwireSocketData>(createServer()));
+io.on('connection', (socket) => {
+  const userId: string = socket.data.userId;
+  const expiresAt: number = socket.data.credentialExpiresAt;
+  socket.on('chat:send', ({ text }, ack) => {
+    io.emit('chat:message', { from: userId, text });
+    ack({ ok: expiresAt > 0 });
+  });
+});
+export const sockets: number = wire.localSockets().count();
+export const wrong: number = wire.localSockets().all()[0].data.userId;
+`;
+
+const TSCONFIG = {
+  compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022'], types: [], strict: true, noEmit: true, skipLibCheck: false },
+  files: ['consumer.ts'],
+};
 
 function nextChatMessage(socket: ChatSocket): Promise<Parameters<ChatServerEvents['chat:message']>[0]> {
   return new Promise((resolve) => socket.once('chat:message', resolve));
@@ -139,6 +177,14 @@ describe('examples/express-socketio: a plain Express + Socket.IO chat on @sessio
     expect(await gone).toBe('io server disconnect');
     expect([kept.connected, newest.connected]).toEqual([true, true]);
   });
+
+  it("type-checks a TypeScript consumer against the tarball's declarations, without prom-client installed", async () => {
+    await writeFile(join(project.dir, 'consumer.ts'), TYPED_CONSUMER);
+    await writeFile(join(project.dir, 'tsconfig.consumer.json'), JSON.stringify(TSCONFIG));
+    const result = await typeCheck(join(project.dir, 'tsconfig.consumer.json'));
+    const wrongLine = TYPED_CONSUMER.split('\n').findIndex((line) => line.startsWith('export const wrong')) + 1;
+    expect(result.output.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^consumer\\.ts\\(${wrongLine},\\d+\\): error TS2322: Type 'string' is not assignable to type 'number'`))]);
+  }, 60_000);
 
   it('refuses a socket without credentials with UNAUTHORIZED', async () => {
     const refused = await connectError(nodes[0].url, {});

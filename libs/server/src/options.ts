@@ -1,9 +1,17 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { hostname } from 'node:os';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { InvalidSessionwireOptionsError } from './errors';
 import type { SessionwireLogger } from './logger';
+
+/**
+ * A prom-client `Registry`, described by what sessionwire uses of it, so the types need prom-client only when metrics
+ * are used (it is an optional peer dependency).
+ */
+export interface MetricsRegistry {
+  registerMetric(metric: never): void;
+  getSingleMetric(name: string): unknown;
+}
 
 /** Where sessionwire keeps and reads sessions: the auth service's Redis. */
 export type SessionwireRedis = string | RedisOptions | Redis | Cluster;
@@ -120,7 +128,7 @@ export interface SessionwireOptions {
    * `gateway_connected_sockets`, `gateway_forced_disconnects_total`) on this prom-client registry.
    * @default undefined (no metrics registered)
    */
-  metrics?: { registry: Registry };
+  metrics?: { registry: MetricsRegistry };
   /**
    * Where sessionwire logs (pino-compatible: `logger.warn(object, message)` or `logger.warn(message)`).
    * @default console, warnings and errors only
@@ -180,7 +188,14 @@ const optionsSchema = z
       .object({ heartbeatIntervalSeconds: seconds.optional(), heartbeatTtlSeconds: seconds.optional(), sweepIntervalSeconds: seconds.optional() })
       .optional(),
     drainWindowSeconds: z.number().min(0).finite().optional(),
-    metrics: z.object({ registry: z.custom<Registry>((value) => typeof value === 'object' && value !== null && typeof (value as Registry).registerMetric === 'function', 'expected a prom-client Registry') }).optional(),
+    metrics: z
+      .object({
+        registry: z.custom<MetricsRegistry>(
+          (value) => typeof value === 'object' && value !== null && typeof (value as MetricsRegistry).registerMetric === 'function',
+          'expected a prom-client Registry',
+        ),
+      })
+      .optional(),
     logger: z
       .custom<SessionwireLogger>(
         (value) => typeof value === 'object' && value !== null && ['info', 'warn', 'error'].every((level) => typeof (value as Record<string, unknown>)[level] === 'function'),
