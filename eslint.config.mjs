@@ -74,7 +74,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/*/src/config/*.ts', 'examples/*/src/config.ts', 'scripts/**', 'test/**', 'bench/**', '*.mjs'],
+    // examples/: stand-alone apps outside the monorepo's config, reading their own environment.
+    files: ['apps/*/src/config/*.ts', 'scripts/**', 'test/**', 'bench/**', 'examples/**', '*.mjs'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -4,7 +4,7 @@ import type { Sessionwire as SessionwireHandle } from '@sessionwire/server';
 // injects it by type (the class is never instantiated: the value is the handle `createSessionwire` made).
 /**
  * The application's sessionwire handle (what `createSessionwire` returns), provided by `SessionwireModule`:
- * inject it as `constructor(private readonly wire: Sessionwire)` for `status()`, `ready()`, `localSockets` or
+ * inject it as `constructor(private readonly wire: Sessionwire)` for `status()`, `ready()`, `localSockets()` or
  * `nodeId`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging

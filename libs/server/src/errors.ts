@@ -20,8 +20,11 @@ export class SessionwireRedisUnreachableError extends Error {
   readonly code = 'REDIS_UNREACHABLE';
 }
 
-/** `attach()` was called a second time, or after `close()`: one sessionwire serves one Socket.IO server. */
+/**
+ * `attach()` cannot wire this server: it was already called (one sessionwire serves one Socket.IO server), the handle
+ * is closed, or the server has no HTTP server (engine) yet.
+ */
 export class SessionwireAttachError extends Error {
   override readonly name = 'SessionwireAttachError';
-  readonly code = 'ALREADY_ATTACHED';
+  readonly code = 'CANNOT_ATTACH';
 }

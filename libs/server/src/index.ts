@@ -1,5 +1,5 @@
-export { createSessionwire, type Sessionwire, type SessionwireLocalSockets, type SessionwireStatus } from './sessionwire';
-export type { SessionwireOptions, SessionwireRedis } from './options';
+export { createSessionwire, type Sessionwire, type SessionwireLocalSockets, type SessionwireSocket, type SessionwireStatus } from './sessionwire';
+export type { MetricsRegistry, SessionwireOptions, SessionwireRedis } from './options';
 export type { SessionwireLogger } from './logger';
 export { sessionwireRooms, type JsonValue, type SessionwireInterServerEvents, type SessionwireSocketData } from './socket-types';
 export { InvalidSessionwireOptionsError, JwksUnavailableError, SessionwireAttachError, SessionwireRedisUnreachableError } from './errors';

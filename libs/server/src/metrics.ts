@@ -1,6 +1,7 @@
 import type { HandshakeErrorCode, SocketEndReason } from '@app/contracts';
 import type { Registry } from 'prom-client';
 import type { LocalSockets } from './local-sockets';
+import type { MetricsRegistry } from './options';
 
 /** The node's session metrics; the same names as the sessionwire gateway's. */
 export interface WireMetrics {
@@ -16,8 +17,10 @@ export const noMetrics: WireMetrics = {
 };
 
 /** Registers the metrics on the app's registry. prom-client is an optional peer: loaded only when metrics are asked for. */
-export async function registerMetrics(registry: Registry, sockets: LocalSockets): Promise<WireMetrics> {
+export async function registerMetrics(appRegistry: MetricsRegistry, sockets: LocalSockets): Promise<WireMetrics> {
   const { Counter, Gauge, Histogram } = await import('prom-client');
+  // The app's prom-client Registry (validated as one), typed structurally in the options.
+  const registry = appRegistry as unknown as Registry;
   const handshakes = new Counter({
     name: 'gateway_handshakes_total',
     help: 'Handshakes by result: accepted or the connect_error code',

@@ -1,9 +1,17 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { hostname } from 'node:os';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { InvalidSessionwireOptionsError } from './errors';
 import type { SessionwireLogger } from './logger';
+
+/**
+ * A prom-client `Registry`, described by what sessionwire uses of it, so the types need prom-client only when metrics
+ * are used (it is an optional peer dependency).
+ */
+export interface MetricsRegistry {
+  registerMetric(metric: never): void;
+  getSingleMetric(name: string): unknown;
+}
 
 /** Where sessionwire keeps and reads sessions: the auth service's Redis. */
 export type SessionwireRedis = string | RedisOptions | Redis | Cluster;
@@ -29,7 +37,10 @@ export interface SessionwireOptions {
    * @default (required)
    */
   allowedOrigins: readonly string[];
-  /** How access tokens are verified (ES256 JWTs of the auth service). */
+  /**
+   * How access tokens are verified (ES256 JWTs of the auth service).
+   * @default (required)
+   */
   accessTokens: {
     /**
      * The auth service's JWKS (`GET /.well-known/jwks.json`).
@@ -95,7 +106,10 @@ export interface SessionwireOptions {
    * @default 30
    */
   recheckIntervalSeconds?: number;
-  /** This node's heartbeat in the registry, and the sweep of dead nodes' entries. */
+  /**
+   * This node's heartbeat in the registry, and the sweep of dead nodes' entries.
+   * @default { heartbeatIntervalSeconds: 5, heartbeatTtlSeconds: 15, sweepIntervalSeconds: 10 }
+   */
   presence?: {
     /** @default 5 */
     heartbeatIntervalSeconds?: number;
@@ -114,7 +128,7 @@ export interface SessionwireOptions {
    * `gateway_connected_sockets`, `gateway_forced_disconnects_total`) on this prom-client registry.
    * @default undefined (no metrics registered)
    */
-  metrics?: { registry: Registry };
+  metrics?: { registry: MetricsRegistry };
   /**
    * Where sessionwire logs (pino-compatible: `logger.warn(object, message)` or `logger.warn(message)`).
    * @default console, warnings and errors only
@@ -174,7 +188,14 @@ const optionsSchema = z
       .object({ heartbeatIntervalSeconds: seconds.optional(), heartbeatTtlSeconds: seconds.optional(), sweepIntervalSeconds: seconds.optional() })
       .optional(),
     drainWindowSeconds: z.number().min(0).finite().optional(),
-    metrics: z.object({ registry: z.custom<Registry>((value) => typeof value === 'object' && value !== null && typeof (value as Registry).registerMetric === 'function', 'expected a prom-client Registry') }).optional(),
+    metrics: z
+      .object({
+        registry: z.custom<MetricsRegistry>(
+          (value) => typeof value === 'object' && value !== null && typeof (value as MetricsRegistry).registerMetric === 'function',
+          'expected a prom-client Registry',
+        ),
+      })
+      .optional(),
     logger: z
       .custom<SessionwireLogger>(
         (value) => typeof value === 'object' && value !== null && ['info', 'warn', 'error'].every((level) => typeof (value as Record<string, unknown>)[level] === 'function'),

@@ -5,7 +5,7 @@ import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { IncomingMessage } from 'node:http';
-import type { Server } from 'socket.io';
+import type { DefaultEventsMap, ExtendedError, Namespace, Server, Socket } from 'socket.io';
 import { CredentialExpiry } from './credential-expiry';
 import { CredentialRefresh } from './credential-refresh';
 import { SessionwireAttachError, SessionwireRedisUnreachableError } from './errors';
@@ -24,14 +24,17 @@ import { SessionRecheck } from './session-recheck';
 import type { SessionwireSocketData, WireServer, WireSocket } from './socket-types';
 import { UserLoggedOutSubscriber } from './user-logged-out-subscriber';
 
+/** A socket of this node, whatever the app's event maps. */
+export type SessionwireSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SessionwireSocketData>;
+
 /** Read access to this node's connected sockets (main namespace), through the local room index: no Redis. */
 export interface SessionwireLocalSockets {
   /** How many sockets are connected to this node. */
   count(): number;
-  /** The connected sockets in any of these rooms (e.g. `sessionwireRooms.user(id)`). */
-  inRooms(rooms: readonly string[]): Array<{ id: string; data: SessionwireSocketData }>;
+  /** The connected sockets in any of these rooms (e.g. `sessionwireRooms.session(id)`), each once. */
+  inRooms(rooms: readonly string[]): SessionwireSocket[];
   /** Every connected socket of this node. */
-  all(): Array<{ id: string; data: SessionwireSocketData }>;
+  all(): SessionwireSocket[];
 }
 
 export interface SessionwireStatus {
@@ -51,7 +54,9 @@ export interface Sessionwire {
    * Wires sessionwire into a Socket.IO server (once): the authenticating handshake middleware, the drain and Origin
    * checks in the engine's `allowRequest` (then the app's own, if it set one), the pass-on of foreign Engine.IO
    * sessions, each socket's expiry and `auth:refresh`, its registry entry, and the `sockets:evicted` message between
-   * nodes. Attach before adding middleware that reads `socket.data`. Returns `io`.
+   * nodes. The main namespace authenticates; a socket of another namespace (made before or after `attach`) is admitted
+   * only on a connection whose main-namespace socket is authenticated, and shares its `socket.data`. Attach before
+   * adding middleware that reads `socket.data`. Returns `io`.
    * @throws SessionwireAttachError when already attached, closed, or `io` is not bound to an HTTP server yet.
    */
   attach<S extends Server>(io: S): S;
@@ -70,7 +75,7 @@ export interface Sessionwire {
    */
   close(): Promise<void>;
   /** This node's sockets. */
-  readonly localSockets: SessionwireLocalSockets;
+  localSockets(): SessionwireLocalSockets;
 }
 
 /** Reconnect delays: fast at first, then every 2 s, never giving up. */
@@ -158,11 +163,11 @@ async function assemble(
   let attached: WireServer | undefined;
   return {
     nodeId: config.nodeId,
-    localSockets: {
+    localSockets: () => ({
       count: () => sockets.count(),
-      inRooms: (rooms) => sockets.inRooms(rooms),
-      all: () => sockets.all(),
-    },
+      inRooms: (rooms) => sockets.inRooms(rooms) as unknown as SessionwireSocket[],
+      all: () => sockets.all() as unknown as SessionwireSocket[],
+    }),
     attach(io) {
       if (closed) throw new SessionwireAttachError('This sessionwire is closed: create another one with createSessionwire()');
       if (attached) throw new SessionwireAttachError('attach() was already called: one sessionwire serves one Socket.IO server; create another for a second server');
@@ -190,7 +195,21 @@ async function assemble(
         next();
       });
       server.use(authenticator.middleware());
+      // Sockets of the app's other namespaces ride on the connection's main-namespace socket: admitted only when the
+      // same connection holds an authenticated one, sharing its socket.data; ending it closes the whole connection.
+      const mainSockets = new WeakMap<object, WireSocket>();
+      const guardNamespace = (namespace: Namespace) => {
+        if (namespace.name === '/') return;
+        namespace.use((socket, next) => {
+          const main = mainSockets.get(socket.conn);
+          if (!main?.connected || closed) return next(namespaceRefusal());
+          socket.data = main.data;
+          next();
+        });
+      };
+      for (const namespace of server._nsps.values()) guardNamespace(namespace as unknown as Namespace);
       const onConnection = (socket: WireSocket) => {
+        mainSockets.set(socket.conn, socket);
         expiry.watch(socket);
         refresh.listen(socket);
         socket.on('disconnect', () => {
@@ -202,10 +221,12 @@ async function assemble(
       const onEvicted = (evicted: Parameters<typeof recentEnds.applyEviction>[0]) => recentEnds.applyEviction(evicted);
       server.on('connection', onConnection);
       server.on('sockets:evicted', onEvicted);
+      server.on('new_namespace', guardNamespace);
       cleanups.push(() => {
         engine.opts.allowRequest = appAllowRequest;
         server.off('connection', onConnection);
         server.off('sockets:evicted', onEvicted);
+        server.off('new_namespace', guardNamespace);
         sockets.detach();
       });
       return io;
@@ -219,6 +240,13 @@ async function assemble(
       await undo();
     },
   };
+}
+
+/** A socket of another namespace whose connection has no authenticated main-namespace socket. */
+function namespaceRefusal(): ExtendedError {
+  const error: ExtendedError = new Error('UNAUTHORIZED');
+  error.data = { code: 'UNAUTHORIZED', message: 'Connect to the main namespace (with credentials) first, on the same connection' };
+  return error;
 }
 
 /**

@@ -10,4 +10,4 @@ export {
 } from './session-credentials';
 export type { SessionOptions } from './session-options';
 export { sessionCheckLua, type SessionCheck, type SessionCheckPosition } from './session-check';
-export { sessionFromReply, SessionStore, type NewSession, type RefreshRotation, type SessionRecord } from './session-store';
+export { ROTATE_REFRESH_LUA, sessionFromReply, SessionStore, type NewSession, type RefreshRotation, type SessionRecord } from './session-store';

@@ -111,6 +111,9 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
 end
 return {'invalid'}`;
 
+/** The Lua of the refresh rotation, for a test that runs it with key names of its own (no key is derived in Lua). */
+export const ROTATE_REFRESH_LUA = ROTATE_REFRESH;
+
 /**
  * Server-side sessions in Redis. The record's TTL enforces both lifetimes: it is always
  * min(idle timeout, time left until the absolute expiry), and every use slides it. A plain class: Nest apps provide it

@@ -47,7 +47,7 @@ export class HealthController {
     const { subscriber } = this.wire.status();
     const status = redis === 'ready' && subscriber === 'ready' ? 'ok' : 'degraded';
     response.status(status === 'ok' ? 200 : 503);
-    return { status, nodeId: this.config.nodeId, redis, subscriber, connections: this.wire.localSockets.count() };
+    return { status, nodeId: this.config.nodeId, redis, subscriber, connections: this.wire.localSockets().count() };
   }
 
   @Get('live')

@@ -128,11 +128,11 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection {
   @SubscribeMessage('admin:stats')
   @UseGuards(AdminEventGuard)
   stats(): Ack<NodeStats> {
-    return { ok: true, nodeId: this.config.nodeId, connections: this.wire.localSockets.count() };
+    return { ok: true, nodeId: this.config.nodeId, connections: this.wire.localSockets().count() };
   }
 
   private applySessionData(change: Parameters<InterServerEvents['session:data']>[0]): void {
-    for (const socket of this.wire.localSockets.inRooms([sessionwireRooms.session(change.sessionId)])) {
+    for (const socket of this.wire.localSockets().inRooms([sessionwireRooms.session(change.sessionId)])) {
       if (socket.data.userId === change.userId) socket.data.sessionData[change.key] = change.value;
     }
   }
