@@ -85,7 +85,7 @@ describe('examples/nest-gateway: its own Nest gateway on the packed @sessionwire
     const sockets = await Promise.all(nodes.map((node) => connectSocket(node.url, { token: alice.session.accessToken })));
     const bobSocket = await connectSocket(nodes[1].url, { token: bob.session.accessToken });
 
-    const received = sockets.map(nextNote);
+    const received = sockets.map((socket) => nextNote(socket));
     const bobReceived = nextNote(bobSocket);
     expect(await notes(sockets[0]).emitWithAck('notes:add', { text: 'buy milk' })).toEqual({ ok: true, note: { text: 'buy milk', sessionId: alice.session.sessionId, at: expect.any(Number) } });
     expect(await Promise.all(received)).toEqual(sockets.map(() => expect.objectContaining({ text: 'buy milk', sessionId: alice.session.sessionId })));
