@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  * app cannot import each other in a loop.
  */
 const FOLDER_LAYERS = {
-  gateway: ['config', 'keys', 'metrics', 'sockets', 'registry', 'revocation', 'realtime', 'health'],
+  gateway: ['config', 'sockets', 'realtime', 'health'],
   auth: ['config', 'keys', 'metrics', 'users', 'login-limits', 'revocation', 'auth', 'sessions', 'admin', 'health'],
 };
 
@@ -21,7 +21,7 @@ const layerZones = Object.entries(FOLDER_LAYERS).flatMap(([app, folders]) =>
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'libs/*/dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'libs/*/dist/**', 'examples/*/dist/**', 'examples/*/node_modules/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -74,7 +74,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/*/src/config/*.ts', 'scripts/**', 'test/**', 'bench/**', '*.mjs'],
+    // examples/: stand-alone apps outside the monorepo's config, reading their own environment.
+    files: ['apps/*/src/config/*.ts', 'scripts/**', 'test/**', 'bench/**', 'examples/**', '*.mjs'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -1,4 +1,4 @@
-import { SessionStore } from '@app/sessions';
+import { ROTATE_REFRESH_LUA } from '@app/sessions';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 
@@ -13,8 +13,6 @@ describe('session scripts take every key through KEYS', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     client = new Redis(redis.url);
-    // Registers the store's scripts on `client` as commands (ioredis `defineCommand`), callable by name below.
-    new SessionStore(client, { idleTtlSeconds: 60, absoluteTtlSeconds: 3600 });
   });
 
   afterAll(async () => {
@@ -23,10 +21,9 @@ describe('session scripts take every key through KEYS', () => {
   });
 
   function rotateRefresh(keys: Record<'record' | 'rotated' | 'index' | 'previous' | 'data', string>, presentedHash: string): Promise<unknown> {
-    const command = (client as unknown as Record<string, (...args: Array<string | number>) => Promise<unknown>>).sessionRotateRefresh;
     const { record, rotated, index, previous, data } = keys;
     // ARGV: presented hash, new hash, now, idle ms, session id, channel, message, sealed successor, grace ms.
-    return command.call(client, record, rotated, index, previous, data, presentedHash, 'new-hash', Date.now(), 60_000, 'sid', 'test-channel', '{}', '', 0);
+    return client.eval(ROTATE_REFRESH_LUA, 5, record, rotated, index, previous, data, presentedHash, 'new-hash', Date.now(), 60_000, 'sid', 'test-channel', '{}', '', 0);
   }
 
   async function storeSession(prefix: string): Promise<Record<'record' | 'rotated' | 'index' | 'previous' | 'data', string>> {

@@ -59,7 +59,7 @@ const topologies: Topology[] = [
         // The gateways subscribe on the master serving the channel's slot; the users' keys are put there too.
         async victim() {
           const port = await masterOfChannel();
-          expect(await clientNamesOn(port)).toEqual(expect.arrayContaining(cluster.gateways.map((gateway) => `gateway:${gateway.nodeId}:user-logged-out`)));
+          expect(await clientNamesOn(port)).toEqual(expect.arrayContaining(cluster.gateways.map((gateway) => `sessionwire:${gateway.nodeId}:user-logged-out`)));
           return port;
         },
         // User ids are random, so a few tries.

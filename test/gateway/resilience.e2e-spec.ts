@@ -51,7 +51,7 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
 
     /** Cuts the node's `user-logged-out` subscriber connection from the Redis side, as a network blip would. */
     async function killSubscriber(node: GatewayNode): Promise<void> {
-      const name = `gateway:${node.nodeId}:user-logged-out`;
+      const name = `sessionwire:${node.nodeId}:user-logged-out`;
       const list = (await redis.client('LIST')) as string;
       const line = list.split('\n').find((candidate) => candidate.split(' ').includes(`name=${name}`));
       if (!line) throw new Error(`no Redis client named ${name} in CLIENT LIST:\n${list}`);

@@ -35,12 +35,12 @@ describe('import rules (eslint.config.mjs)', () => {
 
   it.each([
     ['libs/sessions/src/lint-fixture.ts', "import '../../../apps/auth/src/main';\n"],
-    ['libs/client/src/lint-fixture.ts', "import '../../../apps/gateway/src/sockets/sockets.module';\n"],
+    ['libs/client/src/lint-fixture.ts', "import '../../../apps/gateway/src/sockets/socket-types';\n"],
   ])('refuses an import of an app from a library (%s)', async (path, code) => {
     expect(await importErrors(path, code)).toEqual([{ rule: 'import-x/no-restricted-paths', message: expect.stringContaining('Libraries never import apps') }]);
   });
 
-  it("refuses an import of a higher folder of the same app (the gateway's sockets module is a leaf)", async () => {
+  it("refuses an import of a higher folder of the same app (the gateway's socket types are a leaf)", async () => {
     const errors = await importErrors('apps/gateway/src/sockets/lint-fixture.ts', "import { RealtimeModule } from '../realtime/realtime.module';\nexport const m = RealtimeModule;\n");
     expect(errors).toEqual([{ rule: 'import-x/no-restricted-paths', message: expect.stringContaining('apps/gateway/src/sockets is below') }]);
   });
@@ -49,7 +49,7 @@ describe('import rules (eslint.config.mjs)', () => {
     expect(
       await importErrors(
         'apps/gateway/src/realtime/lint-fixture.ts',
-        "import { redisKeys } from '@app/contracts';\nimport { SocketsModule } from '../sockets/sockets.module';\nexport const used = [redisKeys, SocketsModule];\n",
+        "import { redisKeys } from '@app/contracts';\nimport { chatRoom } from '../sockets/socket-types';\nexport const used = [redisKeys, chatRoom];\n",
       ),
     ).toEqual([]);
     expect(await importErrors('test/support/lint-fixture.ts', "import { AuthAppModule } from '../../apps/auth/src/auth-app.module';\nexport const m = AuthAppModule;\n")).toEqual([]);

@@ -27,7 +27,12 @@ export class AppProcess {
   static async start(name: string, app: keyof typeof APP_ENTRY, env: Record<string, string>): Promise<AppProcess> {
     const entry = APP_ENTRY[app];
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does).`);
-    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    return AppProcess.launch(name, entry, env);
+  }
+
+  /** Spawns any Node program (`entry`, run in `cwd`) and resolves once it logs that it listens, as `start` does. */
+  static async launch(name: string, entry: string, env: Record<string, string>, cwd?: string): Promise<AppProcess> {
+    const child = spawn(process.execPath, [entry], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const app_ = new AppProcess(name, child);
     await app_.waitForLog(/listening on http/, 30_000);
     return app_;

@@ -1,11 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SessionwireIoAdapter } from '@sessionwire/nest';
 import { Logger } from 'nestjs-pino';
 import { gatewayConfig, type GatewayConfig } from './config/gateway.config';
 import { GatewayAppModule } from './gateway-app.module';
-import { GatewayIoAdapter } from './realtime/gateway-io.adapter';
-import { HandshakeAuthenticator } from './realtime/handshake-authenticator';
-import { NodeDrain } from './realtime/node-drain';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(GatewayAppModule, { bufferLogs: true, abortOnError: false });
@@ -14,9 +12,16 @@ async function bootstrap(): Promise<void> {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
-  const adapter = new GatewayIoAdapter(app, config, app.get(HandshakeAuthenticator), app.get(NodeDrain));
-  await adapter.connectToRedis();
-  app.useWebSocketAdapter(adapter);
+  app.useWebSocketAdapter(
+    new SessionwireIoAdapter(app, {
+      serverOptions: {
+        serveClient: false,
+        maxHttpBufferSize: config.maxMessageBytes,
+        pingInterval: config.ping.intervalMs,
+        pingTimeout: config.ping.timeoutMs,
+      },
+    }),
+  );
   await app.listen(config.http.port, config.http.host);
   app.get(Logger).log(`gateway ${config.nodeId} listening on http://${config.http.host}:${config.http.port}`);
 }

@@ -1,7 +1,7 @@
 import { UnauthorizedException } from '@nestjs/common';
-import type { ErrorCode } from '@app/contracts';
+import { credentialRefusalOf, CredentialRefusal, type AuthenticationFailureCode } from './credential-verification';
 
-export type AuthenticationFailureCode = Extract<ErrorCode, 'UNAUTHORIZED' | 'TOKEN_EXPIRED' | 'SESSION_REVOKED'>;
+export type { AuthenticationFailureCode } from './credential-verification';
 
 /**
  * A credential was presented and refused. Over HTTP it is a 401 whose body carries `code`;
@@ -16,6 +16,10 @@ export class AuthenticationFailure extends UnauthorizedException {
   ) {
     super({ message, code });
   }
+
+  static of(refusal: CredentialRefusal): AuthenticationFailure {
+    return new AuthenticationFailure(refusal.code, refusal.message);
+  }
 }
 
 /**
@@ -24,11 +28,15 @@ export class AuthenticationFailure extends UnauthorizedException {
  */
 export function toAuthenticationFailure(info: unknown): AuthenticationFailure {
   const challenges = Array.isArray(info) ? info : [info];
-  for (const challenge of challenges) {
-    if (challenge instanceof AuthenticationFailure) return challenge;
-    if (!(challenge instanceof Error) || challenge.message === 'No auth token') continue;
-    if (challenge.name === 'TokenExpiredError') return new AuthenticationFailure('TOKEN_EXPIRED', 'Access token expired');
-    return new AuthenticationFailure('UNAUTHORIZED', `Access token rejected: ${challenge.message}`);
+  const failure = challenges.find((challenge) => challenge instanceof AuthenticationFailure);
+  return failure ?? AuthenticationFailure.of(credentialRefusalOf(info));
+}
+
+/** Runs a plain verification step, turning its refusal into the HTTP failure. */
+export function failingAsAuthenticationFailure<Result>(step: () => Result): Result {
+  try {
+    return step();
+  } catch (error) {
+    throw error instanceof CredentialRefusal ? AuthenticationFailure.of(error) : error;
   }
-  return new AuthenticationFailure('UNAUTHORIZED', 'No credentials: send an access token (Authorization: Bearer) or the session cookie');
 }

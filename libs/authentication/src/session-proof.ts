@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { SessionStore, type SessionRecord } from '@app/sessions';
+import { SessionStore } from '@app/sessions';
 import { AuthenticationFailure } from './authentication-failure';
 import type { Credential } from './credential';
+import { principalOf, sessionEndedRefusal } from './credential-verification';
 import type { Principal } from './principal';
 
 /** Proves a credential's session for an HTTP request: one Redis round trip that checks it and slides its idle timeout. */
@@ -16,19 +17,7 @@ export class SessionProof {
   }
 }
 
-/** The principal a credential stands for once its session is proven alive (`session`, as loaded by that proof). */
-export function principalOf(credential: Credential, session: SessionRecord): Principal {
-  return {
-    userId: session.userId,
-    sessionId: session.sessionId,
-    roles: session.roles,
-    credential: credential.kind,
-    session,
-    credentialExpiresAt: credential.expiresAt ?? session.expiresAt,
-  };
-}
-
 /** The refusal of a credential whose session is gone (or, for a cookie, holds another cookie now). */
 export function sessionEnded(credential: Credential): AuthenticationFailure {
-  return new AuthenticationFailure('SESSION_REVOKED', `The session of this ${credential.kind === 'access_token' ? 'token' : 'cookie'} has ended`);
+  return AuthenticationFailure.of(sessionEndedRefusal(credential));
 }

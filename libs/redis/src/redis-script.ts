@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis-client';
 
 type ScriptArgument = string | number;
 
 /**
- * A Lua script registered once with ioredis (`defineCommand`: EVALSHA with a fallback to EVAL),
- * exposed as a typed function. Keys must share a hash slot (see `redisKeys`).
+ * A Lua script exposed as a typed function: EVALSHA, loading it with EVAL on NOSCRIPT (a restarted or failed-over
+ * Redis forgot it). Nothing is defined on the client, so it may be one an app owns. Keys must share a hash slot
+ * (see `redisKeys`).
  */
 export function defineRedisScript<Result>(
   client: RedisClient,
@@ -12,10 +14,14 @@ export function defineRedisScript<Result>(
   numberOfKeys: number,
   lua: string,
 ): (keys: string[], args: ScriptArgument[]) => Promise<Result> {
-  client.defineCommand(name, { numberOfKeys, lua });
-  const command = (client as unknown as Record<string, (...args: ScriptArgument[]) => Promise<Result>>)[name].bind(client);
-  return (keys, args) => {
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return async (keys, args) => {
     if (keys.length !== numberOfKeys) throw new Error(`Script ${name} takes ${numberOfKeys} keys, got ${keys.length}`);
-    return command(...keys, ...args);
+    try {
+      return (await client.evalsha(sha, numberOfKeys, ...keys, ...args)) as Result;
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return (await client.eval(lua, numberOfKeys, ...keys, ...args)) as Result;
+    }
   };
 }

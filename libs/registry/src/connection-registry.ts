@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { redisKeys, type SessionId, type UserId } from '@app/contracts';
-import { defineRedisScript, execBatch, REDIS_CLIENT, type BatchCommand, type RedisClient } from '@app/redis';
+import { defineRedisScript, execBatch, type BatchCommand, type RedisClient } from '@app/redis';
 import { sessionCheckLua, sessionFromReply, type SessionCheck, type SessionRecord } from '@app/sessions';
 import { z } from 'zod';
 
@@ -63,13 +62,12 @@ const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), co
  * The shared session registry: which sockets each user (and so each session) has, on which node, since
  * when. Two views are kept: per user (for the admin API) and per node (so a dead node's entries can be
  * swept without scanning every user). Writes are batched (`execBatch`: one pipeline, or one per
- * Cluster node).
+ * Cluster node). A plain class: Nest apps provide it through `RegistryModule`.
  */
-@Injectable()
 export class ConnectionRegistry {
   private readonly admitScript;
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {
+  constructor(private readonly redis: RedisClient) {
     this.admitScript = defineRedisScript<[-1] | [0] | [1, string[], string[], string[]]>(redis, 'registryAdmit', 4, ADMIT);
   }
 

@@ -1,5 +1,3 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
-
 export interface SessionOptions {
   /** A session unused for this long ends. @default 43200 (12 h) */
   idleTtlSeconds: number;
@@ -14,11 +12,3 @@ export interface SessionOptions {
    */
   refreshReuseGraceSeconds?: number;
 }
-
-export const {
-  ConfigurableModuleClass: ConfigurableSessionsModule,
-  MODULE_OPTIONS_TOKEN: SESSION_OPTIONS,
-} = new ConfigurableModuleBuilder<SessionOptions>()
-  .setClassMethodName('forRoot')
-  .setExtras({}, (definition) => ({ ...definition, global: true }))
-  .build();

@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { redisKeys, roleSchema, USER_LOGGED_OUT_CHANNEL, type Role, type SessionData, type SessionId, type UserId, type UserLoggedOut } from '@app/contracts';
-import { defineRedisScript, execBatch, REDIS_CLIENT, type BatchCommand, type RedisClient } from '@app/redis';
+import { defineRedisScript, execBatch, type BatchCommand, type RedisClient } from '@app/redis';
 import { z } from 'zod';
 import { sessionCheck, sessionCheckLua, type SessionCheck } from './session-check';
 import { hashSecret, newSecret, newSessionId, openSealedSecret, sealSecret } from './session-credentials';
-import { SESSION_OPTIONS, type SessionOptions } from './session-options';
+import type { SessionOptions } from './session-options';
 
 export interface SessionRecord {
   userId: UserId;
@@ -112,11 +111,14 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
 end
 return {'invalid'}`;
 
+/** The Lua of the refresh rotation, for a test that runs it with key names of its own (no key is derived in Lua). */
+export const ROTATE_REFRESH_LUA = ROTATE_REFRESH;
+
 /**
  * Server-side sessions in Redis. The record's TTL enforces both lifetimes: it is always
- * min(idle timeout, time left until the absolute expiry), and every use slides it.
+ * min(idle timeout, time left until the absolute expiry), and every use slides it. A plain class: Nest apps provide it
+ * through `SessionsModule`.
  */
-@Injectable()
 export class SessionStore {
   private readonly createScript;
   private readonly touchScript;
@@ -124,8 +126,8 @@ export class SessionStore {
   private readonly setDataScript;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
-    @Inject(SESSION_OPTIONS) private readonly options: SessionOptions,
+    private readonly redis: RedisClient,
+    private readonly options: SessionOptions,
   ) {
     this.createScript = defineRedisScript<number>(redis, 'sessionCreate', 2, CREATE);
     this.touchScript = defineRedisScript<[string[], string[]] | null>(redis, 'sessionTouch', 3, TOUCH);

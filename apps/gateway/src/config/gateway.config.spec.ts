@@ -5,9 +5,10 @@ describe('loadGatewayConfig', () => {
   it('has safe local defaults', () => {
     const config = loadGatewayConfig({ NODE_ID: 'gw-1' });
     expect(config.nodeId).toBe('gw-1');
-    expect(config.handshake.allowQueryToken).toBe(false);
-    expect(config.recheckIntervalMs).toBe(30_000);
-    expect(config.presence.heartbeatTtlMs).toBeGreaterThan(config.presence.heartbeatIntervalMs);
+    expect(config.sessionwire.nodeId).toBe('gw-1');
+    expect(config.sessionwire.allowQueryToken).toBe(false);
+    expect(config.sessionwire.recheckIntervalSeconds).toBe(30);
+    expect(config.sessionwire.presence.heartbeatTtlSeconds).toBeGreaterThan(config.sessionwire.presence.heartbeatIntervalSeconds);
   });
 
   it('refuses a heartbeat TTL not longer than its interval', () => {

@@ -38,34 +38,39 @@ const gatewayEnvSchema = sharedEnvSchema.extend({
 /** Reads a gateway node's configuration from `env`; throws `InvalidConfigError` naming each bad variable. */
 export function loadGatewayConfig(environment: Environment) {
   const vars = parseEnvironment(gatewayEnvSchema, environment);
+  const shared = toSharedConfig(vars);
   return {
-    ...toSharedConfig(vars),
+    ...shared,
     http: { host: vars.HOST, port: vars.PORT },
     nodeId: vars.NODE_ID,
-    jwks: { url: vars.AUTH_JWKS_URL, waitMs: vars.JWKS_WAIT_MS },
-    handshake: {
+    /**
+     * The session layer (@sessionwire/nest), except the connections and registries the app module hands it: the
+     * Redis command connection, the metrics registry.
+     */
+    sessionwire: {
+      nodeId: vars.NODE_ID,
+      allowedOrigins: shared.allowedOrigins,
+      accessTokens: { jwksUrl: vars.AUTH_JWKS_URL, jwksWaitMs: vars.JWKS_WAIT_MS, ...shared.accessTokens },
+      cookieName: shared.cookie.name,
       /** `?token=` in the URL: off by default, URLs end up in proxy logs. */
       allowQueryToken: vars.ALLOW_QUERY_TOKEN,
-      limitPerIp: vars.HANDSHAKE_LIMIT_PER_IP,
-      limitWindowSeconds: vars.HANDSHAKE_LIMIT_WINDOW,
+      trustProxy: shared.trustProxy.split(',').map((entry) => entry.trim()),
+      handshakeRateLimit: { perIp: vars.HANDSHAKE_LIMIT_PER_IP, windowSeconds: vars.HANDSHAKE_LIMIT_WINDOW },
+      /** Sockets per user across the whole cluster; 0 = unlimited. */
+      connectionLimit: { perUser: vars.MAX_CONNECTIONS_PER_USER, policy: vars.CONNECTION_LIMIT_POLICY },
+      sessionIdleTimeoutSeconds: shared.sessions.idleTtlSeconds,
+      /** `auth:expiring` is sent this long before the credential expires. */
+      expiryWarningSeconds: vars.AUTH_EXPIRY_WARNING,
+      recheckIntervalSeconds: vars.RECHECK_INTERVAL,
+      presence: { heartbeatIntervalSeconds: vars.HEARTBEAT_INTERVAL, heartbeatTtlSeconds: vars.HEARTBEAT_TTL, sweepIntervalSeconds: vars.SWEEP_INTERVAL },
+      /** On SIGTERM, sockets are closed in batches spread over this window, so clients do not stampede the other nodes. */
+      drainWindowSeconds: vars.DRAIN_WINDOW,
     },
     maxMessageBytes: vars.MAX_MESSAGE_BYTES,
-    recheckIntervalMs: vars.RECHECK_INTERVAL * 1000,
-    presence: {
-      heartbeatIntervalMs: vars.HEARTBEAT_INTERVAL * 1000,
-      heartbeatTtlMs: vars.HEARTBEAT_TTL * 1000,
-      sweepIntervalMs: vars.SWEEP_INTERVAL * 1000,
-    },
     sessionData: { maxValueBytes: vars.SESSION_DATA_MAX_VALUE_BYTES, maxKeys: vars.SESSION_DATA_MAX_KEYS },
-    /** `auth:expiring` is sent this long before the credential expires. */
-    expiryWarningMs: vars.AUTH_EXPIRY_WARNING * 1000,
-    /** Sockets per user across the whole cluster; 0 = unlimited. */
-    connectionLimit: { perUser: vars.MAX_CONNECTIONS_PER_USER, policy: vars.CONNECTION_LIMIT_POLICY },
     /** Token bucket per socket: sustained events per second and burst; a socket that keeps flooding is dropped. */
     eventRate: { perSecond: vars.EVENTS_PER_SECOND, burst: vars.EVENT_BURST },
     ping: { intervalMs: vars.PING_INTERVAL * 1000, timeoutMs: vars.PING_TIMEOUT * 1000 },
-    /** On SIGTERM, sockets are closed in batches spread over this window, so clients do not stampede the other nodes. */
-    drainWindowMs: vars.DRAIN_WINDOW * 1000,
   };
 }
 

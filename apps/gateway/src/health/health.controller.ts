@@ -1,10 +1,8 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { probeRedis, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import type { Response } from 'express';
+import { Sessionwire } from '@sessionwire/nest';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
-import { NodeDrain } from '../realtime/node-drain';
-import { UserLoggedOutSubscriber } from '../revocation/user-logged-out.subscriber';
-import { LocalSockets } from '../sockets/local-sockets';
 
 export interface GatewayHealthReport {
   status: 'ok' | 'degraded';
@@ -28,6 +26,8 @@ export interface GatewayReadinessReport {
 }
 
 /**
+ * The session layer's state comes from the sessionwire handle; Redis is probed with a PING on the command
+ * connection the handle shares with the demo's events (its connection status alone misses a Redis that hangs).
  * `/health/live`: the process answers (nothing else is asked: during a Redis outage the node keeps its sockets
  * on purpose, and must not be restarted for it). `/health/ready`: the node takes new connections: Redis answers
  * a PING, the `user-logged-out` subscription is up and the node is not draining. `/health`: the original check,
@@ -38,18 +38,16 @@ export class HealthController {
   constructor(
     @Inject(gatewayConfig.KEY) private readonly config: GatewayConfig,
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
-    private readonly subscriber: UserLoggedOutSubscriber,
-    private readonly sockets: LocalSockets,
-    private readonly drain: NodeDrain,
+    private readonly wire: Sessionwire,
   ) {}
 
   @Get()
   async check(@Res({ passthrough: true }) response: Response): Promise<GatewayHealthReport> {
     const redis = await probeRedis(this.redis);
-    const subscriber = this.subscriber.status();
+    const { subscriber } = this.wire.status();
     const status = redis === 'ready' && subscriber === 'ready' ? 'ok' : 'degraded';
     response.status(status === 'ok' ? 200 : 503);
-    return { status, nodeId: this.config.nodeId, redis, subscriber, connections: this.sockets.count() };
+    return { status, nodeId: this.config.nodeId, redis, subscriber, connections: this.wire.localSockets().count() };
   }
 
   @Get('live')
@@ -60,9 +58,8 @@ export class HealthController {
   @Get('ready')
   async ready(@Res({ passthrough: true }) response: Response): Promise<GatewayReadinessReport> {
     const redis = await probeRedis(this.redis);
-    const subscriber = this.subscriber.status();
     // Read after the PING: a drain that started meanwhile counts.
-    const draining = this.drain.draining;
+    const { subscriber, draining } = this.wire.status();
     const status = redis === 'ready' && subscriber === 'ready' && !draining ? 'ready' : 'not_ready';
     response.status(status === 'ready' ? 200 : 503);
     return { status, nodeId: this.config.nodeId, redis, subscriber, draining };

@@ -1,24 +1,13 @@
-import type { ClientToServerEvents, InterServerEvents, Role, ServerToClientEvents, SessionData, SessionId, UserId } from '@app/contracts';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '@app/contracts';
+import type { SessionwireSocketData } from '@sessionwire/nest';
 import type { Server, Socket } from 'socket.io';
 
-/** What the handshake proved, kept on the socket for its whole life (`socket.data`). */
-export interface SocketData {
-  userId: UserId;
-  sessionId: SessionId;
-  roles: Role[];
-  /** The session's data as loaded at the handshake, kept current by `session:set` from any node. */
-  sessionData: SessionData;
-  connectedAt: number;
-  /** Epoch ms at which the socket's credential expires (access token `exp`; for the cookie, the session's end). */
-  credentialExpiresAt: number;
-}
+/**
+ * The demo's sockets: our event maps over the session layer's `socket.data` (what the handshake proved; its
+ * `sessionData` kept current by `session:set` from any node).
+ */
+export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SessionwireSocketData>;
+export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SessionwireSocketData>;
 
-export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-
-/** Socket.IO rooms: every socket joins its user's and its session's room at the handshake. */
-export const rooms = {
-  user: (userId: UserId) => `user:${userId}`,
-  session: (sessionId: SessionId) => `session:${sessionId}`,
-  chat: (name: string) => `room:${name}`,
-};
+/** The demo's chat rooms (each socket's `user:` and `session:` rooms are sessionwire's, `sessionwireRooms`). */
+export const chatRoom = (name: string) => `room:${name}`;

@@ -1,0 +1,71 @@
+import { CredentialRefusal, principalOf, sessionEndedRefusal, type CredentialVerifier } from '@app/authentication';
+import { authRefreshPayloadSchema, type Ack, type ErrorCode } from '@app/contracts';
+import { isRedisUnavailableError } from '@app/redis';
+import type { SessionStore } from '@app/sessions';
+import type { CredentialExpiry } from './credential-expiry';
+import type { SessionwireLogger } from './logger';
+import type { WireSocket } from './socket-types';
+
+class RefreshRefused extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * In-band token refresh (`auth:refresh`): a fresh access token of this same session moves the socket's expiry
+ * forward. Anything else (another user or session, an expired or revoked token) is refused and changes nothing.
+ * Answered through the ack as `{ok: true, exp}` or `{ok: false, error: {code, message}}`; without an ack, a failure
+ * is emitted as `exception` `{code, message}`, as every event of the sessionwire gateway.
+ */
+export class CredentialRefresh {
+  constructor(
+    private readonly verifier: CredentialVerifier,
+    private readonly sessions: SessionStore,
+    private readonly expiry: CredentialExpiry,
+    private readonly logger: SessionwireLogger,
+  ) {}
+
+  listen(socket: WireSocket): void {
+    socket.on('auth:refresh', (payload: unknown, ack?: unknown) => {
+      this.refresh(socket, payload).then(
+        (exp) => {
+          if (typeof ack === 'function') (ack as (reply: Ack<{ exp: number }>) => void)({ ok: true, exp });
+        },
+        (error: unknown) => {
+          const refusal = this.toError(error);
+          if (typeof ack === 'function') (ack as (reply: Ack) => void)({ ok: false, error: refusal });
+          else (socket as unknown as { emit(event: string, payload: unknown): void }).emit('exception', refusal);
+        },
+      );
+    });
+  }
+
+  private async refresh(socket: WireSocket, payload: unknown): Promise<number> {
+    const parsed = authRefreshPayloadSchema.safeParse(payload);
+    if (!parsed.success) {
+      throw new RefreshRefused('INVALID_INPUT', parsed.error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; '));
+    }
+    const credential = await this.verifier.verify({ authorization: `Bearer ${parsed.data.token}` });
+    const session = await this.sessions.touch(credential.userId, credential.sessionId, credential.cookieHash);
+    if (!session) throw sessionEndedRefusal(credential);
+    const principal = principalOf(credential, session);
+    if (principal.userId !== socket.data.userId || principal.sessionId !== socket.data.sessionId) {
+      throw new RefreshRefused('UNAUTHORIZED', 'The token belongs to another session');
+    }
+    socket.data.credentialExpiresAt = principal.credentialExpiresAt;
+    socket.data.roles = principal.roles;
+    this.expiry.watch(socket);
+    return Math.floor(principal.credentialExpiresAt / 1000);
+  }
+
+  private toError(error: unknown): { code: ErrorCode; message: string } {
+    if (error instanceof RefreshRefused || error instanceof CredentialRefusal) return { code: error.code, message: error.message };
+    if (isRedisUnavailableError(error)) return { code: 'UNAVAILABLE', message: 'Session store unavailable, retry shortly' };
+    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return { code: 'INTERNAL', message: 'Internal error' };
+  }
+}

@@ -1,0 +1,142 @@
+import { CredentialRefusal, CredentialVerifier, principalOf, sessionEndedRefusal } from '@app/authentication';
+import type { HandshakeErrorCode } from '@app/contracts';
+import { isRedisUnavailableError } from '@app/redis';
+import { parse as parseCookieHeader } from 'cookie';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import proxyAddr from 'proxy-addr';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ExtendedError } from 'socket.io';
+import type { SessionwireLogger } from './logger';
+import type { WireMetrics } from './metrics';
+import type { RecentEnds } from './recent-ends';
+import type { RegistryWriter } from './registry-writer';
+import { sessionwireRooms, type JsonValue, type SessionwireSocketData, type WireSocket } from './socket-types';
+
+class HandshakeRefused extends Error {
+  constructor(
+    readonly code: HandshakeErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HandshakeConfig {
+  cookieName: string | undefined;
+  allowQueryToken: boolean;
+  trustProxy: string[];
+  handshakeRateLimit: { perIp: number; windowSeconds: number };
+  connectionLimit: { perUser: number };
+}
+
+/**
+ * Authenticates a socket once, before Socket.IO accepts it: verify the credential (no Redis), then one Redis script
+ * that proves and touches its session and records the socket (enforcing the per-user limit). A logout landing before
+ * the script refuses the socket; one landing after it finds its registry entry and its rooms.
+ */
+export class HandshakeAuthenticator {
+  private readonly perIp: RateLimiterMemory;
+  private readonly trustProxy: ReturnType<typeof proxyAddr.compile>;
+
+  constructor(
+    private readonly config: HandshakeConfig,
+    private readonly verifier: CredentialVerifier,
+    private readonly registry: RegistryWriter,
+    private readonly metrics: WireMetrics,
+    private readonly recentEnds: RecentEnds,
+    /** Why no socket may be admitted now (draining, closed), or undefined. */
+    private readonly unavailable: () => string | undefined,
+    private readonly logger: SessionwireLogger,
+  ) {
+    this.perIp = new RateLimiterMemory({ points: config.handshakeRateLimit.perIp, duration: config.handshakeRateLimit.windowSeconds });
+    this.trustProxy = proxyAddr.compile(config.trustProxy);
+  }
+
+  /** Socket.IO middleware; a refusal reaches the client as `connect_error` with `message` = the code. */
+  middleware() {
+    return (socket: WireSocket, next: (error?: ExtendedError) => void): void => {
+      this.authenticate(socket).then(
+        () => {
+          this.metrics.handshake('accepted');
+          next();
+        },
+        (error: unknown) => {
+          const refusal = this.toRefusal(error);
+          this.metrics.handshake(refusal.code);
+          this.logger.debug?.(`Handshake refused (${refusal.code}): ${refusal.message}`);
+          const connectError: ExtendedError = new Error(refusal.code);
+          connectError.data = { code: refusal.code, message: refusal.message };
+          next(connectError);
+        },
+      );
+    };
+  }
+
+  private async authenticate(socket: WireSocket): Promise<void> {
+    const unavailable = this.unavailable();
+    if (unavailable) throw new HandshakeRefused('UNAVAILABLE', unavailable);
+    await this.admitIp(socket.request);
+    const credential = await this.verifier.verify(this.credentialHeaders(socket));
+    const connectedAt = Date.now();
+    const admission = await this.registry.admit(
+      this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt }),
+      credential.cookieHash,
+    );
+    if (!admission.accepted) {
+      if (admission.reason === 'session_ended') throw sessionEndedRefusal(credential);
+      throw new HandshakeRefused('TOO_MANY_CONNECTIONS', `At most ${this.config.connectionLimit.perUser} connections per user`);
+    }
+    const principal = principalOf(credential, admission.session);
+    const data: SessionwireSocketData = {
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      roles: principal.roles,
+      sessionData: principal.session.data as Record<string, JsonValue>,
+      connectedAt,
+      credentialExpiresAt: principal.credentialExpiresAt,
+    };
+    this.recentEnds.evict(admission.evicted);
+    // No I/O callback runs between the admit reply and the socket joining its rooms, so a logout message read
+    // after the reply finds the socket. One read before it (the two arrive on different connections) is
+    // remembered by RecentEnds, which checks the socket once it is connected.
+    socket.data = data;
+    await socket.join([sessionwireRooms.user(data.userId), sessionwireRooms.session(data.sessionId)]);
+  }
+
+  private async admitIp(request: IncomingMessage): Promise<void> {
+    try {
+      await this.perIp.consume(proxyAddr(request, this.trustProxy));
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        throw new HandshakeRefused('RATE_LIMITED', `Too many connection attempts; retry in ${Math.ceil(rejection.msBeforeNext / 1000)} s`);
+      }
+      throw rejection;
+    }
+  }
+
+  /**
+   * The credential, in order: `auth.token`, `Authorization: Bearer`, the session cookie (when `cookieName` is set),
+   * `?token=` (only when enabled). Exactly one is handed to the strategies, as a bearer header or as the cookie.
+   */
+  private credentialHeaders(socket: WireSocket): IncomingHttpHeaders {
+    const { auth, headers, query } = socket.handshake;
+    const { cookieName } = this.config;
+    if (auth.token !== undefined) {
+      if (typeof auth.token !== 'string' || auth.token.length === 0) throw new CredentialRefusal('UNAUTHORIZED', 'auth.token must be a non-empty string');
+      return { authorization: `Bearer ${auth.token}` };
+    }
+    if (headers.authorization) return { authorization: headers.authorization };
+    const cookie = cookieName === undefined ? undefined : parseCookieHeader(headers.cookie ?? '')[cookieName];
+    if (cookie) return { cookie: `${cookieName}=${cookie}` };
+    if (this.config.allowQueryToken && typeof query.token === 'string') return { authorization: `Bearer ${query.token}` };
+    throw new CredentialRefusal('UNAUTHORIZED', `No credentials: pass auth.token, an Authorization header${cookieName === undefined ? '' : ' or the session cookie'}`);
+  }
+
+  private toRefusal(error: unknown): HandshakeRefused {
+    if (error instanceof HandshakeRefused) return error;
+    if (error instanceof CredentialRefusal) return new HandshakeRefused(error.code, error.message);
+    if (isRedisUnavailableError(error)) return new HandshakeRefused('UNAVAILABLE', 'Session store unavailable, retry shortly');
+    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return new HandshakeRefused('UNAVAILABLE', 'Handshake failed on the server, retry shortly');
+  }
+}

@@ -1,0 +1,14 @@
+export { createSessionwire, type Sessionwire, type SessionwireLocalSockets, type SessionwireSocket, type SessionwireStatus } from './sessionwire';
+export type { MetricsRegistry, SessionwireOptions, SessionwireRedis } from './options';
+export type { SessionwireLogger } from './logger';
+export { sessionwireRooms, type JsonValue, type SessionwireInterServerEvents, type SessionwireSocketData } from './socket-types';
+export { InvalidSessionwireOptionsError, JwksUnavailableError, SessionwireAttachError, SessionwireRedisUnreachableError } from './errors';
+export {
+  HANDSHAKE_ERROR_CODES,
+  SOCKET_END_REASONS,
+  type Ack,
+  type HandshakeErrorCode,
+  type SessionClientToServerEvents,
+  type SessionServerToClientEvents,
+  type SocketEndReason,
+} from '@app/contracts';

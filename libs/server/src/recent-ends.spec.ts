@@ -1,0 +1,75 @@
+import { createUserLoggedOut } from '@app/contracts';
+import type { SessionStore } from '@app/sessions';
+import type { ForcedLogout } from './forced-logout';
+import type { LocalSockets } from './local-sockets';
+import type { SessionwireLogger } from './logger';
+import type { WireSocket } from './socket-types';
+import { RecentEnds } from './recent-ends';
+
+const USER = '5d1c0a4e-2f0b-4c55-9a4e-3a8f4f1d2b11';
+const OTHER_USER = '8a9d3f2e-1b4c-4d6e-8f0a-2c3b4d5e6f70';
+
+function socketOf(userId: string, sessionId: string, id = `socket-of-${sessionId}`): WireSocket {
+  return { id, connected: true, data: { userId, sessionId } } as unknown as WireSocket;
+}
+
+describe('RecentEnds', () => {
+  let ended: Array<{ socketId: string; reason: string }>;
+  let existing: Set<string>;
+  let connected: WireSocket[];
+  let recent: RecentEnds;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    ended = [];
+    existing = new Set();
+    connected = [];
+    const sessions = { whichExist: async (list: Array<{ sessionId: string }>) => list.map(({ sessionId }) => existing.has(sessionId)) } as unknown as SessionStore;
+    const sockets = { byIds: (ids: string[]) => connected.filter((socket) => ids.includes(socket.id)) } as unknown as LocalSockets;
+    const forcedLogout = { end: (list: WireSocket[], reason: string) => list.forEach((socket) => ended.push({ socketId: socket.id, reason })) } as unknown as ForcedLogout;
+    const logger: SessionwireLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    recent = new RecentEnds(sessions, sockets, forcedLogout, logger);
+  });
+
+  afterEach(() => jest.useRealTimers());
+
+  it('ends a socket of a session a message named, and no other', async () => {
+    recent.rememberSessionEnd(createUserLoggedOut(USER, ['sessionAAAAAAAAAAAAAAAAAAA'], 'logout'));
+    await recent.endIfEnded(socketOf(USER, 'sessionAAAAAAAAAAAAAAAAAAA'));
+    await recent.endIfEnded(socketOf(USER, 'sessionBBBBBBBBBBBBBBBBBBB'));
+    await recent.endIfEnded(socketOf(OTHER_USER, 'sessionAAAAAAAAAAAAAAAAAAA'));
+    expect(ended).toEqual([{ socketId: 'socket-of-sessionAAAAAAAAAAAAAAAAAAA', reason: 'logout' }]);
+  });
+
+  it('after an end of every session of the user, ends a socket only if Redis no longer has its session', async () => {
+    existing.add('sessionNEWNEWNEWNEWNEWNEWN');
+    recent.rememberSessionEnd(createUserLoggedOut(USER, null, 'logout_all'));
+    await recent.endIfEnded(socketOf(USER, 'sessionOLDOLDOLDOLDOLDOLDO'));
+    await recent.endIfEnded(socketOf(USER, 'sessionNEWNEWNEWNEWNEWNEWN'));
+    expect(ended).toEqual([{ socketId: 'socket-of-sessionOLDOLDOLDOLDOLDOLDO', reason: 'logout_all' }]);
+  });
+
+  it('an eviction ends the evicted socket here at once, or when it connects here later', async () => {
+    connected.push(socketOf(USER, 'sessionAAAAAAAAAAAAAAAAAAA', 'here'));
+    recent.applyEviction([
+      { socketId: 'here', sessionId: 'sessionAAAAAAAAAAAAAAAAAAA' },
+      { socketId: 'still-being-admitted', sessionId: 'sessionAAAAAAAAAAAAAAAAAAA' },
+    ]);
+    expect(ended).toEqual([{ socketId: 'here', reason: 'evicted' }]);
+    await recent.endIfEnded(socketOf(USER, 'sessionAAAAAAAAAAAAAAAAAAA', 'still-being-admitted'));
+    await recent.endIfEnded(socketOf(USER, 'sessionAAAAAAAAAAAAAAAAAAA', 'someone-else'));
+    expect(ended).toEqual([
+      { socketId: 'here', reason: 'evicted' },
+      { socketId: 'still-being-admitted', reason: 'evicted' },
+    ]);
+  });
+
+  it('forgets after a minute', async () => {
+    recent.rememberSessionEnd(createUserLoggedOut(USER, ['sessionAAAAAAAAAAAAAAAAAAA'], 'logout'));
+    recent.applyEviction([{ socketId: 'late', sessionId: 'sessionAAAAAAAAAAAAAAAAAAA' }]);
+    jest.advanceTimersByTime(60_001);
+    await recent.endIfEnded(socketOf(USER, 'sessionAAAAAAAAAAAAAAAAAAA'));
+    await recent.endIfEnded(socketOf(USER, 'sessionAAAAAAAAAAAAAAAAAAA', 'late'));
+    expect(ended).toEqual([]);
+  });
+});

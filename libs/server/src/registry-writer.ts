@@ -1,0 +1,63 @@
+import type { Admission, Connection, ConnectionRegistry } from '@app/registry';
+import type { SessionStore } from '@app/sessions';
+import type { SessionwireLogger } from './logger';
+import type { SessionwireSocketData, WireSocket } from './socket-types';
+
+/**
+ * This node's writes to the shared registry. Removals are coalesced per event-loop turn into one pipeline,
+ * so a forced logout of a thousand sockets costs one round trip, not a thousand.
+ */
+export class RegistryWriter {
+  private pendingRemovals: Array<Pick<Connection, 'nodeId' | 'socketId' | 'userId'>> = [];
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly sessions: SessionStore,
+    private readonly config: { nodeId: string; connectionLimit: { perUser: number; policy: 'reject_new' | 'evict_oldest' } },
+    private readonly logger: SessionwireLogger,
+  ) {}
+
+  /**
+   * Records a new socket, proving (and touching) its session and enforcing the cluster-wide per-user
+   * connection limit in the same script. The node's view is written in the same turn, so both travel in one
+   * write to Redis; the periodic reconcile rewrites it should that write fail. A socket not admitted is removed
+   * again. `cookieHash`: for a cookie credential, the hash the session must hold.
+   */
+  async admit(connection: Connection, cookieHash: string | null): Promise<Admission> {
+    this.registry.addToNode(connection).catch((error: Error) => this.logger.warn(`Could not record ${connection.socketId} on this node: ${error.message}`));
+    try {
+      const sessionCheck = this.sessions.check(connection.userId, connection.sessionId, cookieHash);
+      const admission = await this.registry.admit(connection, this.config.connectionLimit, sessionCheck);
+      if (!admission.accepted) this.remove(connection.socketId, connection.userId);
+      return admission;
+    } catch (error) {
+      this.remove(connection.socketId, connection.userId);
+      throw error;
+    }
+  }
+
+  connection(socketId: string, data: Pick<SessionwireSocketData, 'userId' | 'sessionId' | 'connectedAt'>): Connection {
+    return { nodeId: this.config.nodeId, socketId, userId: data.userId, sessionId: data.sessionId, connectedAt: data.connectedAt };
+  }
+
+  /** (Re)writes the entries of these local sockets; idempotent. */
+  addSockets(sockets: readonly WireSocket[]): Promise<void> {
+    return this.registry.add(sockets.map((socket) => this.connection(socket.id, socket.data)));
+  }
+
+  remove(socketId: string, userId: string): void {
+    if (this.pendingRemovals.length === 0) setImmediate(() => void this.flushRemovals());
+    this.pendingRemovals.push({ nodeId: this.config.nodeId, socketId, userId });
+  }
+
+  private async flushRemovals(): Promise<void> {
+    const batch = this.pendingRemovals;
+    this.pendingRemovals = [];
+    try {
+      await this.registry.remove(batch);
+    } catch (error) {
+      // The periodic reconcile removes entries with no local socket, so nothing stays behind for long.
+      this.logger.warn(`Could not remove ${batch.length} registry entries: ${(error as Error).message}`);
+    }
+  }
+}

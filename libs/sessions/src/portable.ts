@@ -1,0 +1,13 @@
+// Everything of @app/sessions that needs no Nest: the packages under libs/ bundle this file (their
+// tsconfig.build.json maps @app/sessions here).
+export {
+  formatRefreshToken,
+  formatSessionCookie,
+  hashSecret,
+  parseRefreshToken,
+  parseSessionCookie,
+  type SessionSecretHolder,
+} from './session-credentials';
+export type { SessionOptions } from './session-options';
+export { sessionCheckLua, type SessionCheck, type SessionCheckPosition } from './session-check';
+export { ROTATE_REFRESH_LUA, sessionFromReply, SessionStore, type NewSession, type RefreshRotation, type SessionRecord } from './session-store';

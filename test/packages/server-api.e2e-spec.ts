@@ -1,0 +1,160 @@
+import { createSessionwire, SessionwireAttachError, type Sessionwire, type SessionwireSocketData } from '@sessionwire/server';
+import { Redis } from 'ioredis';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { Server } from 'socket.io';
+import { io as connectClient, type Socket as RawClientSocket } from 'socket.io-client';
+import { startAuthApp, type AuthApp } from '../support/auth-app';
+import { TEST_ORIGIN } from '../support/cluster';
+import { bearer, login, registerUser, request } from '../support/http';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
+import { closeAllSockets, connectError, connectSocket } from '../support/sockets';
+
+/**
+ * @sessionwire/server's handle in-process, on a Socket.IO server of the test's own, against a real redis-server and
+ * the real auth service: what the example's two processes do not show (namespaces, metrics, the app's own
+ * allowRequest, close()).
+ */
+describe('@sessionwire/server on an app-owned Socket.IO server and Redis client', () => {
+  let redis: RedisServer;
+  let auth: AuthApp;
+  let appRedis: Redis;
+  let metrics: Registry;
+  let wire: Sessionwire;
+  let httpServer: HttpServer;
+  let io: Server<Record<string, never>, Record<string, never>, Record<string, never>, SessionwireSocketData>;
+  let url: string;
+  const appAllowRequest = (request: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void) => {
+    if (request.headers['x-app-block'] === 'yes') callback('APP_REFUSED', false);
+    else callback(null, true);
+  };
+  const rawSockets: RawClientSocket[] = [];
+  let counter = 0;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    auth = await startAuthApp(redis.url);
+    appRedis = new Redis(redis.url);
+    metrics = new Registry();
+    wire = await createSessionwire({
+      redis: appRedis,
+      nodeId: 'in-process-1',
+      allowedOrigins: [TEST_ORIGIN],
+      accessTokens: { jwksUrl: `${auth.baseUrl}/.well-known/jwks.json`, issuer: 'sessionwire-auth', audience: 'sessionwire' },
+      metrics: { registry: metrics },
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    httpServer = createServer();
+    io = new Server(httpServer, { allowRequest: appAllowRequest });
+    // One namespace the app made before attach, one after: both ride on the main namespace's session.
+    io.of('/before').on('connection', (socket) => socket.on('whoami', (ack: (userId: string) => void) => ack(socket.data.userId)));
+    wire.attach(io);
+    io.of('/after').on('connection', (socket) => socket.on('whoami', (ack: (userId: string) => void) => ack(socket.data.userId)));
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  });
+
+  afterEach(() => {
+    closeAllSockets();
+    for (const socket of rawSockets.splice(0)) socket.close();
+  });
+
+  afterAll(async () => {
+    await wire?.close();
+    await io?.close();
+    await appRedis?.quit();
+    await auth?.close();
+    await redis?.cleanup();
+  });
+
+  async function newSession() {
+    const { id, username } = await registerUser(auth.baseUrl, `server-api-user-${++counter}`);
+    return { userId: id, session: await login(auth.baseUrl, username) };
+  }
+
+  /** A main-namespace socket and, on the same connection, one in `namespace`. */
+  function namespaceSocket(token: string | undefined, namespace: string, withMain: boolean): { main?: RawClientSocket; other: RawClientSocket } {
+    const options = { transports: ['websocket'], reconnection: false, forceNew: true, auth: token ? { token } : {}, extraHeaders: { origin: TEST_ORIGIN } };
+    const main = withMain ? connectClient(url, options) : undefined;
+    const other = main ? main.io.socket(namespace, { auth: {} }) : connectClient(`${url}${namespace}`, options);
+    if (main) rawSockets.push(main);
+    rawSockets.push(other);
+    return { main, other };
+  }
+
+  function connected(socket: RawClientSocket): Promise<void> {
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+      socket.connect();
+    });
+  }
+
+  it("the app's other namespaces share the main socket's session (created before or after attach); alone they are refused; a logout closes them too", async () => {
+    const { userId, session } = await newSession();
+    for (const namespace of ['/before', '/after']) {
+      const { main, other } = namespaceSocket(session.accessToken, namespace, true);
+      await connected(main!);
+      await connected(other);
+      expect(await other.timeout(5000).emitWithAck('whoami')).toBe(userId);
+    }
+    for (const namespace of ['/before', '/after']) {
+      const { other } = namespaceSocket(session.accessToken, namespace, false);
+      const refused = await connected(other).then(
+        () => undefined,
+        (error: Error & { data?: { code: string } }) => error.data?.code,
+      );
+      expect(refused).toBe('UNAUTHORIZED');
+    }
+
+    const { main, other } = namespaceSocket(session.accessToken, '/before', true);
+    await connected(main!);
+    await connected(other);
+    const gone = new Promise((resolve) => other.once('disconnect', resolve));
+    expect((await request(auth.baseUrl, 'POST', '/auth/logout', { headers: bearer(session.accessToken) })).status).toBe(204);
+    expect(await gone).toBeDefined();
+  });
+
+  it('counts handshakes and connected sockets on the registry the app passed, under the gateway metric names', async () => {
+    const { session } = await newSession();
+    await connectSocket(url, { token: session.accessToken });
+    await connectError(url, { token: 'not-a-token' });
+
+    const handshakes = await metrics.getSingleMetricAsString('gateway_handshakes_total');
+    expect(handshakes).toMatch(/gateway_handshakes_total\{result="accepted"\} [1-9]/);
+    expect(handshakes).toMatch(/gateway_handshakes_total\{result="UNAUTHORIZED"\} [1-9]/);
+    expect(await metrics.getSingleMetricAsString('gateway_connected_sockets')).toMatch(/gateway_connected_sockets [1-9]/);
+    expect(metrics.getSingleMetric('gateway_logout_propagation_seconds')).toBeDefined();
+    expect(metrics.getSingleMetric('gateway_forced_disconnects_total')).toBeDefined();
+  });
+
+  it("runs the app's own allowRequest after the Origin check", async () => {
+    const { session } = await newSession();
+    expect((await connectError(url, { token: session.accessToken, transport: 'polling', headers: { 'x-app-block': 'yes' } })).message).toBe('xhr poll error');
+    const foreign = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'http://evil.test' } });
+    expect(await foreign.json()).toMatchObject({ message: 'ORIGIN_NOT_ALLOWED' });
+    const blocked = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: TEST_ORIGIN, 'x-app-block': 'yes' } });
+    expect(await blocked.json()).toMatchObject({ message: 'APP_REFUSED' });
+    expect((await connectSocket(url, { token: session.accessToken })).connected).toBe(true);
+  });
+
+  // Last: it closes the handle.
+  it('close(): handshakes refused UNAVAILABLE, the app keeps its Redis client and its allowRequest, attach refused', async () => {
+    const { session } = await newSession();
+    const socket = await connectSocket(url, { token: session.accessToken });
+    expect(wire.ready()).toBe(true);
+    expect(() => wire.attach(io)).toThrow(SessionwireAttachError);
+
+    await wire.close();
+
+    expect(wire.ready()).toBe(false);
+    expect(appRedis.status).toBe('ready');
+    expect(io.engine.opts.allowRequest).toBe(appAllowRequest);
+    const refused = await connectError(url, { token: session.accessToken });
+    expect(refused.data?.code).toBe('UNAVAILABLE');
+    expect(() => wire.attach(io)).toThrow(SessionwireAttachError);
+    // Sockets already connected are the app's to close.
+    expect(socket.connected).toBe(true);
+  });
+});
