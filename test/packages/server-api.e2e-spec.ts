@@ -39,6 +39,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     else callback(null, true);
   };
   const rawSockets: RawClientSocket[] = [];
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   let counter = 0;
 
   beforeAll(async () => {
@@ -52,7 +53,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
       allowedOrigins: [TEST_ORIGIN],
       accessTokens: { jwksUrl: `${auth.baseUrl}/.well-known/jwks.json`, issuer: 'sessionwire-auth', audience: 'sessionwire' },
       metrics: { registry: metrics },
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: silent,
     });
     httpServer = createServer();
     io = new Server(httpServer, { allowRequest: appAllowRequest });
@@ -154,6 +155,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
       nodeId: 'no-jwks',
       allowedOrigins: [TEST_ORIGIN],
       accessTokens: { jwksUrl: `http://127.0.0.1:${await freePort()}/.well-known/jwks.json`, issuer: 'sessionwire-auth', audience: 'sessionwire', jwksWaitMs: 300 },
+      logger: silent,
     });
     await expect(attempt).rejects.toThrow(JwksUnavailableError);
     await expect(attempt).rejects.toThrow(/accessTokens\.jwksUrl=.*accessTokens\.jwksWaitMs=300/);
@@ -165,6 +167,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
       redis: `redis://127.0.0.1:${await freePort()}`,
       allowedOrigins: [TEST_ORIGIN],
       accessTokens: { jwksUrl: `${auth.baseUrl}/.well-known/jwks.json`, issuer: 'sessionwire-auth', audience: 'sessionwire' },
+      logger: silent,
     });
     await expect(attempt).rejects.toThrow(SessionwireRedisUnreachableError);
     await expect(attempt).rejects.toThrow(/check the redis option/);
