@@ -52,6 +52,7 @@ process.once('SIGTERM', async () => {
   await wire.drain(); // sessionwire: server:draining, sockets closed over the drain window
   await wire.close();
   io.close();
-  await Promise.all([pub.quit(), sub.quit()]);
+  pub.disconnect();
+  sub.disconnect();
   process.exit(0);
 });

@@ -1,4 +1,11 @@
-import { createSessionwire, SessionwireAttachError, type Sessionwire, type SessionwireSocketData } from '@sessionwire/server';
+import {
+  createSessionwire,
+  JwksUnavailableError,
+  SessionwireAttachError,
+  SessionwireRedisUnreachableError,
+  type Sessionwire,
+  type SessionwireSocketData,
+} from '@sessionwire/server';
 import { Redis } from 'ioredis';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +14,8 @@ import { Server } from 'socket.io';
 import { io as connectClient, type Socket as RawClientSocket } from 'socket.io-client';
 import { startAuthApp, type AuthApp } from '../support/auth-app';
 import { TEST_ORIGIN } from '../support/cluster';
+import { eventually } from '../support/eventually';
+import { freePort } from '../support/free-port';
 import { bearer, login, registerUser, request } from '../support/http';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { closeAllSockets, connectError, connectSocket } from '../support/sockets';
@@ -30,6 +39,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     else callback(null, true);
   };
   const rawSockets: RawClientSocket[] = [];
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   let counter = 0;
 
   beforeAll(async () => {
@@ -43,7 +53,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
       allowedOrigins: [TEST_ORIGIN],
       accessTokens: { jwksUrl: `${auth.baseUrl}/.well-known/jwks.json`, issuer: 'sessionwire-auth', audience: 'sessionwire' },
       metrics: { registry: metrics },
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: silent,
     });
     httpServer = createServer();
     io = new Server(httpServer, { allowRequest: appAllowRequest });
@@ -137,6 +147,30 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     const blocked = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: TEST_ORIGIN, 'x-app-block': 'yes' } });
     expect(await blocked.json()).toMatchObject({ message: 'APP_REFUSED' });
     expect((await connectSocket(url, { token: session.accessToken })).connected).toBe(true);
+  });
+
+  it('fails createSessionwire with a named error when the JWKS cannot be loaded, leaving no connection of its own behind', async () => {
+    const attempt = createSessionwire({
+      redis: redis.url,
+      nodeId: 'no-jwks',
+      allowedOrigins: [TEST_ORIGIN],
+      accessTokens: { jwksUrl: `http://127.0.0.1:${await freePort()}/.well-known/jwks.json`, issuer: 'sessionwire-auth', audience: 'sessionwire', jwksWaitMs: 300 },
+      logger: silent,
+    });
+    await expect(attempt).rejects.toThrow(JwksUnavailableError);
+    await expect(attempt).rejects.toThrow(/accessTokens\.jwksUrl=.*accessTokens\.jwksWaitMs=300/);
+    await eventually(async () => expect(await appRedis.client('LIST')).not.toContain('name=sessionwire:no-jwks'));
+  });
+
+  it('fails createSessionwire with a named error when Redis does not answer', async () => {
+    const attempt = createSessionwire({
+      redis: `redis://127.0.0.1:${await freePort()}`,
+      allowedOrigins: [TEST_ORIGIN],
+      accessTokens: { jwksUrl: `${auth.baseUrl}/.well-known/jwks.json`, issuer: 'sessionwire-auth', audience: 'sessionwire' },
+      logger: silent,
+    });
+    await expect(attempt).rejects.toThrow(SessionwireRedisUnreachableError);
+    await expect(attempt).rejects.toThrow(/check the redis option/);
   });
 
   // Last: it closes the handle.
