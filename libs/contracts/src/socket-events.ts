@@ -13,17 +13,13 @@ const text = z.string().trim().min(1).max(2000);
 export const roomNameSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'room names are 1-64 of A-Z a-z 0-9 _ . : -');
 export const sessionDataKeySchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keys are 1-64 of A-Z a-z 0-9 _ . -');
 
-export const dmPayloadSchema = z.strictObject({ toUserId: userIdSchema, text });
-export const roomPayloadSchema = z.strictObject({ room: roomNameSchema });
-export const roomMessagePayloadSchema = z.strictObject({ room: roomNameSchema, text });
+const dmPayloadSchema = z.strictObject({ toUserId: userIdSchema, text });
+const roomPayloadSchema = z.strictObject({ room: roomNameSchema });
+const roomMessagePayloadSchema = z.strictObject({ room: roomNameSchema, text });
 /** `value` is any JSON value; its serialized size is limited by the gateway's config. */
 export const authRefreshPayloadSchema = z.strictObject({ token: z.string().min(1).max(4096) }) satisfies z.ZodType<AuthRefreshPayload>;
-export const sessionSetPayloadSchema = z.strictObject({ key: sessionDataKeySchema, value: z.json() });
+const sessionSetPayloadSchema = z.strictObject({ key: sessionDataKeySchema, value: z.json() });
 
-export type DmPayload = z.infer<typeof dmPayloadSchema>;
-export type RoomPayload = z.infer<typeof roomPayloadSchema>;
-export type RoomMessagePayload = z.infer<typeof roomMessagePayloadSchema>;
-export type SessionSetPayload = z.infer<typeof sessionSetPayloadSchema>;
 export type SessionData = Record<string, z.infer<ReturnType<typeof z.json>>>;
 
 export interface WhoAmI {
@@ -69,6 +65,12 @@ export const clientEvents = {
   'admin:stats': clientEvent<NodeStats>()(null),
 };
 export type ClientEventName = keyof typeof clientEvents;
+/** The events of the table that carry a payload. */
+export type ClientPayloadEventName = { [Name in ClientEventName]: (typeof clientEvents)[Name]['payload'] extends z.ZodType ? Name : never }[ClientEventName];
+/** The validated payload of event `Name`. */
+export type ClientEventPayload<Name extends ClientPayloadEventName> = z.infer<NonNullable<(typeof clientEvents)[Name]['payload']>>;
+/** What event `Name`'s ack answers. */
+export type ClientEventAck<Name extends ClientEventName> = Ack<NonNullable<(typeof clientEvents)[Name]['reply']>>;
 
 /** An event of the table as socket.io types it: the payload (when it has one), then the ack. */
 type ClientEventListener<Spec> =

@@ -1,43 +1,22 @@
 import { Inject, UseFilters, UseGuards } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  type OnGatewayConnection,
-  type OnGatewayInit,
-  SubscribeMessage,
-  WebSocketGateway,
-  WebSocketServer,
-  WsException,
-} from '@nestjs/websockets';
-import {
-  dmPayloadSchema,
-  roomMessagePayloadSchema,
-  roomPayloadSchema,
-  type Ack,
-  type DmPayload,
-  type InterServerEvents,
-  type NodeStats,
-  type RoomMessagePayload,
-  type Role,
-  type RoomPayload,
-  type SessionData,
-  type WhoAmI,
-} from '@app/contracts';
-import { ZodValidationPipe } from '@app/http';
+import { ConnectedSocket, MessageBody, type OnGatewayConnection, type OnGatewayInit, WebSocketGateway, WebSocketServer, WsException } from '@nestjs/websockets';
+import type { ClientEventAck, ClientEventPayload, InterServerEvents, Role } from '@app/contracts';
 import { SessionStore } from '@app/sessions';
 import { Sessionwire } from '@sessionwire/nest';
 import { sessionwireRooms } from '@sessionwire/server';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 import { chatRoom, type GatewayServer, type GatewaySocket } from '../sockets/socket-types';
 import { AdminEventGuard } from './admin-event.guard';
+import { ClientPayload, OnClientEvent } from './client-event.decorators';
 import { EventPayloadDepthLimit } from './event-payload-depth-limit';
 import { EventRateLimiter } from './event-rate-limiter';
 import { SessionSetPayloadPipe, type SessionSetCommand } from './session-set-payload.pipe';
 import { WsAckExceptionFilter } from './ws-ack-exception.filter';
 
 /**
- * The demo's socket events (the contract is `ClientToServerEvents` / `ServerToClientEvents` in @app/contracts). The
- * session layer (handshake, `auth:refresh`, expiry, forced logout, drain) is @sessionwire/nest's.
+ * The demo's socket events. Their names, payload schemas and ack results are declared once, in the contracts'
+ * `clientEvents` table (from which `ClientToServerEvents` derives). The session layer (handshake, `auth:refresh`,
+ * expiry, forced logout, drain) is @sessionwire/nest's.
  */
 @WebSocketGateway()
 @UseFilters(WsAckExceptionFilter)
@@ -62,45 +41,45 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection {
     this.payloadDepth.limit(socket);
   }
 
-  @SubscribeMessage('whoami')
-  whoami(@ConnectedSocket() socket: GatewaySocket): Ack<WhoAmI> {
+  @OnClientEvent('whoami')
+  whoami(@ConnectedSocket() socket: GatewaySocket): ClientEventAck<'whoami'> {
     const { userId, sessionId, roles } = socket.data;
     // The roles of a verified access token or session record: the auth service only ever grants `Role`s.
     return { ok: true, userId, sessionId, roles: roles as Role[], nodeId: this.config.nodeId };
   }
 
   /** Delivers to every socket of the target user, on every node (through the Redis adapter). */
-  @SubscribeMessage('dm')
-  dm(@ConnectedSocket() socket: GatewaySocket, @MessageBody(new ZodValidationPipe(dmPayloadSchema)) payload: DmPayload): Ack {
+  @OnClientEvent('dm')
+  dm(@ConnectedSocket() socket: GatewaySocket, @ClientPayload('dm') payload: ClientEventPayload<'dm'>): ClientEventAck<'dm'> {
     this.server.to(sessionwireRooms.user(payload.toUserId)).emit('dm', { fromUserId: socket.data.userId, text: payload.text, at: Date.now() });
     return { ok: true };
   }
 
-  @SubscribeMessage('room:join')
-  async joinRoom(@ConnectedSocket() socket: GatewaySocket, @MessageBody(new ZodValidationPipe(roomPayloadSchema)) payload: RoomPayload): Promise<Ack> {
+  @OnClientEvent('room:join')
+  async joinRoom(@ConnectedSocket() socket: GatewaySocket, @ClientPayload('room:join') payload: ClientEventPayload<'room:join'>): Promise<ClientEventAck<'room:join'>> {
     await socket.join(chatRoom(payload.room));
     return { ok: true };
   }
 
-  @SubscribeMessage('room:leave')
-  async leaveRoom(@ConnectedSocket() socket: GatewaySocket, @MessageBody(new ZodValidationPipe(roomPayloadSchema)) payload: RoomPayload): Promise<Ack> {
+  @OnClientEvent('room:leave')
+  async leaveRoom(@ConnectedSocket() socket: GatewaySocket, @ClientPayload('room:leave') payload: ClientEventPayload<'room:leave'>): Promise<ClientEventAck<'room:leave'>> {
     await socket.leave(chatRoom(payload.room));
     return { ok: true };
   }
 
-  @SubscribeMessage('room:message')
+  @OnClientEvent('room:message')
   roomMessage(
     @ConnectedSocket() socket: GatewaySocket,
-    @MessageBody(new ZodValidationPipe(roomMessagePayloadSchema)) payload: RoomMessagePayload,
-  ): Ack {
+    @ClientPayload('room:message') payload: ClientEventPayload<'room:message'>,
+  ): ClientEventAck<'room:message'> {
     const room = chatRoom(payload.room);
     if (!socket.rooms.has(room)) throw new WsException({ code: 'FORBIDDEN', message: `Join room ${payload.room} first` });
     this.server.to(room).emit('room:message', { room: payload.room, fromUserId: socket.data.userId, text: payload.text, at: Date.now() });
     return { ok: true };
   }
 
-  @SubscribeMessage('session:get')
-  sessionGet(@ConnectedSocket() socket: GatewaySocket): Ack<{ data: SessionData }> {
+  @OnClientEvent('session:get')
+  sessionGet(@ConnectedSocket() socket: GatewaySocket): ClientEventAck<'session:get'> {
     return { ok: true, data: socket.data.sessionData };
   }
 
@@ -108,11 +87,11 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection {
    * Persists one value of the session's data explicitly (there is no HTTP response to trigger a save),
    * then brings every socket of the session up to date, on every node.
    */
-  @SubscribeMessage('session:set')
+  @OnClientEvent('session:set')
   async sessionSet(
     @ConnectedSocket() socket: GatewaySocket,
     @MessageBody(SessionSetPayloadPipe) payload: SessionSetCommand,
-  ): Promise<Ack> {
+  ): Promise<ClientEventAck<'session:set'>> {
     const { maxKeys } = this.config.sessionData;
     const { userId, sessionId } = socket.data;
     const outcome = await this.sessions.setData(userId, sessionId, payload.key, payload.valueJson, maxKeys);
@@ -125,9 +104,9 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection {
     return { ok: true };
   }
 
-  @SubscribeMessage('admin:stats')
+  @OnClientEvent('admin:stats')
   @UseGuards(AdminEventGuard)
-  stats(): Ack<NodeStats> {
+  stats(): ClientEventAck<'admin:stats'> {
     return { ok: true, nodeId: this.config.nodeId, connections: this.wire.localSockets().count() };
   }
 

@@ -1,13 +1,13 @@
 import { Inject, Injectable, type PipeTransform } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import { sessionSetPayloadSchema, type SessionSetPayload } from '@app/contracts';
+import { clientEvents, type ClientEventPayload } from '@app/contracts';
 import { ZodValidationPipe } from '@app/http';
 import { gatewayConfig, type GatewayConfig } from '../config/gateway.config';
 
 /** A valid `session:set` payload, with its value already serialized as it is stored. */
-export interface SessionSetCommand extends SessionSetPayload {
+export type SessionSetCommand = ClientEventPayload<'session:set'> & {
   valueJson: string;
-}
+};
 
 /**
  * `session:set`: refuses a value over `SESSION_DATA_MAX_VALUE_BYTES` of JSON before the schema walks it (its
@@ -16,7 +16,7 @@ export interface SessionSetCommand extends SessionSetPayload {
  */
 @Injectable()
 export class SessionSetPayloadPipe implements PipeTransform<unknown, SessionSetCommand> {
-  private readonly schema = new ZodValidationPipe(sessionSetPayloadSchema);
+  private readonly schema = new ZodValidationPipe(clientEvents['session:set'].payload);
 
   constructor(@Inject(gatewayConfig.KEY) private readonly config: GatewayConfig) {}
 
