@@ -27,9 +27,10 @@ export class AuthenticationFailure extends UnauthorizedException {
  * challenges; several strategies give an array) into one failure.
  */
 export function toAuthenticationFailure(info: unknown): AuthenticationFailure {
-  const challenges = Array.isArray(info) ? info : [info];
-  const failure = challenges.find((challenge) => challenge instanceof AuthenticationFailure);
-  return failure ?? AuthenticationFailure.of(credentialRefusalOf(info));
+  const challenges: unknown[] = Array.isArray(info) ? info : [info];
+  // The first challenge that says something decides, as in `credentialRefusalOf`; a failure passes through as is.
+  const decisive = challenges.find((challenge) => challenge instanceof Error && challenge.message !== 'No auth token');
+  return decisive instanceof AuthenticationFailure ? decisive : AuthenticationFailure.of(credentialRefusalOf(info));
 }
 
 /** Runs a plain verification step, turning its refusal into the HTTP failure. */
