@@ -15,8 +15,8 @@ export function workspacePackages() {
 }
 
 /**
- * Builds every package with its own tsup.config.ts (ESM/CJS, bundled `.d.ts`), one at a time so a failure names
- * the package. Resolves with the names that failed.
+ * Builds every package with tsup (libs/tsup.config.ts, or a package's own next to it), one at a time so a failure
+ * names the package. Resolves with the names that failed.
  */
 export async function buildPackages(log = console.log) {
   const failed = [];
