@@ -1,5 +1,6 @@
-import { parseUserLoggedOutAck, redisKeys, USER_LOGGED_OUT_ACK_CHANNEL, type RevocationConfirmation, type UserLoggedOutAck } from '@app/contracts';
-import { channelSubscriberFor, ChannelSubscription, describeClient, execBatch, type BatchCommand, type RedisClient } from '@app/redis';
+import { parseUserLoggedOutAck, USER_LOGGED_OUT_ACK_CHANNEL, type RevocationConfirmation, type UserLoggedOutAck } from '@app/contracts';
+import { channelSubscriberFor, ChannelSubscription, describeClient, type RedisClient } from '@app/redis';
+import { ConnectionRegistry } from '@app/registry';
 
 interface Waiter {
   expected: ReadonlySet<string>;
@@ -14,11 +15,14 @@ interface Waiter {
 export class RevocationConfirmations {
   private readonly waiters = new Map<string, Waiter>();
   private subscription?: Promise<ChannelSubscription<UserLoggedOutAck>>;
+  private readonly registry: ConnectionRegistry;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly options: { connectionName: string; connectTimeoutMs: number; onError: (error: Error) => void },
-  ) {}
+  ) {
+    this.registry = new ConnectionRegistry(redis);
+  }
 
   /**
    * Starts waiting for the acknowledgements of message `messageId` from the gateway nodes alive now; call before
@@ -27,7 +31,7 @@ export class RevocationConfirmations {
    */
   async expect(messageId: string, timeoutMs: number): Promise<{ confirmation: Promise<RevocationConfirmation> }> {
     await this.subscribed();
-    const nodes = await liveGatewayNodes(this.redis);
+    const nodes = (await this.registry.countsPerNode()).filter((node) => node.alive).map((node) => node.nodeId);
     return { confirmation: this.wait(messageId, nodes, timeoutMs) };
   }
 
@@ -93,11 +97,4 @@ export class RevocationConfirmations {
     waiter.acks.set(ack.nodeId, ack.closedSockets);
     if ([...waiter.expected].every((nodeId) => waiter.acks.has(nodeId))) waiter.finish();
   }
-}
-
-/** The gateway nodes registered in the shared registry whose heartbeat key is alive. */
-async function liveGatewayNodes(redis: RedisClient): Promise<string[]> {
-  const nodeIds = await redis.smembers(redisKeys.registryNodes);
-  const alive = await execBatch(redis, nodeIds.map((nodeId): BatchCommand => ['exists', redisKeys.nodeHeartbeat(nodeId)]));
-  return nodeIds.filter((_, index) => alive[index] === 1);
 }
