@@ -4,19 +4,20 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /**
- * Each app's folders, lowest first: a folder imports only from the folders listed before it, so the folders of an
- * app cannot import each other in a loop.
+ * The folders of each app (and of the server package), lowest first: a folder imports only from the folders listed
+ * before it, so they cannot import each other in a loop.
  */
 const FOLDER_LAYERS = {
-  gateway: ['config', 'sockets', 'realtime', 'health'],
-  auth: ['config', 'keys', 'metrics', 'users', 'login-limits', 'revocation', 'auth', 'sessions', 'admin', 'health'],
+  'apps/gateway': ['config', 'sockets', 'realtime', 'health'],
+  'apps/auth': ['config', 'keys', 'metrics', 'users', 'login-limits', 'revocation', 'auth', 'sessions', 'admin', 'health'],
+  'libs/server': ['config', 'sockets', 'registry', 'revocation', 'handshake', 'lifetime'],
 };
 
-const layerZones = Object.entries(FOLDER_LAYERS).flatMap(([app, folders]) =>
+const layerZones = Object.entries(FOLDER_LAYERS).flatMap(([project, folders]) =>
   folders.slice(0, -1).map((folder, index) => ({
-    target: `./apps/${app}/src/${folder}`,
-    from: folders.slice(index + 1).map((higher) => `./apps/${app}/src/${higher}`),
-    message: `apps/${app}/src/${folder} is below ${folders.slice(index + 1).join(', ')} (FOLDER_LAYERS in eslint.config.mjs).`,
+    target: `./${project}/src/${folder}`,
+    from: folders.slice(index + 1).map((higher) => `./${project}/src/${higher}`),
+    message: `${project}/src/${folder} is below ${folders.slice(index + 1).join(', ')} (FOLDER_LAYERS in eslint.config.mjs).`,
   })),
 );
 

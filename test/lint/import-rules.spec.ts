@@ -45,6 +45,11 @@ describe('import rules (eslint.config.mjs)', () => {
     expect(errors).toEqual([{ rule: 'import-x/no-restricted-paths', message: expect.stringContaining('apps/gateway/src/sockets is below') }]);
   });
 
+  it("refuses an import of a higher folder of the server package (its sockets are below the handshake)", async () => {
+    const errors = await importErrors('libs/server/src/sockets/lint-fixture.ts', "import { HandshakeAuthenticator } from '../handshake/handshake-authenticator';\nexport const h = HandshakeAuthenticator;\n");
+    expect(errors).toEqual([{ rule: 'import-x/no-restricted-paths', message: expect.stringContaining('libs/server/src/sockets is below') }]);
+  });
+
   it('accepts imports down the layers, of libraries, and of an app from the tests', async () => {
     expect(
       await importErrors(

@@ -1,8 +1,8 @@
 export { createSessionwire, type Sessionwire, type SessionwireLocalSockets, type SessionwireSocket, type SessionwireStatus } from './sessionwire';
-export type { MetricsRegistry, SessionwireOptions, SessionwireRedis } from './options';
-export type { SessionwireLogger } from './logger';
-export { sessionwireRooms, type JsonValue, type SessionwireInterServerEvents, type SessionwireSocketData } from './socket-types';
-export { InvalidSessionwireOptionsError, JwksUnavailableError, SessionwireAttachError, SessionwireRedisUnreachableError } from './errors';
+export type { MetricsRegistry, SessionwireOptions, SessionwireRedis } from './config/options';
+export type { SessionwireLogger } from './config/logger';
+export { sessionwireRooms, type JsonValue, type SessionwireInterServerEvents, type SessionwireSocketData } from './sockets/socket-types';
+export { InvalidSessionwireOptionsError, JwksUnavailableError, SessionwireAttachError, SessionwireRedisUnreachableError } from './config/errors';
 export {
   HANDSHAKE_ERROR_CODES,
   SOCKET_END_REASONS,

@@ -1,8 +1,8 @@
 import { ACCESS_TOKEN_ALGORITHM, type KeyResolver } from '@app/tokens';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { JwksUnavailableError } from './errors';
-import type { SessionwireLogger } from './logger';
+import { JwksUnavailableError } from '../config/errors';
+import type { SessionwireLogger } from '../config/logger';
 
 const jwksSchema = z.object({
   keys: z.array(z.looseObject({ kid: z.string(), kty: z.string(), alg: z.string().optional(), use: z.string().optional() })),

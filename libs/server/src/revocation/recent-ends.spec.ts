@@ -1,9 +1,9 @@
 import { createUserLoggedOut } from '@app/contracts';
 import type { SessionStore } from '@app/sessions';
-import type { ForcedLogout } from './forced-logout';
-import type { LocalSockets } from './local-sockets';
-import type { SessionwireLogger } from './logger';
-import type { WireSocket } from './socket-types';
+import type { ForcedLogout } from '../sockets/forced-logout';
+import type { LocalSockets } from '../sockets/local-sockets';
+import type { SessionwireLogger } from '../config/logger';
+import type { WireSocket } from '../sockets/socket-types';
 import { RecentEnds } from './recent-ends';
 
 const USER = '5d1c0a4e-2f0b-4c55-9a4e-3a8f4f1d2b11';

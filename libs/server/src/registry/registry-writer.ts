@@ -1,7 +1,7 @@
 import type { Admission, Connection, ConnectionRegistry } from '@app/registry';
 import type { SessionStore } from '@app/sessions';
-import type { SessionwireLogger } from './logger';
-import type { SessionwireSocketData, WireSocket } from './socket-types';
+import type { SessionwireLogger } from '../config/logger';
+import type { SessionwireSocketData, WireSocket } from '../sockets/socket-types';
 
 /**
  * This node's writes to the shared registry. Removals are coalesced per event-loop turn into one pipeline,

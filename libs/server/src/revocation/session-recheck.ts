@@ -1,11 +1,11 @@
 import type { RedisClient } from '@app/redis';
 import type { ConnectionRegistry } from '@app/registry';
 import type { SessionStore } from '@app/sessions';
-import type { ForcedLogout } from './forced-logout';
-import type { LocalSockets } from './local-sockets';
-import type { SessionwireLogger } from './logger';
-import type { RegistryWriter } from './registry-writer';
-import type { WireSocket } from './socket-types';
+import type { ForcedLogout } from '../sockets/forced-logout';
+import type { LocalSockets } from '../sockets/local-sockets';
+import type { SessionwireLogger } from '../config/logger';
+import type { RegistryWriter } from '../registry/registry-writer';
+import type { WireSocket } from '../sockets/socket-types';
 
 /**
  * Sessions checked per pipeline. One pipeline for 10,000 sessions held the node's event loop for ~100 ms and

@@ -1,5 +1,5 @@
-import type { ForcedLogout } from './forced-logout';
-import type { WireSocket } from './socket-types';
+import type { ForcedLogout } from '../sockets/forced-logout';
+import type { WireSocket } from '../sockets/socket-types';
 
 /** setTimeout's longest delay; later deadlines are re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

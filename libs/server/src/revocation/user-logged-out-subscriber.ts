@@ -1,12 +1,12 @@
 import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut, type UserLoggedOutAck } from '@app/contracts';
 import { ChannelSubscription, type RedisClient } from '@app/redis';
-import type { ForcedLogout } from './forced-logout';
-import type { LocalSockets } from './local-sockets';
-import type { SessionwireLogger } from './logger';
-import type { WireMetrics } from './metrics';
+import type { ForcedLogout } from '../sockets/forced-logout';
+import type { LocalSockets } from '../sockets/local-sockets';
+import type { SessionwireLogger } from '../config/logger';
+import type { WireMetrics } from '../sockets/metrics';
 import type { RecentEnds } from './recent-ends';
 import type { SessionRecheck } from './session-recheck';
-import { sessionwireRooms } from './socket-types';
+import { sessionwireRooms } from '../sockets/socket-types';
 
 /** How many recent message ids are remembered to ignore duplicates. */
 const SEEN_IDS = 10_000;

@@ -3,8 +3,8 @@ import { authRefreshPayloadSchema, type Ack, type ErrorCode } from '@app/contrac
 import { isRedisUnavailableError } from '@app/redis';
 import type { SessionStore } from '@app/sessions';
 import type { CredentialExpiry } from './credential-expiry';
-import type { SessionwireLogger } from './logger';
-import type { WireSocket } from './socket-types';
+import type { SessionwireLogger } from '../config/logger';
+import type { WireSocket } from '../sockets/socket-types';
 
 class RefreshRefused extends Error {
   constructor(

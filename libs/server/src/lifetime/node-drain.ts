@@ -1,6 +1,6 @@
-import type { LocalSockets } from './local-sockets';
-import type { SessionwireLogger } from './logger';
-import type { NodePresence } from './node-presence';
+import type { LocalSockets } from '../sockets/local-sockets';
+import type { SessionwireLogger } from '../config/logger';
+import type { NodePresence } from '../registry/node-presence';
 
 /** Time between two batches of closes during a drain. */
 const BATCH_INTERVAL_MS = 100;

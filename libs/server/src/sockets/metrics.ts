@@ -1,7 +1,7 @@
 import type { HandshakeErrorCode, SocketEndReason } from '@app/contracts';
 import type { Registry } from 'prom-client';
 import type { LocalSockets } from './local-sockets';
-import type { MetricsRegistry } from './options';
+import type { MetricsRegistry } from '../config/options';
 
 /** The node's session metrics; the same names as the sessionwire gateway's. */
 export interface WireMetrics {

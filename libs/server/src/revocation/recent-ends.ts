@@ -1,9 +1,9 @@
 import type { SessionEndReason, SessionId, SocketEndReason, SocketEviction, UserId, UserLoggedOut } from '@app/contracts';
 import type { SessionStore } from '@app/sessions';
-import type { ForcedLogout } from './forced-logout';
-import type { LocalSockets } from './local-sockets';
-import type { SessionwireLogger } from './logger';
-import type { WireSocket } from './socket-types';
+import type { ForcedLogout } from '../sockets/forced-logout';
+import type { LocalSockets } from '../sockets/local-sockets';
+import type { SessionwireLogger } from '../config/logger';
+import type { WireSocket } from '../sockets/socket-types';
 
 /** How long an end is remembered: far longer than a handshake takes between its admission and its connection. */
 const REMEMBERED_FOR_MS = 60_000;

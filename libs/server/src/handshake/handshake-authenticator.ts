@@ -6,11 +6,11 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ExtendedError } from 'socket.io';
-import type { SessionwireLogger } from './logger';
-import type { WireMetrics } from './metrics';
-import type { RecentEnds } from './recent-ends';
-import type { RegistryWriter } from './registry-writer';
-import { sessionwireRooms, type JsonValue, type SessionwireSocketData, type WireSocket } from './socket-types';
+import type { SessionwireLogger } from '../config/logger';
+import type { WireMetrics } from '../sockets/metrics';
+import type { RecentEnds } from '../revocation/recent-ends';
+import type { RegistryWriter } from '../registry/registry-writer';
+import { sessionwireRooms, type JsonValue, type SessionwireSocketData, type WireSocket } from '../sockets/socket-types';
 
 class HandshakeRefused extends Error {
   constructor(

@@ -1,6 +1,6 @@
 import type { ConnectionRegistry } from '@app/registry';
-import type { LocalSockets } from './local-sockets';
-import type { SessionwireLogger } from './logger';
+import type { LocalSockets } from '../sockets/local-sockets';
+import type { SessionwireLogger } from '../config/logger';
 import type { RegistryWriter } from './registry-writer';
 
 /**
