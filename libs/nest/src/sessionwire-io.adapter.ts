@@ -89,7 +89,9 @@ export class SessionwireIoAdapter extends IoAdapter {
   private adapterConnections(): { publisher: Redis | Cluster; subscriber: Redis | Cluster } {
     const { redis } = this.wireOptions;
     const name = (role: string) => ({ connectionName: `sessionwire:${this.wire.nodeId}:adapter-${role}` });
-    const queueing = { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined };
+    // Never auto-pipelined (an app's client may be): ioredis auto-pipelines PUNSUBSCRIBE, so the adapter's unsubscribe
+    // at close went out after QUIT and rejected unhandled, crashing a draining gateway (found by the soak).
+    const queueing = { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, enableAutoPipelining: false };
     let publisher: Redis | Cluster;
     let subscriber: Redis | Cluster;
     if (redis instanceof Cluster) {

@@ -99,15 +99,24 @@ export function createChannelSubscriber(config: RedisConfig, options: Pick<Redis
 }
 
 /**
+ * For connections that subscribe, whatever the client they are made from does. ioredis auto-pipelines PUNSUBSCRIBE (its
+ * list of commands never auto-pipelined names `unpsubscribe` instead), so the Socket.IO Redis adapter's PUNSUBSCRIBE
+ * at close was deferred behind QUIT and rejected "Connection is closed." with no handler: a drained gateway exited 1
+ * with a stack trace (found by the soak).
+ */
+const SUBSCRIBER_OPTIONS = { enableAutoPipelining: false } as const satisfies RedisOptions;
+
+/**
  * A subscriber connection for `channel` made from a client created elsewhere (an app's own ioredis client), not
  * connected yet: a standalone or Sentinel client is duplicated with its options; for a Cluster client it is the
  * same one-connection-to-the-channel's-master as `createChannelSubscriber`, seeded with the nodes the client knows.
+ * Never auto-pipelined, whatever the app's client does (see `SUBSCRIBER_OPTIONS`).
  */
 export function channelSubscriberFor(client: RedisClient, options: Pick<RedisClientOptions, 'connectionName'> & { channel: string }): Redis {
-  if (!isCluster(client)) return client.duplicate({ lazyConnect: true, connectionName: options.connectionName });
+  if (!isCluster(client)) return client.duplicate({ ...SUBSCRIBER_OPTIONS, lazyConnect: true, connectionName: options.connectionName });
   const seeds = client.nodes().map((node) => ({ host: node.options.host ?? 'localhost', port: node.options.port ?? 6379 }));
   if (seeds.length === 0) throw new Error('The Redis Cluster client knows no nodes yet: connect it first');
-  const connection: RedisOptions = { ...client.options.redisOptions, connectionName: options.connectionName };
+  const connection: RedisOptions = { ...client.options.redisOptions, ...SUBSCRIBER_OPTIONS, connectionName: options.connectionName };
   return new Redis({
     ...connection,
     lazyConnect: true,
