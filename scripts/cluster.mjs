@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: builds the apps, then runs the local cluster (Redis, auth, N gateway replicas, nginx on one
+// `npm start`: builds the apps and packages, then runs the local cluster (Redis, auth, N gateway replicas, nginx on one
 // public port) in the foreground until Ctrl-C. Usage and environment: `npm start -- --help`, docs/ops-notes.md.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { buildApps, buildClientBundle, CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE } f
 import { echoNotableLine, say } from './lib/console.mjs';
 import { assertPortFree, freePort } from './lib/net.mjs';
 import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
+import { buildPackages } from './lib/packages.mjs';
 import { assertNodeVersion, ensureSystemBinaries, findExecutable, MissingPrerequisiteError } from './lib/prerequisites.mjs';
 import { PidFile, signalGroup } from './lib/processes.mjs';
 import { RESTART_POLICY, SupervisedService } from './lib/supervisor.mjs';
@@ -56,7 +57,7 @@ const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--redis-cl
                  a local Redis Cluster (${REDIS_CLUSTER_MASTERS} masters, redis-server --cluster-enabled yes, joined
                  with redis-cli --cluster create) instead of the single Redis; the apps run on
                  REDIS_TOPOLOGY=cluster. Its data lives in .data/redis-cluster/ for this run only
-  --no-build     start from the existing dist/ (default: build both apps first)
+  --no-build     start from the existing dist/ (default: build both apps and the packages first)
   --data-dir DIR where Redis data, logs, nginx files, keys and the admin password live (default .data)
 
 Every service is restarted when it exits (kill -9, a crash, a SIGTERM drain), on the same port, while the
@@ -337,6 +338,10 @@ async function main() {
     const failed = await buildApps(options.gateways > 0 ? ['auth', 'gateway'] : ['auth'], say);
     if (failed.length > 0) throw new Error(`Build failed for ${failed.join(', ')} (see the compiler output above).`);
     await buildClientBundle(say);
+    // Once built, the workspace packages are what the apps load for `@sessionwire/*` (Nest's build leaves an import
+    // that resolves to an installed package alone), so they are rebuilt too, as `npm test` does: never stale.
+    const failedPackages = await buildPackages(say);
+    if (failedPackages.length > 0) throw new Error(`Build failed for ${failedPackages.join(', ')} (see the output above).`);
   } else if (!existsSync(join(CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE))) {
     // The demo page loads it from /vendor/: without it the page would load but never connect.
     throw new Error(`dist/client/${CLIENT_BUNDLE_FILE} is missing: run \`npm run build\` (or start without --no-build).`);
