@@ -2,4 +2,4 @@ export { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, accessTokenClaimsSchema, typ
 export { accessTokenVerifyOptions, keyProviderFor, UnacceptableTokenHeaderError } from './access-token-verification';
 export { AccessTokenIssuer, type AccessTokenIssuerOptions, type IssuedAccessToken } from './access-token.issuer';
 export { InvalidSigningKeyError, loadSigningKey, type LoadedSigningKey, type SigningKey, type SigningKeyConfig } from './signing-key';
-export { VerificationKeys, type KeyResolver, type PublicJwk } from './verification-keys';
+export { VerificationKeys, type KeyLookup, type KeyResolver, type PublicJwk } from './verification-keys';
