@@ -211,4 +211,20 @@ describe('the auth service rotates its signing key while clients keep refreshing
       await eventually(async () => expect((await connectError(gateway.url, { token: await retiredToken() })).data?.code).toBe('UNAUTHORIZED'), 10_000);
     }
   });
+
+  it('keeps verifying with the keys fetched before while the auth service is down past JWKS_MAX_AGE_MS', async () => {
+    await registerUser(cluster.authUrl, 'outage-alice');
+    const session = await login(cluster.authUrl, 'outage-alice');
+    const currentPem = await readFile(cluster.signingKeyFile, 'utf8');
+    const [gateway] = cluster.gateways;
+    // The gateway holds the current key (it verified the login's token), then the auth service goes away.
+    (await connectSocket(gateway.url, { token: session.accessToken })).close();
+    await cluster.auth.stop('SIGKILL');
+    await elapse(2500); // past the gateways' JWKS_MAX_AGE_MS (2000): the next lookup refetches, and that fails
+
+    const socket = await connectSocket(gateway.url, { token: await tokenFor(session, createPrivateKey(currentPem), await kidOf(currentPem)) });
+
+    expect(socket.connected).toBe(true);
+    await gateway.process.waitForLog(/JWKS refetch from .* failed .*; verifying with the keys fetched before/);
+  });
 });

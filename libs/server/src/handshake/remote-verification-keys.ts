@@ -61,7 +61,7 @@ export class RemoteVerificationKeys implements KeyResolver {
       // The auth service is unreachable while the keys are due for a refetch: the keys fetched before still verify,
       // as they did before they aged (jose keeps no stale keys of its own).
       const lastFetched = this.remote.jwks();
-      if (!lastFetched || !(error instanceof errors.JOSEError || error instanceof TypeError)) throw error;
+      if (!lastFetched || !isFetchFailure(error)) throw error;
       this.logger.warn(`JWKS refetch from ${this.url} failed (${error.message}); verifying with the keys fetched before`);
       try {
         return this.toKeyObject(await createLocalJWKSet(lastFetched)({ alg: header.alg, kid: header.kid }));
@@ -80,6 +80,16 @@ export class RemoteVerificationKeys implements KeyResolver {
     }
     return keyObject;
   }
+}
+
+/** The JWKS request failed: no answer, a timeout, not 200, or no JWKS in the body. */
+function isFetchFailure(error: unknown): error is Error {
+  return (
+    error instanceof TypeError ||
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')
+  );
 }
 
 function hasSigningKey(jwks: JSONWebKeySet | undefined): boolean {
