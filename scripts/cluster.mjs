@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildApps, buildClientBundle, CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE } from './lib/build.mjs';
@@ -36,6 +36,8 @@ function dataPaths(dataDir) {
     nginxPrefix: join(dataDir, 'nginx'),
     adminPassword: join(dataDir, 'admin-password'),
     signingKey: join(dataDir, 'keys/access-token-es256.pem'),
+    signingKeyNext: join(dataDir, 'keys/access-token-es256.next.pem'),
+    signingKeyPrevious: join(dataDir, 'keys/access-token-es256.previous.pem'),
     pids: join(dataDir, 'cluster.pids'),
     tls: join(dataDir, 'tls'),
   };
@@ -281,6 +283,12 @@ async function startApp(cluster, { name, main, env, logs }) {
   return `${HOST}:${port}`;
 }
 
+/** The next and previous key files `npm run keys:rotate` fills and empties: present, empty until a rotation starts. */
+async function ensureRotationSlots(paths) {
+  await mkdir(dirname(paths.signingKeyNext), { recursive: true });
+  for (const file of [paths.signingKeyNext, paths.signingKeyPrevious]) await writeFile(file, '', { flag: 'a', mode: 0o600 });
+}
+
 async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddresses, tls, prefix }) {
   await writeLocalNginxConfig({
     templateFile: FILES.nginxTemplate,
@@ -385,12 +393,15 @@ async function startCluster(cluster, options, binaries) {
     appEnv = baseAppEnv(options.port, { REDIS_URL: redisUrl }, options.tls);
     redis = options.externalRedisUrl ? redisUrl : `${redisUrl} (data in ${paths.redisDir})`;
   }
+  await ensureRotationSlots(paths);
   const authAddress = await startApp(cluster, {
     name: 'auth',
     main: FILES.authMain,
     logs: paths.logs,
     env: {
       DEV_SIGNING_KEY_FILE: paths.signingKey,
+      SIGNING_KEY_NEXT_FILE: paths.signingKeyNext,
+      SIGNING_KEY_PREVIOUS_FILE: paths.signingKeyPrevious,
       ...appEnv,
       ADMIN_USERNAME: admin.username,
       ADMIN_PASSWORD: admin.password,

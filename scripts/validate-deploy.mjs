@@ -142,6 +142,14 @@ function checkCompose(files, templatePlaceholders, dockerStages) {
     String(authEnv.ALLOW_DEV_SIGNING_KEY) === 'false' && secretMounted && !authEnv.SIGNING_KEY ? undefined : 'expected ALLOW_DEV_SIGNING_KEY=false, SIGNING_KEY_FILE=/run/secrets/<secret of auth>, no SIGNING_KEY',
   );
 
+  const rotationSlotsMounted = ['SIGNING_KEY_NEXT_FILE', 'SIGNING_KEY_PREVIOUS_FILE'].every((variable) =>
+    (auth.secrets ?? []).some((secret) => authEnv[variable] === `/run/secrets/${secret.source ?? secret}`),
+  );
+  check(
+    'compose: auth publishes the next and previous signing keys from mounted secrets (key rotation)',
+    rotationSlotsMounted ? undefined : 'expected SIGNING_KEY_NEXT_FILE and SIGNING_KEY_PREVIOUS_FILE=/run/secrets/<secret of auth>',
+  );
+
   // File secrets are bind mounts: the host file's owner and mode apply, and compose ignores uid/gid/mode on them.
   const fileSecrets = new Set(Object.entries(config.secrets ?? {}).filter(([, secret]) => secret?.file).map(([name]) => name));
   const ignoredOwnership = Object.entries(services).flatMap(([name, service]) =>

@@ -114,6 +114,20 @@ export class PidFile {
   }
 }
 
+/**
+ * Sends `signal` to the group of the service `name` recorded in the pid file `file` by a running launcher, if that
+ * group still runs the recorded program. Resolves whether it was sent.
+ */
+export async function signalRecordedService(file, name, signal) {
+  const recorded = await readFile(file, 'utf8').then(JSON.parse, () => undefined);
+  const service = recorded?.services?.find((candidate) => candidate.name === name);
+  if (!service) return false;
+  const members = await groupMembers(service.pgid);
+  if (!members.some((member) => member.cmdline.includes(service.match))) return false;
+  signalGroup(service.pgid, signal);
+  return true;
+}
+
 async function commandLine(pid) {
   if (!Number.isInteger(pid)) return undefined;
   const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);

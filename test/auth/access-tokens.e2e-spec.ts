@@ -37,7 +37,7 @@ describe('access tokens: forged, tampered and expired ones are refused; the JWKS
     const session = await login(auth.baseUrl, 'tokens-alice');
     // The harness keeps the generated signing key in DEV_SIGNING_KEY_FILE: with it we mint tokens that are
     // valid in every respect but the one each case breaks.
-    const realKey = createPrivateKey(await readFile(String(auth.config.signingKey.generatedFile), 'utf8'));
+    const realKey = createPrivateKey(await readFile(String(auth.config.signingKeys.current.generatedFile), 'utf8'));
     const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const now = Math.floor(Date.now() / 1000);
     context = {

@@ -82,8 +82,8 @@ export class AppProcess {
     return this.exited ?? null;
   }
 
-  /** Freezes (SIGSTOP) or thaws (SIGCONT) the process. */
-  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the process, or asks it to reload (SIGHUP: the auth app's key files). */
+  signal(signal: 'SIGSTOP' | 'SIGCONT' | 'SIGHUP'): void {
     this.child.kill(signal);
   }
 

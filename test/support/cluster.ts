@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess } from './app-process';
@@ -21,6 +21,9 @@ export interface Cluster<R extends TestRedis = RedisServer> {
   gateways: GatewayNode[];
   /** The auth app's generated private key (PKCS#8 PEM), for tests that mint tokens it would accept. */
   signingKeyFile: string;
+  /** The auth app's SIGNING_KEY_NEXT_FILE and SIGNING_KEY_PREVIOUS_FILE, empty at start (key rotation). */
+  nextKeyFile: string;
+  previousKeyFile: string;
   /**
    * Starts one more gateway (or restarts a stopped one under the same node id, on the same port);
    * `env` is merged over the cluster's gateway env for this node only.
@@ -44,6 +47,8 @@ export interface ClusterOptions {
   /** Env for every app (e.g. short heartbeat for sweep tests). */
   env?: Record<string, string>;
   gatewayEnv?: Record<string, string>;
+  /** Env for the auth app only. */
+  authEnv?: Record<string, string>;
   /**
    * Origins allowed besides `TEST_ORIGIN` (every app's ALLOWED_ORIGINS), e.g. nginx's (`edgeOrigin(port)`) for
    * pages served through it: the gateways refuse other Origins at the handshake, auth refuses them cookie writes.
@@ -81,11 +86,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   try {
     const authPort = await freePort();
     const signingKeyFile = join(keysDir, 'signing-key.pem');
+    const nextKeyFile = join(keysDir, 'signing-key.next.pem');
+    const previousKeyFile = join(keysDir, 'signing-key.previous.pem');
+    for (const file of [nextKeyFile, previousKeyFile]) await writeFile(file, '');
     const auth = await AppProcess.start('auth', 'auth', {
       ...TEST_AUTH_ENV,
       ...shared,
       PORT: String(authPort),
       DEV_SIGNING_KEY_FILE: signingKeyFile,
+      SIGNING_KEY_NEXT_FILE: nextKeyFile,
+      SIGNING_KEY_PREVIOUS_FILE: previousKeyFile,
+      ...options.authEnv,
     });
     processes.push(auth);
     const authUrl = `http://127.0.0.1:${authPort}`;
@@ -109,6 +120,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       auth,
       gateways,
       signingKeyFile,
+      nextKeyFile,
+      previousKeyFile,
       startGateway,
       cleanup: async () => {
         await Promise.all(processes.map((child) => child.stop('SIGKILL')));

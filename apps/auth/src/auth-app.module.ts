@@ -6,7 +6,7 @@ import { ApiExceptionFilter } from '@app/http';
 import { loggerParams, MetricsModule } from '@app/observability';
 import { RedisModule } from '@app/redis';
 import { SessionsModule } from '@app/sessions';
-import { VerificationKeys } from '@app/tokens';
+import { SigningKeyRing } from '@app/tokens';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
@@ -32,8 +32,8 @@ import { UserSessionsModule } from './sessions/user-sessions.module';
     SessionsModule.forRootAsync({ inject: [authConfig.KEY], useFactory: (config: AuthConfig) => config.sessions }),
     KeysModule,
     AuthenticationModule.forRootAsync({
-      inject: [authConfig.KEY, VerificationKeys],
-      useFactory: (config: AuthConfig, verificationKeys: VerificationKeys) => ({
+      inject: [authConfig.KEY, SigningKeyRing],
+      useFactory: (config: AuthConfig, verificationKeys: SigningKeyRing) => ({
         accessTokens: config.accessTokens,
         verificationKeys,
         cookieName: config.cookie.name,

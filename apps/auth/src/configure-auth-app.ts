@@ -8,5 +8,6 @@ export function configureAuthApp(app: NestExpressApplication, config: AuthConfig
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: config.http.bodyLimit });
-  app.enableShutdownHooks();
+  // Not SIGHUP (Nest's default list has it): SIGHUP makes the auth service read its signing key files again.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 }

@@ -11,7 +11,7 @@ import { CredentialRefresh } from './lifetime/credential-refresh';
 import { SessionwireAttachError, SessionwireRedisUnreachableError } from './config/errors';
 import { ForcedLogout } from './sockets/forced-logout';
 import { HandshakeAuthenticator } from './handshake/handshake-authenticator';
-import { JwksKeyResolver } from './handshake/jwks-key-resolver';
+import { RemoteVerificationKeys } from './handshake/remote-verification-keys';
 import { LocalSockets } from './sockets/local-sockets';
 import { consoleLogger, type SessionwireLogger } from './config/logger';
 import { noMetrics, registerMetrics } from './sockets/metrics';
@@ -103,7 +103,7 @@ export async function createSessionwire(options: SessionwireOptions): Promise<Se
   }
   try {
     await waitUntilReady(redis);
-    const keys = await JwksKeyResolver.load(config.jwks.url, config.jwks.waitMs, logger);
+    const keys = await RemoteVerificationKeys.load(config.jwks, logger);
     return await assemble(config, options, logger, redis, keys, cleanups, undo);
   } catch (error) {
     await undo();
@@ -116,7 +116,7 @@ async function assemble(
   options: SessionwireOptions,
   logger: SessionwireLogger,
   redis: RedisClient,
-  keys: JwksKeyResolver,
+  keys: RemoteVerificationKeys,
   cleanups: Array<() => Promise<unknown> | unknown>,
   undo: () => Promise<void>,
 ): Promise<Sessionwire> {

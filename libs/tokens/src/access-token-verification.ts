@@ -20,7 +20,7 @@ export function accessTokenVerifyOptions(config: AccessTokenVerificationConfig):
 }
 
 /**
- * passport-jwt `secretOrKeyProvider`: picks the key by `kid`. Tokens without a `kid`, with an unknown one,
+ * passport-jwt `secretOrKeyProvider`: picks the key by `kid` (a remote JWKS may refetch first). Tokens without a `kid`, with an unknown one,
  * or with another `typ` or `alg` (`none` included) are refused here, before any signature work.
  */
 export function keyProviderFor(keys: KeyResolver): SecretOrKeyProvider {
@@ -34,9 +34,13 @@ export function keyProviderFor(keys: KeyResolver): SecretOrKeyProvider {
     if (header.alg !== ACCESS_TOKEN_ALGORITHM) return done(new UnacceptableTokenHeaderError(`alg ${String(header.alg)} not accepted`));
     if (header.typ !== ACCESS_TOKEN_TYPE) return done(new UnacceptableTokenHeaderError('not an access token'));
     if (typeof header.kid !== 'string') return done(new UnacceptableTokenHeaderError('token has no kid'));
-    const key: KeyObject | undefined = keys.find(header.kid);
-    if (!key) return done(new UnacceptableTokenHeaderError('unknown kid'));
-    // jsonwebtoken accepts a KeyObject; the published types only list string | Buffer.
-    return done(null, key as unknown as Buffer);
+    keys.keyFor({ alg: ACCESS_TOKEN_ALGORITHM, kid: header.kid }).then(
+      (key: KeyObject | undefined) => {
+        if (!key) return done(new UnacceptableTokenHeaderError('unknown kid'));
+        // jsonwebtoken accepts a KeyObject; the published types only list string | Buffer.
+        return done(null, key as unknown as Buffer);
+      },
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
   };
 }

@@ -4,6 +4,11 @@ import { SignJWT } from 'jose';
 import { ACCESS_TOKEN_TYPE } from './access-token-claims';
 import type { SigningKey } from './signing-key';
 
+/** Where the issuer takes the key it signs with, at each token (it changes when the key rotates). */
+export interface SigningKeySource {
+  signingKey(): SigningKey;
+}
+
 export interface AccessTokenIssuerOptions {
   issuer: string;
   audience: string;
@@ -19,13 +24,14 @@ export interface IssuedAccessToken {
 /** Mints access tokens. Only the auth service holds a `SigningKey`; gateways can verify but never mint. */
 export class AccessTokenIssuer {
   constructor(
-    private readonly key: SigningKey,
+    private readonly keys: SigningKeySource,
     private readonly options: AccessTokenIssuerOptions,
   ) {}
 
   async issue(subject: { userId: UserId; sessionId: SessionId; roles: Role[] }): Promise<IssuedAccessToken> {
+    const key = this.keys.signingKey();
     const token = await new SignJWT({ sid: subject.sessionId, roles: subject.roles })
-      .setProtectedHeader({ alg: this.key.alg, kid: this.key.kid, typ: ACCESS_TOKEN_TYPE })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
       .setSubject(subject.userId)
       .setJti(randomUUID())
       .setIssuer(this.options.issuer)
@@ -33,7 +39,7 @@ export class AccessTokenIssuer {
       .setIssuedAt()
       .setNotBefore('0s')
       .setExpirationTime(`${this.options.ttlSeconds}s`)
-      .sign(this.key.privateKey);
+      .sign(key.privateKey);
     return { token, expiresIn: this.options.ttlSeconds };
   }
 }

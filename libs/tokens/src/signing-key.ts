@@ -34,7 +34,13 @@ export interface LoadedSigningKey {
 /** Loads the access-token signing key from a file or PEM, or generates and keeps a development key. */
 export async function loadSigningKey(config: SigningKeyConfig): Promise<LoadedSigningKey> {
   if (config.pem) return { key: await toSigningKey(config.pem, 'SIGNING_KEY') };
-  if (config.file) return { key: await toSigningKey(await readFile(config.file, 'utf8'), `SIGNING_KEY_FILE (${config.file})`) };
+  if (config.file) {
+    const source = `SIGNING_KEY_FILE (${config.file})`;
+    const pem = await readFile(config.file, 'utf8').catch((error: Error) => {
+      throw new InvalidSigningKeyError(`${source} cannot be read: ${error.message}`);
+    });
+    return { key: await toSigningKey(pem, source) };
+  }
   if (!config.generatedFile) {
     throw new InvalidSigningKeyError('No signing key: set SIGNING_KEY_FILE or SIGNING_KEY to a P-256 private key in PKCS#8 PEM.');
   }
@@ -42,11 +48,11 @@ export async function loadSigningKey(config: SigningKeyConfig): Promise<LoadedSi
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  if (existing) return { key: await toSigningKey(existing, config.generatedFile) };
+  if (existing) return { key: await toSigningKey(existing, `DEV_SIGNING_KEY_FILE (${config.generatedFile})`) };
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   await mkdir(dirname(config.generatedFile), { recursive: true });
   await writeFile(config.generatedFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-  return { key: await toSigningKey(await readFile(config.generatedFile, 'utf8'), config.generatedFile), generatedAt: config.generatedFile };
+  return { key: await toSigningKey(await readFile(config.generatedFile, 'utf8'), `DEV_SIGNING_KEY_FILE (${config.generatedFile})`), generatedAt: config.generatedFile };
 }
 
 async function toSigningKey(pem: string, source: string): Promise<SigningKey> {

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { exportJWK, type JWK } from 'jose';
+import type { ACCESS_TOKEN_ALGORITHM } from './access-token-claims';
 
 export interface PublicJwk extends JWK {
   kid: string;
@@ -7,9 +8,15 @@ export interface PublicJwk extends JWK {
   use: 'sig';
 }
 
-/** Finds the public key for a token's `kid`. */
+/** The protected header fields a key is looked up by, once `alg` and `typ` are checked. */
+export interface KeyLookup {
+  alg: typeof ACCESS_TOKEN_ALGORITHM;
+  kid: string;
+}
+
+/** Finds the public key for a token's protected header: `undefined` when no key has that `kid`. */
 export interface KeyResolver {
-  find(kid: string): KeyObject | undefined;
+  keyFor(header: KeyLookup): Promise<KeyObject | undefined>;
 }
 
 /**
@@ -29,8 +36,8 @@ export class VerificationKeys implements KeyResolver {
     return new VerificationKeys(new Map(keys.map(({ kid, publicKey }) => [kid, publicKey])), jwks);
   }
 
-  find(kid: string): KeyObject | undefined {
-    return this.byKid.get(kid);
+  keyFor({ kid }: KeyLookup): Promise<KeyObject | undefined> {
+    return Promise.resolve(this.byKid.get(kid));
   }
 
   /** The body of `GET /.well-known/jwks.json`. */

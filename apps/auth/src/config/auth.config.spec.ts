@@ -6,7 +6,7 @@ describe('loadAuthConfig', () => {
     const config = loadAuthConfig({});
     expect(config.passwordHashing).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
     expect(config.accessTokenTtlSeconds).toBe(900);
-    expect(config.signingKey.generatedFile).toBeDefined();
+    expect(config.signingKeys.current.generatedFile).toBeDefined();
     expect(config.admin).toEqual({ username: 'admin', password: undefined });
   });
 
@@ -42,7 +42,7 @@ describe('loadAuthConfig', () => {
   });
 
   it('lets production forbid generated keys', () => {
-    expect(loadAuthConfig({ ALLOW_DEV_SIGNING_KEY: 'false' }).signingKey.generatedFile).toBeUndefined();
+    expect(loadAuthConfig({ ALLOW_DEV_SIGNING_KEY: 'false' }).signingKeys.current.generatedFile).toBeUndefined();
   });
 
   it.each([

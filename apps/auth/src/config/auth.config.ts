@@ -13,6 +13,8 @@ const authEnvSchema = sharedEnvSchema.extend({
   ACCESS_TOKEN_TTL: env.positiveInt(900),
   SIGNING_KEY_FILE: z.string().optional(),
   SIGNING_KEY: z.string().optional(),
+  SIGNING_KEY_NEXT_FILE: z.string().min(1).optional(),
+  SIGNING_KEY_PREVIOUS_FILE: z.string().min(1).optional(),
   DEV_SIGNING_KEY_FILE: z.string().default('.data/keys/access-token-es256.pem'),
   ALLOW_DEV_SIGNING_KEY: env.boolean(true),
   ADMIN_USERNAME: usernameSchema.default('admin'),
@@ -60,10 +62,15 @@ export function loadAuthConfig(environment: Environment) {
     sessions: { ...shared.sessions, refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE },
     http: { host: vars.HOST, port: vars.PORT, bodyLimit: vars.BODY_LIMIT },
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL,
-    signingKey: {
-      file: vars.SIGNING_KEY_FILE,
-      pem: vars.SIGNING_KEY,
-      generatedFile: vars.ALLOW_DEV_SIGNING_KEY ? vars.DEV_SIGNING_KEY_FILE : undefined,
+    /** The signing key, and the keys published beside it during a rotation; the files are read again on SIGHUP. */
+    signingKeys: {
+      current: {
+        file: vars.SIGNING_KEY_FILE,
+        pem: vars.SIGNING_KEY,
+        generatedFile: vars.ALLOW_DEV_SIGNING_KEY ? vars.DEV_SIGNING_KEY_FILE : undefined,
+      },
+      nextFile: vars.SIGNING_KEY_NEXT_FILE,
+      previousFile: vars.SIGNING_KEY_PREVIOUS_FILE,
     },
     admin: { username: vars.ADMIN_USERNAME, password: vars.ADMIN_PASSWORD },
     /** How long a confirmed revocation waits for every live gateway's acknowledgement. */

@@ -12,6 +12,8 @@ const gatewayEnvSchema = sharedEnvSchema.extend({
     .default(hostname().slice(0, 64)),
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000/.well-known/jwks.json'),
   JWKS_WAIT_MS: env.positiveInt(30_000),
+  JWKS_COOLDOWN_MS: env.positiveInt(30_000),
+  JWKS_MAX_AGE_MS: env.positiveInt(600_000),
   ALLOW_QUERY_TOKEN: env.boolean(false),
   RECHECK_INTERVAL: env.positiveInt(30),
   HEARTBEAT_INTERVAL: env.positiveInt(5),
@@ -50,7 +52,13 @@ export function loadGatewayConfig(environment: Environment) {
     sessionwire: {
       nodeId: vars.NODE_ID,
       allowedOrigins: shared.allowedOrigins,
-      accessTokens: { jwksUrl: vars.AUTH_JWKS_URL, jwksWaitMs: vars.JWKS_WAIT_MS, ...shared.accessTokens },
+      accessTokens: {
+        jwksUrl: vars.AUTH_JWKS_URL,
+        jwksWaitMs: vars.JWKS_WAIT_MS,
+        jwksCooldownMs: vars.JWKS_COOLDOWN_MS,
+        jwksCacheMaxAgeMs: vars.JWKS_MAX_AGE_MS,
+        ...shared.accessTokens,
+      },
       cookieName: shared.cookie.name,
       /** `?token=` in the URL: off by default, URLs end up in proxy logs. */
       allowQueryToken: vars.ALLOW_QUERY_TOKEN,

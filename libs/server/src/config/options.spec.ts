@@ -23,7 +23,7 @@ describe('resolveOptions', () => {
     expect(resolved).toEqual({
       nodeId: expect.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/),
       allowedOrigins: ['https://app.example.com'],
-      jwks: { url: 'http://auth:3000/.well-known/jwks.json', waitMs: 30_000 },
+      jwks: { url: 'http://auth:3000/.well-known/jwks.json', waitMs: 30_000, cooldownMs: 30_000, cacheMaxAgeMs: 600_000, timeoutMs: 5000 },
       accessTokens: { issuer: 'sessionwire-auth', audience: 'sessionwire' },
       cookieName: undefined,
       allowQueryToken: false,

@@ -62,6 +62,24 @@ export interface SessionwireOptions {
      * @default 30000
      */
     jwksWaitMs?: number;
+    /**
+     * A token naming a `kid` the fetched JWKS lacks (a key published since) makes the JWKS be fetched again at once,
+     * and the token verified with it, unless the last fetch is younger than this: a burst of forged `kid`s costs the
+     * auth service at most one request per cooldown. Publish a new signing key at least this long before signing with
+     * it (see the README's "Rotating the signing key").
+     * @default 30000
+     */
+    jwksCooldownMs?: number;
+    /**
+     * The JWKS is fetched again when older than this: how long a key removed from it (retired) still verifies here.
+     * @default 600000
+     */
+    jwksCacheMaxAgeMs?: number;
+    /**
+     * How long one JWKS request may take.
+     * @default 5000
+     */
+    jwksTimeoutMs?: number;
   };
   /**
    * The auth service's session cookie name; set it to accept the cookie as a credential.
@@ -140,7 +158,7 @@ export interface SessionwireOptions {
 export interface ResolvedOptions {
   nodeId: string;
   allowedOrigins: readonly string[];
-  jwks: { url: string; waitMs: number };
+  jwks: { url: string; waitMs: number; cooldownMs: number; cacheMaxAgeMs: number; timeoutMs: number };
   accessTokens: { issuer: string; audience: string };
   cookieName: string | undefined;
   allowQueryToken: boolean;
@@ -175,6 +193,9 @@ const optionsSchema = z
       issuer: z.string().min(1),
       audience: z.string().min(1),
       jwksWaitMs: positiveInt.optional(),
+      jwksCooldownMs: positiveInt.optional(),
+      jwksCacheMaxAgeMs: positiveInt.optional(),
+      jwksTimeoutMs: positiveInt.optional(),
     }),
     cookieName: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'expected a cookie name').optional(),
     allowQueryToken: z.boolean().optional(),
@@ -219,7 +240,13 @@ export function resolveOptions(options: SessionwireOptions): ResolvedOptions {
   return {
     nodeId: valid.nodeId ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64),
     allowedOrigins: [...valid.allowedOrigins],
-    jwks: { url: valid.accessTokens.jwksUrl, waitMs: valid.accessTokens.jwksWaitMs ?? 30_000 },
+    jwks: {
+      url: valid.accessTokens.jwksUrl,
+      waitMs: valid.accessTokens.jwksWaitMs ?? 30_000,
+      cooldownMs: valid.accessTokens.jwksCooldownMs ?? 30_000,
+      cacheMaxAgeMs: valid.accessTokens.jwksCacheMaxAgeMs ?? 600_000,
+      timeoutMs: valid.accessTokens.jwksTimeoutMs ?? 5000,
+    },
     accessTokens: { issuer: valid.accessTokens.issuer, audience: valid.accessTokens.audience },
     cookieName: valid.cookieName,
     allowQueryToken: valid.allowQueryToken ?? false,
