@@ -11,6 +11,7 @@ import { CredentialRefresh } from './lifetime/credential-refresh';
 import { SessionwireAttachError, SessionwireRedisUnreachableError } from './config/errors';
 import { ForcedLogout } from './sockets/forced-logout';
 import { HandshakeAuthenticator } from './handshake/handshake-authenticator';
+import { selectingProtocol, type HandleProtocols } from './handshake/subprotocol-carrier';
 import { JwksKeyResolver } from './handshake/jwks-key-resolver';
 import { LocalSockets } from './sockets/local-sockets';
 import { consoleLogger, type SessionwireLogger } from './config/logger';
@@ -190,6 +191,7 @@ async function assemble(
         else if (appAllowRequest) appAllowRequest(request, callback);
         else callback(null, true);
       };
+      const restoreProtocolChoice = selectProtocolsOn(engine);
       engine.use((request: IncomingMessage, _response: unknown, next: (error?: unknown) => void) => {
         if (!closed) passOnForeignSessions(server, request);
         next();
@@ -224,6 +226,7 @@ async function assemble(
       server.on('new_namespace', guardNamespace);
       cleanups.push(() => {
         engine.opts.allowRequest = appAllowRequest;
+        restoreProtocolChoice();
         server.off('connection', onConnection);
         server.off('sockets:evicted', onEvicted);
         server.off('new_namespace', guardNamespace);
@@ -239,6 +242,27 @@ async function assemble(
       closed = true;
       await undo();
     },
+  };
+}
+
+/** The part of engine.io's WebSocket server (ws's `WebSocketServer`) that chooses the 101 answer's protocol. */
+interface ProtocolChoosingWsServer {
+  options: { handleProtocols?: HandleProtocols | null };
+}
+
+/**
+ * Makes the engine's WebSocket server answer `sessionwire.v1` to a client offering it, and never a token-carrying
+ * protocol, around the app's own `handleProtocols` if it set one. Returns how to undo it. An engine without WebSocket
+ * transport (or with a `wsEngine` that chooses no protocols) is left as it is.
+ */
+function selectProtocolsOn(engine: WireServer['engine']): () => void {
+  const ws = (engine as unknown as { ws?: Partial<ProtocolChoosingWsServer> }).ws;
+  if (typeof ws?.options !== 'object' || ws.options === null) return () => undefined;
+  const options = ws.options;
+  const appHandleProtocols = options.handleProtocols ?? undefined;
+  options.handleProtocols = selectingProtocol(appHandleProtocols);
+  return () => {
+    options.handleProtocols = appHandleProtocols;
   };
 }
 
