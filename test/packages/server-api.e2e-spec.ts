@@ -17,6 +17,7 @@ import { TEST_ORIGIN } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { bearer, login, registerUser, request } from '../support/http';
+import { closeAllRawSocketIo, openRawSocketIo } from '../support/raw-socket-io';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { closeAllSockets, connectError, connectSocket } from '../support/sockets';
 
@@ -38,6 +39,9 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     if (request.headers['x-app-block'] === 'yes') callback('APP_REFUSED', false);
     else callback(null, true);
   };
+  /** The app's own WebSocket protocol choice, set on the engine's ws server before attach. */
+  const appHandleProtocols = (protocols: Set<string>) => (protocols.has('chat.v2') ? 'chat.v2' : false);
+  const engineWs = () => (io.engine as unknown as { ws: { options: { handleProtocols?: unknown } } }).ws;
   const rawSockets: RawClientSocket[] = [];
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   let counter = 0;
@@ -58,6 +62,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     httpServer = createServer();
     io = new Server(httpServer, { allowRequest: appAllowRequest });
     // One namespace the app made before attach, one after: both ride on the main namespace's session.
+    engineWs().options.handleProtocols = appHandleProtocols;
     io.of('/before').on('connection', (socket) => socket.on('whoami', (ack: (userId: string) => void) => ack(socket.data.userId)));
     wire.attach(io);
     io.of('/after').on('connection', (socket) => socket.on('whoami', (ack: (userId: string) => void) => ack(socket.data.userId)));
@@ -68,6 +73,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
   afterEach(() => {
     closeAllSockets();
     for (const socket of rawSockets.splice(0)) socket.close();
+    closeAllRawSocketIo();
   });
 
   afterAll(async () => {
@@ -149,6 +155,16 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     expect((await connectSocket(url, { token: session.accessToken })).connected).toBe(true);
   });
 
+  it("answers sessionwire.v1 to the Sec-WebSocket-Protocol carrier, and the app's own handleProtocols the rest, never with a token", async () => {
+    const { userId, session } = await newSession();
+    const carrier = await openRawSocketIo(url, [`sessionwire.bearer.${session.accessToken}`, 'chat.v2', 'sessionwire.v1']);
+    expect(carrier.selectedProtocol).toBe('sessionwire.v1');
+    expect(await carrier.connect()).toEqual({ type: 'connect', sid: expect.any(String) });
+    expect(wire.localSockets().all().map((socket) => socket.data.userId)).toContain(userId);
+    expect((await openRawSocketIo(url, ['chat.v1', 'chat.v2'])).selectedProtocol).toBe('chat.v2');
+    expect((await openRawSocketIo(url, [`sessionwire.bearer.${session.accessToken}`, 'chat.v2'])).selectedProtocol).toBe('chat.v2');
+  });
+
   it('fails createSessionwire with a named error when the JWKS cannot be loaded, leaving no connection of its own behind', async () => {
     const attempt = createSessionwire({
       redis: redis.url,
@@ -174,7 +190,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
   });
 
   // Last: it closes the handle.
-  it('close(): handshakes refused UNAVAILABLE, the app keeps its Redis client and its allowRequest, attach refused', async () => {
+  it('close(): handshakes refused UNAVAILABLE, the app keeps its Redis client, its allowRequest and handleProtocols, attach refused', async () => {
     const { session } = await newSession();
     const socket = await connectSocket(url, { token: session.accessToken });
     expect(wire.ready()).toBe(true);
@@ -185,6 +201,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     expect(wire.ready()).toBe(false);
     expect(appRedis.status).toBe('ready');
     expect(io.engine.opts.allowRequest).toBe(appAllowRequest);
+    expect(engineWs().options.handleProtocols).toBe(appHandleProtocols);
     const refused = await connectError(url, { token: session.accessToken });
     expect(refused.data?.code).toBe('UNAVAILABLE');
     expect(() => wire.attach(io)).toThrow(SessionwireAttachError);
