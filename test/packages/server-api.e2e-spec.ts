@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket as RawClientSocket } from 'socket.io-client';
+import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
 import { startAuthApp, type AuthApp } from '../support/auth-app';
 import { TEST_ORIGIN } from '../support/cluster';
 import { eventually } from '../support/eventually';
@@ -39,8 +40,13 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     if (request.headers['x-app-block'] === 'yes') callback('APP_REFUSED', false);
     else callback(null, true);
   };
-  /** The app's own WebSocket protocol choice, set on the engine's ws server before attach. */
+  /** The app's own WebSocket protocol choice, through its own `wsEngine` (engine.io makes one per `listen`). */
   const appHandleProtocols = (protocols: Set<string>) => (protocols.has('chat.v2') ? 'chat.v2' : false);
+  class AppWsServer extends WebSocketServer {
+    constructor(options: WsServerOptions) {
+      super({ ...options, handleProtocols: appHandleProtocols });
+    }
+  }
   const engineWs = () => (io.engine as unknown as { ws: { options: { handleProtocols?: unknown } } }).ws;
   const rawSockets: RawClientSocket[] = [];
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -60,9 +66,8 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
       logger: silent,
     });
     httpServer = createServer();
-    io = new Server(httpServer, { allowRequest: appAllowRequest });
+    io = new Server(httpServer, { allowRequest: appAllowRequest, wsEngine: AppWsServer });
     // One namespace the app made before attach, one after: both ride on the main namespace's session.
-    engineWs().options.handleProtocols = appHandleProtocols;
     io.of('/before').on('connection', (socket) => socket.on('whoami', (ack: (userId: string) => void) => ack(socket.data.userId)));
     wire.attach(io);
     io.of('/after').on('connection', (socket) => socket.on('whoami', (ack: (userId: string) => void) => ack(socket.data.userId)));

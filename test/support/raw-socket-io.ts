@@ -34,7 +34,7 @@ export function openRawSocketIo(httpUrl: string, protocols: string[], headers: R
       const look = () => {
         const index = packets.findIndex(matches);
         if (index >= 0) return resolve(packets.splice(index, 1)[0]);
-        if (ws.readyState !== WebSocket.OPEN) return reject(new Error(`the WebSocket closed; unmatched packets: ${packets.join(' ')}`));
+        if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) return reject(new Error(`the WebSocket closed; unmatched packets: ${packets.join(' ')}`));
         waiters.push(look);
       };
       ws.once('close', () => look());

@@ -247,22 +247,43 @@ async function assemble(
 
 /** The part of engine.io's WebSocket server (ws's `WebSocketServer`) that chooses the 101 answer's protocol. */
 interface ProtocolChoosingWsServer {
-  options: { handleProtocols?: HandleProtocols | null };
+  options?: { handleProtocols?: HandleProtocols | null };
 }
+type WsServerClass = new (options: Record<string, unknown>) => ProtocolChoosingWsServer;
 
 /**
  * Makes the engine's WebSocket server answer `sessionwire.v1` to a client offering it, and never a token-carrying
- * protocol, around the app's own `handleProtocols` if it set one. Returns how to undo it. An engine without WebSocket
- * transport (or with a `wsEngine` that chooses no protocols) is left as it is.
+ * protocol, around the app's own `handleProtocols` if it set one. Engine.IO makes a new WebSocket server each time
+ * the HTTP server starts listening, from `opts.wsEngine`: the current one is wrapped, and so is every later one, by a
+ * subclass of that engine. Returns how to undo both. A `wsEngine` without ws's `options` is left as it is.
  */
 function selectProtocolsOn(engine: WireServer['engine']): () => void {
-  const ws = (engine as unknown as { ws?: Partial<ProtocolChoosingWsServer> }).ws;
-  if (typeof ws?.options !== 'object' || ws.options === null) return () => undefined;
-  const options = ws.options;
-  const appHandleProtocols = options.handleProtocols ?? undefined;
-  options.handleProtocols = selectingProtocol(appHandleProtocols);
+  const internals = engine as unknown as { ws?: ProtocolChoosingWsServer; opts: { wsEngine?: WsServerClass } };
+  const appChoices = new WeakMap<HandleProtocols, HandleProtocols | undefined>();
+  const wrap = (ws: ProtocolChoosingWsServer | undefined) => {
+    if (typeof ws?.options !== 'object' || ws.options === null) return;
+    const appChoice = ws.options.handleProtocols ?? undefined;
+    const choice = selectingProtocol(appChoice);
+    appChoices.set(choice, appChoice);
+    ws.options.handleProtocols = choice;
+  };
+  const unwrap = (ws: ProtocolChoosingWsServer | undefined) => {
+    const choice = ws?.options?.handleProtocols;
+    if (ws?.options && choice && appChoices.has(choice)) ws.options.handleProtocols = appChoices.get(choice);
+  };
+  wrap(internals.ws);
+  const appWsEngine = internals.opts.wsEngine;
+  if (appWsEngine) {
+    internals.opts.wsEngine = class extends appWsEngine {
+      constructor(options: Record<string, unknown>) {
+        super(options);
+        wrap(this);
+      }
+    };
+  }
   return () => {
-    options.handleProtocols = appHandleProtocols;
+    internals.opts.wsEngine = appWsEngine;
+    unwrap(internals.ws);
   };
 }
 
