@@ -53,9 +53,10 @@ export interface Sessionwire {
   readonly nodeId: string;
   /**
    * Wires sessionwire into a Socket.IO server (once): the authenticating handshake middleware, the drain and Origin
-   * checks in the engine's `allowRequest` (then the app's own, if it set one), the pass-on of foreign Engine.IO
-   * sessions, each socket's expiry and `auth:refresh`, its registry entry, and the `sockets:evicted` message between
-   * nodes. The main namespace authenticates; a socket of another namespace (made before or after `attach`) is admitted
+   * checks in the engine's `allowRequest` (then the app's own, if it set one), the WebSocket protocol choice
+   * (`sessionwire.v1`, never a `sessionwire.bearer.` protocol), the pass-on of foreign Engine.IO sessions, each
+   * socket's expiry and `auth:refresh`, its registry entry, and the `sockets:evicted` message between nodes. The
+   * main namespace authenticates; a socket of another namespace (made before or after `attach`) is admitted
    * only on a connection whose main-namespace socket is authenticated, and shares its `socket.data`. Attach before
    * adding middleware that reads `socket.data`. Returns `io`.
    * @throws SessionwireAttachError when already attached, closed, or `io` is not bound to an HTTP server yet.
