@@ -9,6 +9,8 @@ import { closeAllClients, nextClientEvent, recordClientEvents, sdkClient, whoami
 import { startCluster, TEST_ORIGIN, type Cluster, type GatewayNode } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
+import { startNginx, type Nginx } from '../support/nginx';
+import { closeAllRawSocketIo, openRawSocketIo } from '../support/raw-socket-io';
 import { closeAllSockets, connectError, connectSocket, type ConnectOptions } from '../support/sockets';
 
 const FOREIGN_ORIGIN = 'https://evil.example';
@@ -92,6 +94,7 @@ describe('gateway handshake: origin allowlist, credentials, refusals with stable
   afterEach(() => {
     closeAllSockets();
     closeAllClients();
+    closeAllRawSocketIo();
   });
   afterAll(async () => {
     closeAllSockets();
@@ -177,6 +180,107 @@ describe('gateway handshake: origin allowlist, credentials, refusals with stable
       // Even where enabled, a query token is only the last resort.
       const bob = await newUser();
       expect(await whoamiUserId(queryTokenGateway.url, { cookie: bob.cookie, query: { token: alice.accessToken } })).toBe(bob.user.id);
+    });
+  });
+
+  describe('Sec-WebSocket-Protocol carrier (sessionwire.v1 + sessionwire.bearer.<token>)', () => {
+    let loggingGateway: GatewayNode;
+    let nginx: Nginx;
+    const offered = (token: string) => ['sessionwire.v1', `sessionwire.bearer.${token}`];
+    /** Every token handed to a gateway in this block, to be found in no log. */
+    const carried: string[] = [];
+    const carry = (token: string) => {
+      carried.push(token);
+      return offered(token);
+    };
+
+    beforeAll(async () => {
+      loggingGateway = await cluster.startGateway('gw-subprotocol', { LOG_LEVEL: 'debug' });
+      nginx = await startNginx({ authUrl: cluster.authUrl, gateways: [loggingGateway] });
+    }, 60_000);
+    afterAll(async () => {
+      await nginx?.stop();
+    });
+
+    it('the official client with transports [websocket] and protocols connects with no auth payload and no headers', async () => {
+      const alice = await newUser();
+      const socket = await connectSocket(loggingGateway.url, { protocols: carry(alice.accessToken) });
+      expect(await socket.emitWithAck('whoami')).toMatchObject({ ok: true, userId: alice.user.id, sessionId: alice.sessionId });
+    });
+
+    it('a raw ws client speaking Engine.IO/Socket.IO v4 gets its connect ack; the 101 names only sessionwire.v1, whatever the order', async () => {
+      const alice = await newUser();
+      for (const protocols of [carry(alice.accessToken), [...carry(alice.accessToken)].reverse()]) {
+        const raw = await openRawSocketIo(loggingGateway.url, protocols);
+        expect(raw.selectedProtocol).toBe('sessionwire.v1');
+        expect(await raw.connect()).toEqual({ type: 'connect', sid: expect.any(String) });
+        expect(await raw.emitWithAck('whoami')).toMatchObject({ ok: true, userId: alice.user.id });
+        raw.close();
+      }
+    });
+
+    it('never selects a token-carrying protocol, even one offered without sessionwire.v1 (which is refused)', async () => {
+      const alice = await newUser();
+      const raw = await openRawSocketIo(loggingGateway.url, [`sessionwire.bearer.${alice.accessToken}`, 'chat']);
+      carried.push(alice.accessToken);
+      expect(raw.selectedProtocol).toBe('chat');
+      expect(await raw.connect()).toMatchObject({ type: 'connect_error', data: { message: 'UNAUTHORIZED', data: { code: 'UNAUTHORIZED' } } });
+    });
+
+    it('a bad, an expired and a revoked session’s token are refused UNAUTHORIZED, TOKEN_EXPIRED, SESSION_REVOKED', async () => {
+      const alice = await newUser();
+      await expectRefused(loggingGateway.url, { protocols: carry('garbage.garbage.garbage') }, 'UNAUTHORIZED');
+      await expectRefused(loggingGateway.url, { protocols: carry(await signToken(realKey, realKid, tokenClaims(alice, expired()))) }, 'TOKEN_EXPIRED');
+      expect((await request(cluster.authUrl, 'POST', '/auth/logout', { headers: bearer(alice.accessToken) })).status).toBe(204);
+      await expectRefused(loggingGateway.url, { protocols: carry(alice.accessToken) }, 'SESSION_REVOKED');
+      const raw = await openRawSocketIo(loggingGateway.url, carry(alice.accessToken));
+      expect(await raw.connect()).toMatchObject({ type: 'connect_error', data: { message: 'SESSION_REVOKED' } });
+    });
+
+    it('comes after auth.token and Authorization, before the cookie; a bad one is not rescued by another carrier', async () => {
+      const alice = await newUser();
+      const bob = await newUser();
+      expect(await whoamiUserId(loggingGateway.url, { token: alice.accessToken, protocols: carry(bob.accessToken) })).toBe(alice.user.id);
+      expect(await whoamiUserId(loggingGateway.url, { headers: bearer(alice.accessToken), protocols: carry(bob.accessToken) })).toBe(alice.user.id);
+      expect(await whoamiUserId(loggingGateway.url, { protocols: carry(alice.accessToken), cookie: bob.cookie })).toBe(alice.user.id);
+      await expectRefused(loggingGateway.url, { token: 'not-a-jwt', protocols: carry(alice.accessToken) }, 'UNAUTHORIZED');
+      await expectRefused(loggingGateway.url, { protocols: carry('not-a-jwt-offered-as-protocol'), cookie: alice.cookie }, 'UNAUTHORIZED');
+      await expectRefused(loggingGateway.url, { protocols: [...carry(alice.accessToken), `sessionwire.bearer.${bob.accessToken}`] }, 'UNAUTHORIZED');
+    });
+
+    it('is ignored on a polling connection, where a browser cannot send it', async () => {
+      const alice = await newUser();
+      const handshake = async (headers: Record<string, string>) => {
+        const open = await fetch(`${loggingGateway.url}/socket.io/?EIO=4&transport=polling`, { headers });
+        const { sid } = JSON.parse((await open.text()).slice(1)) as { sid: string };
+        const poll = `${loggingGateway.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+        expect((await fetch(poll, { method: 'POST', body: '40', headers })).status).toBe(200);
+        return (await fetch(poll, { headers })).text();
+      };
+      expect(await handshake({ 'sec-websocket-protocol': carry(alice.accessToken).join(', ') })).toMatch(/^44\{"message":"UNAUTHORIZED"/);
+      // The same exchange with a carrier polling has does connect: only the carrier made the difference.
+      expect(await handshake(bearer(alice.accessToken))).toMatch(/^40\{"sid":/);
+    });
+
+    it('works through nginx: the official client connects, the 101 names only sessionwire.v1', async () => {
+      const alice = await newUser();
+      const socket = await connectSocket(nginx.url, { protocols: carry(alice.accessToken) });
+      expect(await socket.emitWithAck('whoami')).toMatchObject({ ok: true, userId: alice.user.id });
+      const raw = await openRawSocketIo(nginx.url, [...carry(alice.accessToken)].reverse());
+      expect(raw.selectedProtocol).toBe('sessionwire.v1');
+      expect(await raw.connect()).toMatchObject({ type: 'connect' });
+    });
+
+    it('no token it carried is in the gateway’s log (debug level) or nginx’s access log', async () => {
+      expect(carried.length).toBeGreaterThan(10);
+      const gatewayLog = loggingGateway.process.logs();
+      expect(gatewayLog).toMatch(/Handshake refused/);
+      const accessLog = await nginx.accessLog();
+      expect(accessLog).toMatch(/socket\.io/);
+      for (const token of carried) {
+        expect(gatewayLog).not.toContain(token);
+        expect(accessLog).not.toContain(token);
+      }
     });
   });
 

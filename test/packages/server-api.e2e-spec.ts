@@ -12,11 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket as RawClientSocket } from 'socket.io-client';
+import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
 import { startAuthApp, type AuthApp } from '../support/auth-app';
 import { TEST_ORIGIN } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { bearer, login, registerUser, request } from '../support/http';
+import { closeAllRawSocketIo, openRawSocketIo } from '../support/raw-socket-io';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { closeAllSockets, connectError, connectSocket } from '../support/sockets';
 
@@ -38,6 +40,14 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     if (request.headers['x-app-block'] === 'yes') callback('APP_REFUSED', false);
     else callback(null, true);
   };
+  /** The app's own WebSocket protocol choice, through its own `wsEngine` (engine.io makes one per `listen`). */
+  const appHandleProtocols = (protocols: Set<string>) => (protocols.has('chat.v2') ? 'chat.v2' : false);
+  class AppWsServer extends WebSocketServer {
+    constructor(options: WsServerOptions) {
+      super({ ...options, handleProtocols: appHandleProtocols });
+    }
+  }
+  const engineWs = () => (io.engine as unknown as { ws: { options: { handleProtocols?: unknown } } }).ws;
   const rawSockets: RawClientSocket[] = [];
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   let counter = 0;
@@ -56,7 +66,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
       logger: silent,
     });
     httpServer = createServer();
-    io = new Server(httpServer, { allowRequest: appAllowRequest });
+    io = new Server(httpServer, { allowRequest: appAllowRequest, wsEngine: AppWsServer });
     // One namespace the app made before attach, one after: both ride on the main namespace's session.
     io.of('/before').on('connection', (socket) => socket.on('whoami', (ack: (userId: string) => void) => ack(socket.data.userId)));
     wire.attach(io);
@@ -68,6 +78,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
   afterEach(() => {
     closeAllSockets();
     for (const socket of rawSockets.splice(0)) socket.close();
+    closeAllRawSocketIo();
   });
 
   afterAll(async () => {
@@ -149,6 +160,16 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     expect((await connectSocket(url, { token: session.accessToken })).connected).toBe(true);
   });
 
+  it("answers sessionwire.v1 to the Sec-WebSocket-Protocol carrier, and the app's own handleProtocols the rest, never with a token", async () => {
+    const { userId, session } = await newSession();
+    const carrier = await openRawSocketIo(url, [`sessionwire.bearer.${session.accessToken}`, 'chat.v2', 'sessionwire.v1']);
+    expect(carrier.selectedProtocol).toBe('sessionwire.v1');
+    expect(await carrier.connect()).toEqual({ type: 'connect', sid: expect.any(String) });
+    expect(wire.localSockets().all().map((socket) => socket.data.userId)).toContain(userId);
+    expect((await openRawSocketIo(url, ['chat.v1', 'chat.v2'])).selectedProtocol).toBe('chat.v2');
+    expect((await openRawSocketIo(url, [`sessionwire.bearer.${session.accessToken}`, 'chat.v2'])).selectedProtocol).toBe('chat.v2');
+  });
+
   it('fails createSessionwire with a named error when the JWKS cannot be loaded, leaving no connection of its own behind', async () => {
     const attempt = createSessionwire({
       redis: redis.url,
@@ -174,7 +195,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
   });
 
   // Last: it closes the handle.
-  it('close(): handshakes refused UNAVAILABLE, the app keeps its Redis client and its allowRequest, attach refused', async () => {
+  it('close(): handshakes refused UNAVAILABLE, the app keeps its Redis client, its allowRequest and handleProtocols, attach refused', async () => {
     const { session } = await newSession();
     const socket = await connectSocket(url, { token: session.accessToken });
     expect(wire.ready()).toBe(true);
@@ -185,6 +206,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     expect(wire.ready()).toBe(false);
     expect(appRedis.status).toBe('ready');
     expect(io.engine.opts.allowRequest).toBe(appAllowRequest);
+    expect(engineWs().options.handleProtocols).toBe(appHandleProtocols);
     const refused = await connectError(url, { token: session.accessToken });
     expect(refused.data?.code).toBe('UNAVAILABLE');
     expect(() => wire.attach(io)).toThrow(SessionwireAttachError);

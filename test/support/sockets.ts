@@ -12,6 +12,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   auth?: Record<string, unknown>;
   query?: Record<string, string>;
+  /** WebSocket protocols to offer (socket.io-client's `protocols`), e.g. the `Sec-WebSocket-Protocol` carrier. */
+  protocols?: string[];
   /** Records every event from before the handshake (one sent right after `connect` arrives with it). */
   recordInto?: ReceivedEvent[];
 }
@@ -26,6 +28,7 @@ function clientOptions(options: ConnectOptions): Partial<ManagerOptions & Socket
     timeout: 5000,
     auth: options.auth ?? (options.token ? { token: options.token } : {}),
     query: options.query,
+    protocols: options.protocols,
     extraHeaders: {
       origin: options.origin ?? TEST_ORIGIN,
       ...(options.cookie ? { cookie: options.cookie } : {}),

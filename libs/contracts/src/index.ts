@@ -26,7 +26,9 @@ export { redisKeys } from './redis-keys';
 export {
   HANDSHAKE_ERROR_CODES,
   SESSION_END_REASONS,
+  SESSIONWIRE_SUBPROTOCOL,
   SOCKET_END_REASONS,
+  SUBPROTOCOL_BEARER_PREFIX,
   type Ack,
   type AuthRefreshPayload,
   type HandshakeErrorCode,

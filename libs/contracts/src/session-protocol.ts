@@ -52,3 +52,12 @@ export interface SessionClientToServerEvents {
   /** Hands the server a fresh access token of the same session, so the socket outlives the old token's `exp`. */
   'auth:refresh': (payload: AuthRefreshPayload, ack: (reply: Ack<{ exp: number }>) => void) => void;
 }
+
+/**
+ * The `Sec-WebSocket-Protocol` carrier, for WebSocket clients that can send neither a Socket.IO `auth` payload nor
+ * headers: the client offers `SESSIONWIRE_SUBPROTOCOL` and `SUBPROTOCOL_BEARER_PREFIX + accessToken`
+ * (`new WebSocket(url, ['sessionwire.v1', 'sessionwire.bearer.<jwt>'])`); the server selects only
+ * `SESSIONWIRE_SUBPROTOCOL`. A JWT (base64url parts joined by dots) is a valid protocol token as it is.
+ */
+export const SESSIONWIRE_SUBPROTOCOL = 'sessionwire.v1';
+export const SUBPROTOCOL_BEARER_PREFIX = 'sessionwire.bearer.';

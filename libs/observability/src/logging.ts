@@ -11,6 +11,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["sec-websocket-protocol"]',
   'res.headers["set-cookie"]',
   '*.password',
   '*.refreshToken',

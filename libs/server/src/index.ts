@@ -5,7 +5,9 @@ export { sessionwireRooms, type JsonValue, type SessionwireInterServerEvents, ty
 export { InvalidSessionwireOptionsError, JwksUnavailableError, SessionwireAttachError, SessionwireRedisUnreachableError } from './config/errors';
 export {
   HANDSHAKE_ERROR_CODES,
+  SESSIONWIRE_SUBPROTOCOL,
   SOCKET_END_REASONS,
+  SUBPROTOCOL_BEARER_PREFIX,
   type Ack,
   type HandshakeErrorCode,
   type SessionClientToServerEvents,

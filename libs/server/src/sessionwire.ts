@@ -12,6 +12,7 @@ import { SessionwireAttachError, SessionwireRedisUnreachableError } from './conf
 import { ForcedLogout } from './sockets/forced-logout';
 import { HandshakeAuthenticator } from './handshake/handshake-authenticator';
 import { RemoteVerificationKeys } from './handshake/remote-verification-keys';
+import { selectingProtocol, type HandleProtocols } from './handshake/subprotocol-carrier';
 import { LocalSockets } from './sockets/local-sockets';
 import { consoleLogger, type SessionwireLogger } from './config/logger';
 import { noMetrics, registerMetrics } from './sockets/metrics';
@@ -52,9 +53,10 @@ export interface Sessionwire {
   readonly nodeId: string;
   /**
    * Wires sessionwire into a Socket.IO server (once): the authenticating handshake middleware, the drain and Origin
-   * checks in the engine's `allowRequest` (then the app's own, if it set one), the pass-on of foreign Engine.IO
-   * sessions, each socket's expiry and `auth:refresh`, its registry entry, and the `sockets:evicted` message between
-   * nodes. The main namespace authenticates; a socket of another namespace (made before or after `attach`) is admitted
+   * checks in the engine's `allowRequest` (then the app's own, if it set one), the WebSocket protocol choice
+   * (`sessionwire.v1`, never a `sessionwire.bearer.` protocol), the pass-on of foreign Engine.IO sessions, each
+   * socket's expiry and `auth:refresh`, its registry entry, and the `sockets:evicted` message between nodes. The
+   * main namespace authenticates; a socket of another namespace (made before or after `attach`) is admitted
    * only on a connection whose main-namespace socket is authenticated, and shares its `socket.data`. Attach before
    * adding middleware that reads `socket.data`. Returns `io`.
    * @throws SessionwireAttachError when already attached, closed, or `io` is not bound to an HTTP server yet.
@@ -190,6 +192,7 @@ async function assemble(
         else if (appAllowRequest) appAllowRequest(request, callback);
         else callback(null, true);
       };
+      const restoreProtocolChoice = selectProtocolsOn(engine);
       engine.use((request: IncomingMessage, _response: unknown, next: (error?: unknown) => void) => {
         if (!closed) passOnForeignSessions(server, request);
         next();
@@ -224,6 +227,7 @@ async function assemble(
       server.on('new_namespace', guardNamespace);
       cleanups.push(() => {
         engine.opts.allowRequest = appAllowRequest;
+        restoreProtocolChoice();
         server.off('connection', onConnection);
         server.off('sockets:evicted', onEvicted);
         server.off('new_namespace', guardNamespace);
@@ -239,6 +243,48 @@ async function assemble(
       closed = true;
       await undo();
     },
+  };
+}
+
+/** The part of engine.io's WebSocket server (ws's `WebSocketServer`) that chooses the 101 answer's protocol. */
+interface ProtocolChoosingWsServer {
+  options?: { handleProtocols?: HandleProtocols | null };
+}
+type WsServerClass = new (options: Record<string, unknown>) => ProtocolChoosingWsServer;
+
+/**
+ * Makes the engine's WebSocket server answer `sessionwire.v1` to a client offering it, and never a token-carrying
+ * protocol, around the app's own `handleProtocols` if it set one. Engine.IO makes a new WebSocket server each time
+ * the HTTP server starts listening, from `opts.wsEngine`: the current one is wrapped, and so is every later one, by a
+ * subclass of that engine. Returns how to undo both. A `wsEngine` without ws's `options` is left as it is.
+ */
+function selectProtocolsOn(engine: WireServer['engine']): () => void {
+  const internals = engine as unknown as { ws?: ProtocolChoosingWsServer; opts: { wsEngine?: WsServerClass } };
+  const appChoices = new WeakMap<HandleProtocols, HandleProtocols | undefined>();
+  const wrap = (ws: ProtocolChoosingWsServer | undefined) => {
+    if (typeof ws?.options !== 'object' || ws.options === null) return;
+    const appChoice = ws.options.handleProtocols ?? undefined;
+    const choice = selectingProtocol(appChoice);
+    appChoices.set(choice, appChoice);
+    ws.options.handleProtocols = choice;
+  };
+  const unwrap = (ws: ProtocolChoosingWsServer | undefined) => {
+    const choice = ws?.options?.handleProtocols;
+    if (ws?.options && choice && appChoices.has(choice)) ws.options.handleProtocols = appChoices.get(choice);
+  };
+  wrap(internals.ws);
+  const appWsEngine = internals.opts.wsEngine;
+  if (appWsEngine) {
+    internals.opts.wsEngine = class extends appWsEngine {
+      constructor(options: Record<string, unknown>) {
+        super(options);
+        wrap(this);
+      }
+    };
+  }
+  return () => {
+    internals.opts.wsEngine = appWsEngine;
+    unwrap(internals.ws);
   };
 }
 

@@ -7,6 +7,7 @@ import proxyAddr from 'proxy-addr';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ExtendedError } from 'socket.io';
 import type { SessionwireLogger } from '../config/logger';
+import { offeredProtocols, subprotocolToken } from './subprotocol-carrier';
 import type { WireMetrics } from '../sockets/metrics';
 import type { RecentEnds } from '../revocation/recent-ends';
 import type { RegistryWriter } from '../registry/registry-writer';
@@ -115,8 +116,10 @@ export class HandshakeAuthenticator {
   }
 
   /**
-   * The credential, in order: `auth.token`, `Authorization: Bearer`, the session cookie (when `cookieName` is set),
-   * `?token=` (only when enabled). Exactly one is handed to the strategies, as a bearer header or as the cookie.
+   * The credential, in order: `auth.token`, `Authorization: Bearer`, a `sessionwire.bearer.<token>` protocol offered
+   * in `Sec-WebSocket-Protocol` (only on a connection opened as a WebSocket: a polling request has no such carrier),
+   * the session cookie (when `cookieName` is set), `?token=` (only when enabled). Exactly one is handed to the
+   * strategies, as a bearer header or as the cookie.
    */
   private credentialHeaders(socket: WireSocket): IncomingHttpHeaders {
     const { auth, headers, query } = socket.handshake;
@@ -126,10 +129,16 @@ export class HandshakeAuthenticator {
       return { authorization: `Bearer ${auth.token}` };
     }
     if (headers.authorization) return { authorization: headers.authorization };
+    // Engine.IO opens a `transport=websocket` session only from an upgrade request, so these are its headers.
+    const protocolToken = query.transport === 'websocket' ? subprotocolToken(offeredProtocols(headers['sec-websocket-protocol'])) : undefined;
+    if (protocolToken !== undefined) return { authorization: `Bearer ${protocolToken}` };
     const cookie = cookieName === undefined ? undefined : parseCookieHeader(headers.cookie ?? '')[cookieName];
     if (cookie) return { cookie: `${cookieName}=${cookie}` };
     if (this.config.allowQueryToken && typeof query.token === 'string') return { authorization: `Bearer ${query.token}` };
-    throw new CredentialRefusal('UNAUTHORIZED', `No credentials: pass auth.token, an Authorization header${cookieName === undefined ? '' : ' or the session cookie'}`);
+    throw new CredentialRefusal(
+      'UNAUTHORIZED',
+      `No credentials: pass auth.token, an Authorization header, the sessionwire.bearer.<token> WebSocket protocol${cookieName === undefined ? '' : ' or the session cookie'}`,
+    );
   }
 
   private toRefusal(error: unknown): HandshakeRefused {
