@@ -10,6 +10,7 @@ export {
   describeClient,
   describeRedis,
   isCluster,
+  reconnectBackoff,
   redisAddress,
   type RedisClient,
   type RedisClientOptions,

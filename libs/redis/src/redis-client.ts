@@ -29,7 +29,7 @@ export interface RedisClientOptions {
 }
 
 /** Reconnect delays: fast at first, then every 2 s, never giving up. */
-const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
+export const reconnectBackoff = (attempt: number): number => Math.min(50 * 2 ** attempt, 2000);
 
 /**
  * The one place connections are made, for every topology. Commands fail fast while disconnected (no
@@ -44,7 +44,7 @@ export function createRedisClient(config: RedisConfig, options: RedisClientOptio
       enableOfflineQueue: queue,
       enableAutoPipelining: options.enableAutoPipelining ?? false,
       shardedSubscribers: options.shardedSubscribers ?? false,
-      clusterRetryStrategy: backoff,
+      clusterRetryStrategy: reconnectBackoff,
       redisOptions: { ...perConnection(config, options), ...credentialsOf(config.url) },
     });
   }
@@ -58,10 +58,10 @@ function createSingleNodeClient(config: RedisConfig, options: RedisClientOptions
     lazyConnect: true,
     enableOfflineQueue: options.queueWhileDisconnected ?? false,
     enableAutoPipelining: options.enableAutoPipelining ?? false,
-    retryStrategy: backoff,
+    retryStrategy: reconnectBackoff,
   };
   if (config.topology === 'sentinel') {
-    return new Redis({ ...common, ...credentialsOf(config.url), sentinels: config.sentinels, name: config.sentinelName, sentinelRetryStrategy: backoff });
+    return new Redis({ ...common, ...credentialsOf(config.url), sentinels: config.sentinels, name: config.sentinelName, sentinelRetryStrategy: reconnectBackoff });
   }
   return new Redis(config.url, common);
 }
@@ -89,7 +89,7 @@ export function createChannelSubscriber(config: RedisConfig, options: Pick<Redis
     ...connection,
     lazyConnect: true,
     enableOfflineQueue: false,
-    retryStrategy: backoff,
+    retryStrategy: reconnectBackoff,
     Connector: clusterChannelConnector(config.clusterNodes, options.channel, {
       ...connection,
       connectionName: `${options.connectionName}:cluster-slots`,
@@ -121,7 +121,7 @@ export function channelSubscriberFor(client: RedisClient, options: Pick<RedisCli
     ...connection,
     lazyConnect: true,
     enableOfflineQueue: false,
-    retryStrategy: backoff,
+    retryStrategy: reconnectBackoff,
     Connector: clusterChannelConnector(seeds, options.channel, { ...connection, connectionName: `${options.connectionName}:cluster-slots` }),
   });
 }

@@ -1,6 +1,6 @@
 import { CredentialVerifier } from '@app/authentication';
 import { USER_LOGGED_OUT_CHANNEL } from '@app/contracts';
-import { channelSubscriberFor, describeClient, type RedisClient } from '@app/redis';
+import { channelSubscriberFor, describeClient, reconnectBackoff, type RedisClient } from '@app/redis';
 import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -80,8 +80,6 @@ export interface Sessionwire {
   localSockets(): SessionwireLocalSockets;
 }
 
-/** Reconnect delays: fast at first, then every 2 s, never giving up. */
-const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
@@ -319,7 +317,7 @@ function redisClientOf(given: SessionwireOptions['redis'], nodeId: string): { cl
     enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     commandTimeout: 2000,
-    retryStrategy: backoff,
+    retryStrategy: reconnectBackoff,
   };
   const client = typeof given === 'string' ? new Redis(given, defaults) : new Redis({ ...defaults, ...given, lazyConnect: true });
   return { client, owned: true };
