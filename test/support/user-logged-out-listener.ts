@@ -1,9 +1,9 @@
-import { parseUserLoggedOut, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut } from '@app/contracts';
+import { parseUserLoggedOut, USER_LOGGED_OUT_CHANNEL, type AnyUserLoggedOut, type ExternalUserLoggedOut, type UserLoggedOut } from '@app/contracts';
 import { Redis } from 'ioredis';
 
 /** A real Redis subscriber on `user-logged-out`, as a gateway would have; hands out messages in order. */
 export class UserLoggedOutListener {
-  private readonly received: UserLoggedOut[] = [];
+  private readonly received: AnyUserLoggedOut[] = [];
   private readonly raw: string[] = [];
   private waiters: Array<() => void> = [];
 
@@ -23,12 +23,21 @@ export class UserLoggedOutListener {
     return new UserLoggedOutListener(subscriber);
   }
 
-  /** Resolves with the next message matching `predicate` (already received ones included). */
-  async next(predicate: (message: UserLoggedOut) => boolean, timeoutMs = 5000): Promise<UserLoggedOut> {
+  /** Resolves with the next version 1 message (a session of the auth service) matching `predicate` (already received ones included). */
+  next(predicate: (message: UserLoggedOut) => boolean, timeoutMs = 5000): Promise<UserLoggedOut> {
+    return this.nextOf((message): message is UserLoggedOut => message.v === 1 && predicate(message), timeoutMs);
+  }
+
+  /** Resolves with the next version 2 message (a session of an external provider) matching `predicate`. */
+  nextExternal(predicate: (message: ExternalUserLoggedOut) => boolean, timeoutMs = 5000): Promise<ExternalUserLoggedOut> {
+    return this.nextOf((message): message is ExternalUserLoggedOut => message.v === 2 && predicate(message), timeoutMs);
+  }
+
+  private async nextOf<Message extends AnyUserLoggedOut>(predicate: (message: AnyUserLoggedOut) => message is Message, timeoutMs: number): Promise<Message> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.received.findIndex(predicate);
-      if (index >= 0) return this.received.splice(index, 1)[0];
+      if (index >= 0) return this.received.splice(index, 1)[0] as Message;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`no matching user-logged-out message within ${timeoutMs} ms; raw: ${this.raw.join(' | ')}`);
       await new Promise<void>((resolve) => {

@@ -38,7 +38,11 @@ export {
   type SocketEndReason,
 } from './session-protocol';
 export {
+  type AnyUserLoggedOut,
+  createExternalUserLoggedOut,
   createUserLoggedOut,
+  externalUserLoggedOutSchema,
+  type ExternalUserLoggedOut,
   type ChannelMessageParseResult,
   parseUserLoggedOut,
   parseUserLoggedOutAck,

@@ -24,6 +24,14 @@ export const redisKeys = {
   sessionData: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:data`,
   /** HASH: socket id → {nodeId, sessionId, connectedAt} of every socket of the user, on any node. */
   userSockets: (userId: UserId) => `user:{${userId}}:sockets`,
+  /**
+   * STRING epoch ms, with a TTL no shorter than the issuer's longest token lifetime: every session of this user of an
+   * external OpenID Provider (`externalUserId`) that started at or before it has ended. In the user's slot, beside its
+   * sockets, so the socket admission checks it in the same script.
+   */
+  externalUserEndedBefore: (userId: UserId) => `user:{${userId}}:ended-before`,
+  /** STRING epoch ms, same TTL: this external provider session (`externalSessionId`) has ended. */
+  externalSessionEnded: (sessionId: SessionId) => `external-session:{${sessionId}}:ended`,
   /** SET: ids of gateway nodes that have registered sockets. */
   registryNodes: 'registry:nodes',
   /** HASH: socket id → {userId, sessionId, connectedAt} of every socket on the node. */

@@ -18,7 +18,8 @@ export const HANDSHAKE_ERROR_CODES = [
 export type HandshakeErrorCode = (typeof HANDSHAKE_ERROR_CODES)[number];
 
 /** Why a session ended, in the `user-logged-out` message and in `session:ended`. */
-export const SESSION_END_REASONS = ['logout', 'logout_all', 'session_revoked', 'refresh_reuse', 'admin_revoke'] as const;
+/** `provider_logout`: the user's session at an external OpenID Provider ended (back-channel logout). */
+export const SESSION_END_REASONS = ['logout', 'logout_all', 'session_revoked', 'refresh_reuse', 'admin_revoke', 'provider_logout'] as const;
 export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 /**

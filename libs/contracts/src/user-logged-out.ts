@@ -34,13 +34,48 @@ export function createUserLoggedOut(
   return { v: 1, id: randomUUID(), userId, sessionIds, reason, at: Date.now() };
 }
 
+/**
+ * The `user-logged-out` message, version 2: a session of an external OpenID Provider ended (its back-channel logout).
+ * Sessions of the auth service keep being announced as version 1, so subscribers written for version 1 keep working;
+ * they skip version 2 as unknown. Publishers record the end in Redis before publishing (`redisKeys.externalSessionEnded`,
+ * `externalUserEndedBefore`), so a subscriber that misses the message still refuses and re-checks by the record.
+ */
+export const externalUserLoggedOutSchema = z
+  .strictObject({
+    v: z.literal(2),
+    id: z.uuid(),
+    /** The provider's `iss`. */
+    issuer: z.string().min(1).max(2048),
+    /** The provider's user id (its `sub`); null when the provider named only the session. */
+    subject: z.string().min(1).max(1024).nullable(),
+    /** The provider's session id (its `sid`); null means every session of `subject` that started at or before `at`. */
+    providerSessionId: z.string().min(1).max(1024).nullable(),
+    reason: sessionEndReasonSchema,
+    /** Epoch milliseconds at which the end was recorded. */
+    at: z.number().int().positive(),
+  })
+  .refine((message) => message.subject !== null || message.providerSessionId !== null, 'subject and providerSessionId cannot both be null');
+export type ExternalUserLoggedOut = z.infer<typeof externalUserLoggedOutSchema>;
+
+export function createExternalUserLoggedOut(
+  issuer: string,
+  ended: { subject: string; providerSessionId: string | null } | { subject: string | null; providerSessionId: string },
+  reason: SessionEndReason,
+): ExternalUserLoggedOut {
+  return { v: 2, id: randomUUID(), issuer, subject: ended.subject, providerSessionId: ended.providerSessionId, reason, at: Date.now() };
+}
+
+/** Any version of the `user-logged-out` message. */
+export type AnyUserLoggedOut = UserLoggedOut | ExternalUserLoggedOut;
+const anyUserLoggedOutSchema = z.discriminatedUnion('v', [userLoggedOutSchema, externalUserLoggedOutSchema]);
+
 /** A channel payload read as a message, or why it could not be. */
 export type ChannelMessageParseResult<Message> = { ok: true; message: Message } | { ok: false; error: string };
-export type UserLoggedOutParseResult = ChannelMessageParseResult<UserLoggedOut>;
+export type UserLoggedOutParseResult = ChannelMessageParseResult<AnyUserLoggedOut>;
 
-/** Parses a raw channel payload; never throws, so a malformed message cannot take a subscriber down. */
+/** Parses a raw channel payload (either version); never throws, so a malformed message cannot take a subscriber down. */
 export function parseUserLoggedOut(payload: string): UserLoggedOutParseResult {
-  return parseChannelMessage(userLoggedOutSchema, payload);
+  return parseChannelMessage(anyUserLoggedOutSchema, payload);
 }
 
 /** Channel on which each gateway acknowledges every `user-logged-out` message it handled. */

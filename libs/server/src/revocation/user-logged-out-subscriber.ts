@@ -1,4 +1,4 @@
-import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type UserLoggedOut, type UserLoggedOutAck } from '@app/contracts';
+import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type AnyUserLoggedOut, type UserLoggedOut, type UserLoggedOutAck } from '@app/contracts';
 import { ChannelSubscription, type RedisClient } from '@app/redis';
 import type { ForcedLogout } from '../sockets/forced-logout';
 import type { LocalSockets } from '../sockets/local-sockets';
@@ -17,7 +17,7 @@ const SEEN_IDS = 10_000;
  * while the subscriber was away are lost.
  */
 export class UserLoggedOutSubscriber {
-  private readonly subscription: ChannelSubscription<UserLoggedOut>;
+  private readonly subscription: ChannelSubscription<AnyUserLoggedOut>;
   private readonly seenIds = new Set<string>();
 
   constructor(
@@ -68,8 +68,9 @@ export class UserLoggedOutSubscriber {
     return this.subscription.status;
   }
 
-  private handle(message: UserLoggedOut): void {
-    if (this.seenIds.has(message.id)) return;
+  private handle(message: AnyUserLoggedOut): void {
+    // Version 2 (sessions of external OpenID Providers) is not handled yet.
+    if (message.v !== 1 || this.seenIds.has(message.id)) return;
     this.remember(message.id);
     this.recentEnds.rememberSessionEnd(message);
     const closed = this.forcedLogout.end(this.affectedSockets(message), message.reason);

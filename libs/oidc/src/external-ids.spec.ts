@@ -1,0 +1,23 @@
+import { sessionIdSchema, userIdSchema } from '@app/contracts';
+import { externalSessionId, externalUserId, sessionlessSessionId } from './external-ids';
+
+describe('external ids', () => {
+  const issuer = 'https://idp.example.com/realms/main';
+
+  it('derives a UUIDv8 user id that the user id schema accepts, stable per (issuer, subject)', () => {
+    const id = externalUserId(issuer, 'alice');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(userIdSchema.safeParse(id).success).toBe(true);
+    expect(externalUserId(issuer, 'alice')).toBe(id);
+    expect(externalUserId(issuer, 'bob')).not.toBe(id);
+    expect(externalUserId('https://other.example.com', 'alice')).not.toBe(id);
+  });
+
+  it('derives session ids shaped as our own, distinct per issuer and from the sessionless id', () => {
+    const id = externalSessionId(issuer, 'sid-1');
+    expect(sessionIdSchema.safeParse(id).success).toBe(true);
+    expect(externalSessionId('https://other.example.com', 'sid-1')).not.toBe(id);
+    expect(sessionlessSessionId(issuer, 'sid-1')).not.toBe(id);
+    expect(sessionIdSchema.safeParse(sessionlessSessionId(issuer, 'alice')).success).toBe(true);
+  });
+});

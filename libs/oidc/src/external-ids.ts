@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The ids a principal of an external issuer has inside sessionwire (registry, rooms, Redis keys), derived from what
+ * the provider says, so every service computes the same ones from the same (issuer, claim) without sharing state.
+ * The issuer is part of every digest: two providers' equal `sub`s or `sid`s are different users and sessions.
+ */
+
+function digest(issuer: string, kind: string, value: string): Buffer {
+  return createHash('sha256').update(`${issuer}\n${kind}\n${value}`).digest();
+}
+
+/**
+ * The user id of (issuer, subject): a name-based UUIDv8 over SHA-256 (RFC 9562, appendix B.2), so it is a UUID like
+ * the auth service's own user ids (UUIDv4) and every schema and key built on user ids takes it unchanged.
+ */
+export function externalUserId(issuer: string, subject: string): string {
+  const bytes = digest(issuer, 'sub', subject).subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The session id of a provider session (issuer, sid): 144 bits of SHA-256, base64url, shaped as our own session ids. */
+export function externalSessionId(issuer: string, providerSessionId: string): string {
+  return digest(issuer, 'sid', providerSessionId).subarray(0, 18).toString('base64url');
+}
+
+/**
+ * The session id of tokens that carry no session id claim: one per (issuer, subject), so such sockets end only with
+ * every session of their user (a logout token naming `sub`).
+ */
+export function sessionlessSessionId(issuer: string, subject: string): string {
+  return digest(issuer, 'sub-without-sid', subject).subarray(0, 18).toString('base64url');
+}

@@ -1,0 +1,13 @@
+export { discover, DiscoveryError, jwksUriOf, type DiscoveryDocument } from './discovery';
+export { externalSessionId, externalUserId, sessionlessSessionId } from './external-ids';
+export {
+  ASYMMETRIC_ALGORITHMS,
+  claimAt,
+  endedSessionTtlSeconds,
+  providerUrlSchema,
+  trustedIssuerSchema,
+  trustedIssuersSchema,
+  type AsymmetricAlgorithm,
+  type TrustedIssuer,
+  type TrustedIssuerInput,
+} from './trusted-issuer';
