@@ -1,11 +1,13 @@
 // The Kubernetes part of `npm run validate:deploy`: every overlay of deploy/kubernetes/overlays rendered with
 // kustomize (a standalone `kustomize`, else `kubectl kustomize`: Debian's kubernetes-client), each object validated
-// against the Kubernetes API schemas (kubernetes-models, compiled from the official OpenAPI specification), then the
-// project's own rules, read from the code rather than restated: the probe paths the health controllers serve, the
-// variables the config schemas know, the images and commands compose runs, the gateways' drain.
+// against the Kubernetes API schemas (kubernetes-models, compiled from the official OpenAPI specification) and
+// type-checked against its interfaces (unknown fields), then the project's own rules, read from the code rather than
+// restated: the probe paths the health controllers serve, the variables the config schemas know, the images and
+// commands compose runs, the gateways' drain.
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { GATEWAY_SERVER_PARAMETERS } from './nginx.mjs';
 import { findExecutable } from './prerequisites.mjs';
 import { parseYamlDocuments } from './yaml.mjs';
@@ -64,6 +66,46 @@ async function controllerPaths(root, file) {
   return [...text.matchAll(/@Get\(\s*(?:'([^']*)')?\s*\)/g)].map((match) => `/${[prefix, match[1]].filter(Boolean).join('/')}`);
 }
 
+/**
+ * Fields the Kubernetes API does not know (a misspelt `readinessProbe`, a field at the wrong level). The JSON schemas
+ * of kubernetes-models allow unknown properties, as the API server's own decoding drops them silently; the package's
+ * TypeScript interfaces, generated from the same specification, do not: each object is type-checked as an object
+ * literal of its kind's interface, whose excess property checks reach every nesting level. Returns the findings.
+ */
+function unknownFields(root, labelled) {
+  const objects = labelled.map(({ object }) => object);
+  // Never written: the compiler host below serves it, from a path where module resolution finds node_modules.
+  const file = join(root, 'deploy/kubernetes/rendered-objects.mts');
+  let text = objects.map((object, index) => `import type { I${object.kind} as T${index} } from '${SCHEMA_PACKAGE}/${object.apiVersion}/${object.kind}';\n`).join('');
+  const starts = objects.map((object, index) => {
+    const start = text.length;
+    text += `export const o${index}: T${index} = ${JSON.stringify(object)};\n`;
+    return start;
+  });
+  const options = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    lib: ['lib.es2022.d.ts'],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile: read } = host;
+  host.getSourceFile = (name, ...rest) => (name === file ? ts.createSourceFile(name, text, ts.ScriptTarget.ES2022, true) : getSourceFile.call(host, name, ...rest));
+  host.fileExists = (name) => name === file || fileExists.call(host, name);
+  host.readFile = (name) => (name === file ? text : read.call(host, name));
+  const program = ts.createProgram([file], options, host);
+  return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
+    const index = starts.findLastIndex((start) => start <= (diagnostic.start ?? 0));
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ');
+    if (diagnostic.file?.fileName !== file || index < 0) return { label: undefined, problem: `${diagnostic.file?.fileName ?? 'TypeScript'}: ${message}` };
+    return { label: labelled[index].label, problem: `${objects[index].kind} ${objects[index].metadata?.name}: ${message}` };
+  });
+}
+
 const imageRepository = (image) => String(image ?? '').replace(/@.*$/, '').replace(/:[^/:]+$/, '').split('/').at(-1);
 const labelsMatch = (selector, labels) => Object.entries(selector ?? {}).every(([key, value]) => labels?.[key] === value);
 const podSpecOf = (workload) => workload.spec?.template?.spec ?? {};
@@ -76,7 +118,7 @@ function environmentOf(container, objects) {
     const ref = source.configMapRef ?? source.secretRef;
     const kind = source.configMapRef ? 'ConfigMap' : 'Secret';
     const object = objects.find((candidate) => candidate.kind === kind && candidate.metadata?.name === ref?.name);
-    for (const [name, value] of Object.entries({ ...object?.data, ...object?.stringData })) variables.set(name, { value: String(value), from: `${kind} ${ref.name}` });
+    for (const [name, value] of Object.entries({ ...object?.data, ...object?.stringData })) variables.set(name, { value: String(value) });
   }
   for (const entry of container.env ?? []) variables.set(entry.name, { value: entry.value, valueFrom: entry.valueFrom });
   return variables;
@@ -111,6 +153,7 @@ export async function checkKubernetes({ root, check, note, templatePlaceholders,
   };
 
   let schemaPackageMissing = false;
+  const renderedOverlays = [];
   for (const overlay of overlays) {
     const dir = join(overlaysDir, overlay);
     const name = `deploy/kubernetes/overlays/${overlay}`;
@@ -149,9 +192,19 @@ export async function checkKubernetes({ root, check, note, templatePlaceholders,
         : invalid.join('\n') || undefined,
     );
 
+    renderedOverlays.push({ name, objects });
     checkRenderedObjects({ name, objects, check, reference, templatePlaceholders, dockerStages, compose, overlay });
   }
-  if (schemaPackageMissing) note(`${SCHEMA_PACKAGE} is missing: the rendered objects were not checked against the Kubernetes schemas`);
+  if (schemaPackageMissing) {
+    note(`${SCHEMA_PACKAGE} is missing: the rendered objects were not checked against the Kubernetes schemas`);
+    return;
+  }
+  // One TypeScript program for every overlay: most of the time goes into loading the interfaces.
+  const findings = unknownFields(root, renderedOverlays.flatMap(({ name, objects }) => objects.map((object) => ({ label: name, object }))));
+  for (const { name } of renderedOverlays) {
+    const own = findings.filter((finding) => finding.label === name || finding.label === undefined).map((finding) => finding.problem);
+    check(`${name}: no field the Kubernetes ${KUBERNETES_VERSION} API does not know (the TypeScript interfaces of ${SCHEMA_PACKAGE})`, own.join('\n') || undefined);
+  }
 }
 
 function checkRenderedObjects({ name, objects, check: recordCheck, reference, templatePlaceholders, dockerStages, compose, overlay }) {
