@@ -245,6 +245,11 @@ function checkRenderedObjects({ name, objects, check: recordCheck, reference, te
     if (spec.automountServiceAccountToken !== false) problems.push('automountServiceAccountToken not false');
     if (spec.enableServiceLinks !== false) problems.push('enableServiceLinks not false');
     if (pod.runAsNonRoot !== true) problems.push('runAsNonRoot not true');
+    // Secret files belong to root: a mode without read for others needs the pod's fsGroup and read for the group.
+    for (const volume of spec.volumes ?? []) {
+      const mode = volume.secret?.defaultMode ?? 0o644;
+      if (volume.secret && !(mode & 0o004) && (pod.fsGroup === undefined || !(mode & 0o040))) problems.push(`Secret volume ${volume.name} (mode ${mode.toString(8)}) unreadable: no fsGroup`);
+    }
     for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
       const own = container.securityContext ?? {};
       if ((own.seccompProfile ?? pod.seccompProfile)?.type !== 'RuntimeDefault') problems.push(`${container.name}: seccompProfile not RuntimeDefault`);
@@ -256,7 +261,7 @@ function checkRenderedObjects({ name, objects, check: recordCheck, reference, te
     }
     return problems.map((problem) => `${workload.kind} ${workload.metadata.name}: ${problem}`);
   });
-  check('pods: non-root, read-only root filesystem, no privilege escalation, no capabilities, seccomp RuntimeDefault, no token, requests and limits', insecure.length === 0 ? undefined : insecure.join('\n'));
+  check('pods: non-root, read-only root filesystem, no privilege escalation, no capabilities, seccomp RuntimeDefault, no token, readable Secret files, requests and limits', insecure.length === 0 ? undefined : insecure.join('\n'));
 
   // ---- the apps' environment: only variables their config schemas know; probes on paths they serve
   for (const app of APPS) {
