@@ -21,6 +21,10 @@ RUN npm run build
 #     devDependency, so only in the build stage): the demo page loads it from /vendor/, never from a CDN ------
 FROM nginx:1.27 AS edge
 COPY --from=build /app/dist/client/sessionwire-client.js /app/dist/client/sessionwire-client.js.map /usr/share/nginx/vendor/
+# The template and the demo page, so the image runs without mounts (Kubernetes: deploy/kubernetes); compose mounts
+# the same files over them. The image's entrypoint renders /etc/nginx/templates/*.template.
+COPY nginx/nginx.conf.template /etc/nginx/templates/nginx.conf.template
+COPY nginx/demo /usr/share/nginx/demo
 
 # --- runtime: production dependencies and the compiled output only, as the unprivileged `node` user -------
 FROM node:24-slim AS runtime

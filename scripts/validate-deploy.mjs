@@ -8,14 +8,18 @@
 //   - Dockerfile and .dockerignore: hadolint when installed, plus our own rules (multi-stage, non-root user,
 //     no devDependencies in the runtime stage, exec-form CMD);
 //   - nginx/nginx.conf.template: every placeholder is provided by compose, and the file as `npm start`
-//     renders it (plain and with --tls) passes `nginx -t`.
+//     renders it (plain and with --tls) passes `nginx -t`;
+//   - deploy/kubernetes: every overlay rendered with kustomize, validated against the Kubernetes API schemas, and
+//     checked against the code (probe paths, config variables, images, drain): scripts/lib/kubernetes-checks.mjs.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { checkKubernetes } from './lib/kubernetes-checks.mjs';
 import { GATEWAY_SERVER_PARAMETERS, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
 import { findExecutable } from './lib/prerequisites.mjs';
 import { ensureDevCertificate } from './lib/tls.mjs';
+import { parseYamlDocuments } from './lib/yaml.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
@@ -54,12 +58,7 @@ function composeCommand() {
 function resolvedComposeConfig(compose, files) {
   const args = [...compose.prefix, ...files.flatMap((file) => ['-f', file]), 'config'];
   if (compose.v2) return JSON.parse(exec(compose.command, [...args, '--format', 'json']).stdout);
-  const yaml = exec(compose.command, args).stdout;
-  for (const python of ['/usr/bin/python3', 'python3']) {
-    const converted = exec(python, ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], { input: yaml });
-    if (converted.status === 0) return JSON.parse(converted.stdout);
-  }
-  return undefined;
+  return parseYamlDocuments(exec(compose.command, args).stdout)?.[0];
 }
 
 /** Seconds in a compose duration (`30s`, `1m30s`, `500ms`), or undefined for anything else. */
@@ -362,11 +361,13 @@ async function main() {
   const template = await readFile(TEMPLATE, 'utf8');
   const placeholders = [...new Set([...template.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map((match) => match[1]))];
   const dockerStages = parseDockerfile(await readFile(join(ROOT, 'Dockerfile'), 'utf8'));
-  checkCompose([COMPOSE_FILE], placeholders, dockerStages);
+  const composeConfig = checkCompose([COMPOSE_FILE], placeholders, dockerStages);
   const clusterConfig = checkCompose([COMPOSE_FILE, CLUSTER_OVERRIDE_FILE], placeholders, dockerStages);
   if (clusterConfig) checkRedisCluster(clusterConfig);
   await checkDockerfile();
   await checkNginxTemplate(template);
+  if (!composeConfig) note('docker-compose.yml could not be resolved: the Kubernetes images and commands were not compared with it');
+  await checkKubernetes({ root: ROOT, check, note, templatePlaceholders: placeholders, dockerStages, compose: composeConfig });
   const failed = results.filter((result) => result.problem);
   process.stdout.write(
     failed.length === 0 ? `\nvalidate:deploy: all ${results.length} checks ok\n` : `\nvalidate:deploy: ${failed.length} of ${results.length} checks FAILED\n`,
