@@ -3,6 +3,7 @@
 // A local OpenID Provider (the certified `oidc-provider` package) for development and tests, never for production:
 // any username signs in (its development login and consent forms), and it may send back-channel logout tokens to
 // loopback addresses. `npm start -- --oidc` and test/support/oidc-provider.ts run it; `--help` lists the options.
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -200,6 +201,7 @@ function answer(response, status, body) {
 
 async function serve() {
   const options = serveOptions();
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const files = providerFiles(options.stateDir);
   const cookieKey = await ensureSecret(files.cookieKey);
   const adminToken = await ensureSecret(files.devAdminToken);

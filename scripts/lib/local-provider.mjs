@@ -57,7 +57,7 @@ async function writePrivateJson(file, value) {
 /** The key file's keys, generating them the first time. */
 export async function ensureSigningKeys(stateDir) {
   const { signingKeys } = providerFiles(stateDir);
-  await mkdir(stateDir, { recursive: true });
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
   if (!existsSync(signingKeys)) await writePrivateJson(signingKeys, { current: await newKeyPair(), previous: [] });
   return readSigningKeys(stateDir);
 }

@@ -106,10 +106,8 @@ export class OidcProvider {
    * the authorization code flow with PKCE through the development login and consent forms, then the code exchanged
    * for tokens for the gateways' audience.
    */
-  async signIn(username: string): Promise<ProviderSession> {
-    const session = new ProviderSession(this.issuer, new CookieJar());
-    await session.signIn(username);
-    return session;
+  signIn(username: string): Promise<ProviderSession> {
+    return signInAt(this.issuer, username);
   }
 
   /**
@@ -183,15 +181,26 @@ export class OidcProvider {
 }
 
 /**
+ * A new session for `username` at the local provider of `issuer` (one started here, or by `npm start -- --oidc`, whose
+ * client has the demo page as `redirectUri`).
+ */
+export async function signInAt(issuer: string, username: string, redirectUri = TEST_REDIRECT_URI): Promise<ProviderSession> {
+  const session = new ProviderSession(issuer, redirectUri);
+  await session.signIn(username);
+  return session;
+}
+
+/**
  * One browser's session at the provider: its cookies, and the tokens of its last sign-in or refresh. `logout()` is the
  * RP-initiated logout of this session, which makes the provider POST a logout token naming its `sid`.
  */
 export class ProviderSession {
   private current?: ProviderTokens;
+  private readonly jar = new CookieJar();
 
   constructor(
     private readonly issuer: string,
-    private readonly jar: CookieJar,
+    private readonly redirectUri: string,
   ) {}
 
   get tokens(): ProviderTokens {
@@ -213,7 +222,7 @@ export class ProviderSession {
     for (const [name, value] of Object.entries({
       client_id: LOCAL_CLIENT_ID,
       response_type: 'code',
-      redirect_uri: TEST_REDIRECT_URI,
+      redirect_uri: this.redirectUri,
       // offline_access: a refresh token, which the provider grants only with prompt=consent.
       scope: 'openid offline_access roles',
       prompt: 'consent',
@@ -229,7 +238,7 @@ export class ProviderSession {
     if (callback.searchParams.get('state') !== state) throw new Error(`the callback's state is not ours: ${callback.href}`);
     const code = callback.searchParams.get('code');
     if (!code) throw new Error(`no code in the callback: ${callback.href}`);
-    return this.token({ grant_type: 'authorization_code', code, redirect_uri: TEST_REDIRECT_URI, code_verifier: verifier });
+    return this.token({ grant_type: 'authorization_code', code, redirect_uri: this.redirectUri, code_verifier: verifier });
   }
 
   /** The refresh grant with the current refresh token (rotated: the provider answers a new one). */
