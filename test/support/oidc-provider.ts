@@ -52,6 +52,15 @@ export interface ProviderTokens {
 /**
  * The local OpenID Provider (scripts/oidc-provider.mjs) as its own process on a free port, with its key files in a
  * temporary data directory. `signIn` drives its authorization code flow with PKCE over HTTP, as a browser would.
+ *
+ * With the cluster harness: the provider first (the apps read `OIDC_ISSUERS` at boot), its logout tokens sent through
+ * an nginx whose port is picked beforehand:
+ * ```ts
+ * const nginxPort = await freePort();
+ * const provider = await OidcProvider.start({ backchannelLogoutUri: `${edgeOrigin(nginxPort)}/oidc/backchannel-logout` });
+ * const cluster = await startCluster({ env: provider.oidcIssuersEnv(), allowedOrigins: [edgeOrigin(nginxPort)] });
+ * const nginx = await startNginx(cluster, { port: nginxPort });
+ * ```
  */
 export class OidcProvider {
   /** SIGHUPs sent so far: the provider numbers its reloads. */
