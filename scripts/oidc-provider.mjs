@@ -133,7 +133,6 @@ function configuration(options, keys, cookieKey, adapter) {
             scope: LOCAL_ROLES_CLAIM,
             audience: LOCAL_AUDIENCE,
             accessTokenFormat: 'jwt',
-            accessTokenTTL: LOCAL_ACCESS_TOKEN_TTL_SECONDS,
             jwt: { sign: { alg: options.accessTokenAlg } },
           };
         },
