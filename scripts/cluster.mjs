@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildApps, buildClientBundle, CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE } from './lib/build.mjs';
 import { echoNotableLine, say } from './lib/console.mjs';
+import { LOCAL_ACCESS_TOKEN_TTL_SECONDS, LOCAL_CLIENT_ID, localIssuerEntry, LOCAL_PROVIDER_NAME } from './lib/local-provider.mjs';
 import { assertPortFree, freePort } from './lib/net.mjs';
 import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
 import { buildPackages } from './lib/packages.mjs';
@@ -25,11 +26,13 @@ const FILES = {
   demoRoot: join(ROOT, 'nginx/demo'),
   authMain: join(ROOT, 'dist/apps/auth/apps/auth/src/main.js'),
   gatewayMain: join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js'),
+  oidcProvider: join(ROOT, 'scripts/oidc-provider.mjs'),
 };
 
 /** Where a run keeps its state: `.data/` in the checkout unless `--data-dir` says otherwise. */
 function dataPaths(dataDir) {
   return {
+    dataDir,
     redisDir: join(dataDir, 'redis'),
     redisClusterDir: join(dataDir, 'redis-cluster'),
     logs: join(dataDir, 'logs'),
@@ -40,6 +43,8 @@ function dataPaths(dataDir) {
     signingKeyPrevious: join(dataDir, 'keys/access-token-es256.previous.pem'),
     pids: join(dataDir, 'cluster.pids'),
     tls: join(dataDir, 'tls'),
+    // Kept in step with `npm run oidc:keys` (scripts/oidc-provider.mjs), which finds the keys there by default.
+    oidcProvider: join(dataDir, 'oidc-provider'),
   };
 }
 const READY_TIMEOUT_MS = 60_000;
@@ -49,7 +54,7 @@ const HOST = '127.0.0.1';
 
 const REDIS_CLUSTER_MASTERS = 3;
 
-const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--redis-cluster] [--no-build] [--data-dir DIR]
+const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--redis-cluster] [--oidc [--oidc-port N]] [--no-build] [--data-dir DIR]
 
   --gateways N   gateway replicas to run (default 3, or env GATEWAYS); 0 runs auth + nginx only
   --port N       public port nginx listens on, on ${HOST} (default 8080, or env PORT)
@@ -59,6 +64,11 @@ const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--redis-cl
                  a local Redis Cluster (${REDIS_CLUSTER_MASTERS} masters, redis-server --cluster-enabled yes, joined
                  with redis-cli --cluster create) instead of the single Redis; the apps run on
                  REDIS_TOPOLOGY=cluster. Its data lives in .data/redis-cluster/ for this run only
+  --oidc         also run a local OpenID Provider (scripts/oidc-provider.mjs: any username signs in) and trust it:
+                 OIDC_ISSUERS for auth and the gateways gets its entry, its back-channel logout goes to
+                 /oidc/backchannel-logout through nginx. Its keys live in .data/oidc-provider/
+                 (npm run oidc:keys -- rotate|retire)
+  --oidc-port N  the provider's port on ${HOST}, part of its issuer URL (default 8081, or env OIDC_PORT)
   --no-build     start from the existing dist/ (default: build both apps and the packages first)
   --data-dir DIR where Redis data, logs, nginx files, keys and the admin password live (default .data)
 
@@ -78,6 +88,8 @@ function readOptions(argv, env) {
       port: { type: 'string', default: env.PORT || '8080' },
       tls: { type: 'boolean', default: false },
       'redis-cluster': { type: 'boolean', default: false },
+      oidc: { type: 'boolean', default: false },
+      'oidc-port': { type: 'string', default: env.OIDC_PORT || '8081' },
       'no-build': { type: 'boolean', default: false },
       'data-dir': { type: 'string', default: join(ROOT, '.data') },
       help: { type: 'boolean', short: 'h', default: false },
@@ -92,11 +104,15 @@ function readOptions(argv, env) {
   if (!Number.isInteger(gateways) || gateways < 0 || gateways > 32) throw new UsageError(`--gateways must be 0..32 (got "${values.gateways}")`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be 1..65535 (got "${values.port}")`);
   if (values['redis-cluster'] && env.REDIS_URL) throw new UsageError('--redis-cluster starts its own Redis Cluster: unset REDIS_URL, or drop the flag');
+  const oidcPort = Number(values['oidc-port']);
+  if (!Number.isInteger(oidcPort) || oidcPort < 1 || oidcPort > 65535) throw new UsageError(`--oidc-port must be 1..65535 (got "${values['oidc-port']}")`);
+  if (values.oidc && oidcPort === port) throw new UsageError(`--oidc-port must differ from --port (both ${port})`);
   return {
     gateways,
     port,
     tls: values.tls,
     redisCluster: values['redis-cluster'],
+    oidc: values.oidc ? { port: oidcPort, otherIssuers: parseOtherIssuers(env.OIDC_ISSUERS) } : undefined,
     build: !values['no-build'],
     paths: dataPaths(resolve(values['data-dir'])),
     externalRedisUrl: env.REDIS_URL || undefined,
@@ -106,6 +122,19 @@ function readOptions(argv, env) {
 
 class UsageError extends Error {
   name = 'UsageError';
+}
+
+/** OIDC_ISSUERS from the environment (a JSON array, which the apps validate), kept beside the local provider's entry. */
+function parseOtherIssuers(json) {
+  if (!json) return [];
+  let issuers;
+  try {
+    issuers = JSON.parse(json);
+  } catch (error) {
+    throw new UsageError(`OIDC_ISSUERS is not JSON: ${error.message}`);
+  }
+  if (!Array.isArray(issuers)) throw new UsageError('OIDC_ISSUERS must be a JSON array of issuer entries');
+  return issuers;
 }
 
 /**
@@ -123,8 +152,8 @@ async function adminLogin({ username, password }, file) {
   return { username, password: generated, source: file, created: true };
 }
 
-/** Stop order, highest first: nginx, then the apps, then Redis. */
-const TIER = { redis: 0, app: 1, edge: 2 };
+/** Stop order, highest first: nginx, then the apps, then Redis and the identity provider. */
+const TIER = { redis: 0, identityProvider: 0, app: 1, edge: 2 };
 
 /**
  * The running services, each supervised (restarted when it exits), stopped in reverse order of dependency:
@@ -283,6 +312,35 @@ async function startApp(cluster, { name, main, env, logs }) {
   return `${HOST}:${port}`;
 }
 
+/**
+ * The local OpenID Provider on `port`, supervised like the other services (a restart keeps its keys: they are files;
+ * its sessions are in memory and end with it). Up once its discovery document answers. Resolves with its issuer.
+ */
+async function startOidcProvider(cluster, { port, publicPort, tls, paths }) {
+  await assertPortFree(port, HOST);
+  const issuer = `http://${HOST}:${port}`;
+  const edge = `${tls ? 'https' : 'http'}://${HOST}:${publicPort}`;
+  // The demo page, on both names the browser may use for it: the client's redirect and post-logout URIs.
+  const demoPages = [`${tls ? 'https' : 'http'}://localhost:${publicPort}/`, `${edge}/`];
+  const args = [
+    FILES.oidcProvider,
+    'serve',
+    '--port', String(port),
+    '--state-dir', paths.oidcProvider,
+    '--backchannel-logout-uri', `${edge}/oidc/backchannel-logout`,
+    ...demoPages.flatMap((page) => ['--redirect-uri', page, '--post-logout-redirect-uri', page]),
+  ];
+  // Over --tls the logout tokens go to nginx's self-signed certificate, which the provider must then trust.
+  const env = { ...inheritedEnv(), ...(tls && { NODE_EXTRA_CA_CERTS: tls.cert }) };
+  const discovery = `${issuer}/.well-known/openid-configuration`;
+  await cluster.start(
+    { name: LOCAL_PROVIDER_NAME, command: process.execPath, args, env, logFile: join(paths.logs, `${LOCAL_PROVIDER_NAME}.log`), match: paths.oidcProvider },
+    TIER.identityProvider,
+    { waitUp: (life) => waitForHttpOk({ ...life, url: discovery, timeoutMs: READY_TIMEOUT_MS }) },
+  );
+  return issuer;
+}
+
 /** The next and previous key files `npm run keys:rotate` fills and empties: present, empty until a rotation starts. */
 async function ensureRotationSlots(paths) {
   await mkdir(dirname(paths.signingKeyNext), { recursive: true });
@@ -316,7 +374,7 @@ async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddr
   );
 }
 
-function printSummary({ publicPort, gateways, admin, redis, external, tls, paths }) {
+function printSummary({ publicPort, gateways, admin, redis, external, tls, paths, oidcIssuer }) {
   const base = `${tls ? 'https' : 'http'}://localhost:${publicPort}`;
   const gatewayNote = gateways > 0 ? `${gateways} gateway replica${gateways > 1 ? 's' : ''}` : 'no gateway running (--gateways 0): 502';
   const password = admin.source === 'ADMIN_PASSWORD' ? '(the password in ADMIN_PASSWORD)' : `${admin.password}   (kept in ${admin.source})`;
@@ -326,7 +384,12 @@ sessionwire is up
   ${base}/health                 auth health, through nginx
   ${base}/.well-known/jwks.json  access-token signing keys
   ${base}/socket.io/             Socket.IO (${gatewayNote})
-  admin login: ${admin.username} / ${password}
+  admin login: ${admin.username} / ${password}${
+    oidcIssuer
+      ? `\n  OpenID Provider: ${oidcIssuer} (any username signs in; client ${LOCAL_CLIENT_ID}, access tokens ${LOCAL_ACCESS_TOKEN_TTL_SECONDS} s;
+       rotate its keys: npm run oidc:keys -- rotate --data-dir ${paths.dataDir})`
+      : ''
+  }
   redis: ${redis}${external ? ' (external, from REDIS_URL)' : ''}
   logs: ${paths.logs}/<name>.log, ${paths.nginxPrefix}/logs/${
     tls
@@ -394,6 +457,11 @@ async function startCluster(cluster, options, binaries) {
     redis = options.externalRedisUrl ? redisUrl : `${redisUrl} (data in ${paths.redisDir})`;
   }
   await ensureRotationSlots(paths);
+  let oidcIssuer;
+  if (options.oidc) {
+    oidcIssuer = await startOidcProvider(cluster, { port: options.oidc.port, publicPort: options.port, tls, paths });
+    appEnv.OIDC_ISSUERS = JSON.stringify([...options.oidc.otherIssuers, localIssuerEntry(oidcIssuer)]);
+  }
   const authAddress = await startApp(cluster, {
     name: 'auth',
     main: FILES.authMain,
@@ -418,7 +486,7 @@ async function startCluster(cluster, options, binaries) {
     ),
   );
   await startNginx(cluster, binaries.nginx, { publicPort: options.port, authAddress, gatewayAddresses, tls, prefix: paths.nginxPrefix });
-  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redis, external: Boolean(options.externalRedisUrl), tls, paths });
+  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redis, external: Boolean(options.externalRedisUrl), tls, paths, oidcIssuer });
 }
 
 /** Set once Ctrl-C / SIGTERM arrived: from then on the signal handler decides the exit code. */

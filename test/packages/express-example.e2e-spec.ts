@@ -87,7 +87,7 @@ describe('examples/express-socketio: a plain Express + Socket.IO chat on @sessio
         ALLOWED_ORIGINS: TEST_ORIGIN,
         MAX_SOCKETS_PER_USER: '2',
       };
-      nodes.push({ nodeId, url: `http://127.0.0.1:${port}`, process: await AppProcess.launch(nodeId, join(project.dir, 'server.mjs'), env, project.dir) });
+      nodes.push({ nodeId, url: `http://127.0.0.1:${port}`, process: await AppProcess.launch(nodeId, join(project.dir, 'server.mjs'), env, { cwd: project.dir }) });
     }
     // npm install of the tarball and the example's dependencies, then two processes: slow on a loaded machine.
   }, 180_000);

@@ -54,7 +54,7 @@ describe('examples/nest-gateway: its own Nest gateway on the packed @sessionwire
     for (const nodeId of ['notes-1', 'notes-2']) {
       const port = await freePort();
       const env = { REDIS_URL: cluster.redis.url, AUTH_JWKS_URL: `${cluster.authUrl}/.well-known/jwks.json`, ALLOWED_ORIGINS: TEST_ORIGIN, NODE_ID: nodeId, PORT: String(port) };
-      nodes.push({ url: `http://127.0.0.1:${port}`, process: await AppProcess.launch(nodeId, join(project.dir, 'dist/main.js'), env, project.dir) });
+      nodes.push({ url: `http://127.0.0.1:${port}`, process: await AppProcess.launch(nodeId, join(project.dir, 'dist/main.js'), env, { cwd: project.dir }) });
     }
   });
 

@@ -30,9 +30,12 @@ export class AppProcess {
     return AppProcess.launch(name, entry, env);
   }
 
-  /** Spawns any Node program (`entry`, run in `cwd`) and resolves once it logs that it listens, as `start` does. */
-  static async launch(name: string, entry: string, env: Record<string, string>, cwd?: string): Promise<AppProcess> {
-    const child = spawn(process.execPath, [entry], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Spawns any Node program (`entry` with `args`, run in `cwd`) and resolves once it logs that it listens, as `start`
+   * does.
+   */
+  static async launch(name: string, entry: string, env: Record<string, string>, { cwd, args = [] }: { cwd?: string; args?: string[] } = {}): Promise<AppProcess> {
+    const child = spawn(process.execPath, [entry, ...args], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const app_ = new AppProcess(name, child);
     await app_.waitForLog(/listening on http/, 30_000);
     return app_;

@@ -16,6 +16,8 @@ export interface LauncherOptions {
   gateways?: number;
   /** Passed to `npm start` on top of the test's environment (e.g. ADMIN_USERNAME, DRAIN_WINDOW, LOG_LEVEL). */
   env?: Record<string, string>;
+  /** More options for `npm start` (e.g. `--oidc`). */
+  args?: string[];
 }
 
 /**
@@ -40,7 +42,7 @@ export class Launcher {
   static async start(options: LauncherOptions = {}): Promise<Launcher> {
     const port = await freePort();
     const dataDir = await mkdtemp(join(tmpdir(), 'sessionwire-launcher-'));
-    const args = ['start', '--', '--no-build', '--port', String(port), '--data-dir', dataDir, '--gateways', String(options.gateways ?? 3)];
+    const args = ['start', '--', '--no-build', '--port', String(port), '--data-dir', dataDir, '--gateways', String(options.gateways ?? 3), ...(options.args ?? [])];
     const child = spawn('npm', args, { cwd: ROOT, env: { ...process.env, ...options.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const launcher = new Launcher(child, port, dataDir);
     try {
