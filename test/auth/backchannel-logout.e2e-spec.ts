@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Redis } from 'ioredis';
 import { startCluster, type Cluster } from '../support/cluster';
 import { eventually } from '../support/eventually';
+import { freePort } from '../support/free-port';
 import { request, type JsonResponse } from '../support/http';
 import { startNginx, type Nginx } from '../support/nginx';
 import { UserLoggedOutListener } from '../support/user-logged-out-listener';
@@ -72,6 +73,9 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
       // Discovery: no jwksUri.
       { name: 'test-idp', issuer: provider.issuer, audience: 'sessionwire-api', clientId: CLIENT_ID, algorithms: ['ES256'] },
       { name: 'no-client', issuer: provider.issuerWithoutClient, jwksUri: `${provider.issuer}/jwks`, audience: 'sessionwire-api', algorithms: ['ES256'] },
+      // Keys out of reach: a JWKS on a port nothing listens on; an issuer with no discovery document (404).
+      { name: 'jwks-down', issuer: `${provider.issuer}/jwks-down`, jwksUri: `http://127.0.0.1:${await freePort()}/jwks`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
+      { name: 'no-discovery', issuer: `${provider.issuer}/no-discovery`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
     ];
     ttlSeconds = endedSessionTtlSeconds(trustedIssuerSchema.parse(entries[0]));
     cluster = await startCluster({ gateways: 0, authEnv: { OIDC_ISSUERS: JSON.stringify(entries) } });
@@ -225,6 +229,19 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
     const before = provider.requests.length;
     expectRefused(await post(await sign(claims({ iss: 'https://evil.example.com' }))), 400, 'INVALID_LOGOUT_TOKEN', /not trusted/);
     expect(provider.requests.length).toBe(before);
+  });
+
+  it('the issuer\'s keys out of reach (JWKS down, no discovery document): 503 the provider may retry, nothing published', async () => {
+    const sids: string[] = [];
+    for (const iss of [`${provider.issuer}/jwks-down`, `${provider.issuer}/no-discovery`]) {
+      const payload = claims({ iss });
+      sids.push(payload.sid as string);
+      const response = await post(await sign(payload));
+      expectRefused(response, 503, 'UNAVAILABLE', /keys/);
+      expect(response.headers.get('retry-after')).toBe('1');
+    }
+    expect((await backchannelLogoutCounts()).unavailable).toBeGreaterThanOrEqual(2);
+    expect(listener.payloads().filter((payload) => sids.some((sid) => payload.includes(sid)))).toEqual([]);
   });
 
   it('requests without a usable logout_token: 4xx JSON, cookies and Origin mean nothing, the process stays up', async () => {

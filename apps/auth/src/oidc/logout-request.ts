@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { invalidLogoutRequest } from './backchannel-logout-errors';
+import { BackchannelLogoutRefusal, invalidLogoutRequest } from './backchannel-logout-errors';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -16,11 +16,17 @@ export async function readLogoutToken(request: Request, limitBytes: number): Pro
 
   const chunks: Buffer[] = [];
   let size = 0;
-  // Not destroyed when the limit stops the loop: that would cut the socket before the 413 goes out.
-  for await (const chunk of request.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw invalidLogoutRequest(413, 'Request body too large');
-    chunks.push(chunk);
+  try {
+    // Not destroyed when the limit stops the loop: that would cut the socket before the 413 goes out.
+    for await (const chunk of request.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limitBytes) throw invalidLogoutRequest(413, 'Request body too large');
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof BackchannelLogoutRefusal) throw error;
+    // The client went away mid-body: its request, not a fault of ours.
+    throw invalidLogoutRequest(400, 'The request body could not be read');
   }
 
   const tokens = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).getAll('logout_token');
