@@ -7,7 +7,7 @@ import { invalidLogoutToken, IssuerKeysUnavailableError } from './backchannel-lo
 import { IssuerKeys } from './issuer-keys';
 
 /** The `events` member that makes a JWT a logout token (OpenID Connect Back-Channel Logout 1.0, section 2.4). */
-export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 /**
  * `typ` values a logout token may carry: the explicit `logout+jwt` (section 2.4, RECOMMENDED), or the generic `JWT` or
