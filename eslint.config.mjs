@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
  */
 const FOLDER_LAYERS = {
   'apps/gateway': ['config', 'sockets', 'realtime', 'health'],
-  'apps/auth': ['config', 'keys', 'metrics', 'users', 'login-limits', 'revocation', 'auth', 'sessions', 'admin', 'health'],
+  'apps/auth': ['config', 'keys', 'metrics', 'users', 'login-limits', 'revocation', 'auth', 'sessions', 'admin', 'oidc', 'health'],
   'libs/server': ['config', 'sockets', 'registry', 'revocation', 'handshake', 'lifetime'],
 };
 

@@ -52,8 +52,8 @@ export async function startAuthApp(redisUrl: string, env: Record<string, string>
   const builder = Test.createTestingModule({ imports: [AuthAppModule] }).overrideProvider(authConfig.KEY).useValue(config);
   if (options.logDestination) {
     // The app's own logging options (redaction included), only written somewhere the test can read.
-    const pinoHttp = loggerParams({ service: 'auth', level: config.logLevel }).pinoHttp as PinoHttpOptions;
-    builder.overrideProvider(PARAMS_PROVIDER_TOKEN).useValue({ pinoHttp: [pinoHttp, options.logDestination] });
+    const params = loggerParams({ service: 'auth', level: config.logLevel });
+    builder.overrideProvider(PARAMS_PROVIDER_TOKEN).useValue({ ...params, pinoHttp: [params.pinoHttp as PinoHttpOptions, options.logDestination] });
   }
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });

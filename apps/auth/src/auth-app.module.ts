@@ -14,6 +14,7 @@ import { authConfig, type AuthConfig } from './config/auth.config';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { AuthMetricsModule } from './metrics/auth-metrics.module';
+import { OidcModule } from './oidc/oidc.module';
 import { UserSessionsModule } from './sessions/user-sessions.module';
 
 @Module({
@@ -42,6 +43,7 @@ import { UserSessionsModule } from './sessions/user-sessions.module';
     AuthModule,
     UserSessionsModule,
     AdminModule,
+    OidcModule,
     HealthModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],

@@ -41,6 +41,23 @@ export const env = {
           }),
       ),
     ),
+  /**
+   * A JSON value checked by `schema`; its problems are named by their path inside the value (`OIDC_ISSUERS.0.clientId`),
+   * so a bad entry of a list is named with its index and field.
+   */
+  json: <Schema extends z.ZodType>(schema: Schema, fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((text, context): unknown => {
+        try {
+          return JSON.parse(text);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: `expected JSON (${(error as Error).message})` });
+          return z.NEVER;
+        }
+      })
+      .pipe(schema),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Express "trust proxy": `loopback`, a CIDR list, or a hop count. Only these peers may set X-Forwarded-*. */
   trustProxy: () => z.string().default('loopback'),

@@ -13,5 +13,7 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'TOO_MANY_CONNECTIONS',
   'INTERNAL',
+  /** A back-channel logout token that fails validation (OpenID Connect Back-Channel Logout 1.0, section 2.6). */
+  'INVALID_LOGOUT_TOKEN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

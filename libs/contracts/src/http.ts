@@ -94,6 +94,15 @@ export interface ErrorBody {
   code?: ErrorCode;
 }
 
+/**
+ * The error body of `POST /oidc/backchannel-logout`: the usual fields plus OAuth 2.0's (RFC 6749, section 5.2), which
+ * OpenID Connect Back-Channel Logout 1.0 (section 2.8) names. A refused request or token is a 400 with `error`
+ * `invalid_request`.
+ */
+export interface BackchannelLogoutErrorBody extends ErrorBody {
+  error_description: string;
+}
+
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'INVALID_INPUT',
   401: 'UNAUTHORIZED',

@@ -11,6 +11,7 @@ export {
   type ConnectionCounts,
   type ConnectionView,
   type CredentialsBody,
+  type BackchannelLogoutErrorBody,
   type ErrorBody,
   type LoginResponse,
   type MeResponse,

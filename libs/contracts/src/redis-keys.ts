@@ -32,6 +32,13 @@ export const redisKeys = {
   externalUserEndedBefore: (userId: UserId) => `user:{${userId}}:ended-before`,
   /** STRING epoch ms, same TTL: this external provider session (`externalSessionId`) has ended. */
   externalSessionEnded: (sessionId: SessionId) => `external-session:{${sessionId}}:ended`,
+  /**
+   * STRING, same TTL: a provider event that ended this session (a back-channel logout token, by a digest of its issuer
+   * and `jti`) was acted on, so a replay of it is refused. Beside the record it ended, so both are set in one script.
+   */
+  externalSessionEvent: (sessionId: SessionId, eventDigest: string) => `external-session:{${sessionId}}:event:${eventDigest}`,
+  /** STRING, same TTL: as `externalSessionEvent`, for an event that ended every session of this external user. */
+  externalUserEvent: (userId: UserId, eventDigest: string) => `user:{${userId}}:provider-event:${eventDigest}`,
   /** SET: ids of gateway nodes that have registered sockets. */
   registryNodes: 'registry:nodes',
   /** HASH: socket id → {userId, sessionId, connectedAt} of every socket on the node. */

@@ -29,6 +29,8 @@ export interface LoggingOptions {
 /** nestjs-pino options: JSON lines, a request id (propagated from `X-Request-Id` when well-formed). */
 export function loggerParams({ service, level, base }: LoggingOptions): Params {
   return {
+    // Fields a handler adds with `PinoLogger.assign` go on its request's one "request completed" line.
+    assignResponse: true,
     pinoHttp: {
       level,
       base: { service, ...base },

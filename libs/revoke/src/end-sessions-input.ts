@@ -15,13 +15,7 @@ export interface EndSessionsInput {
    * Without it the call returns as soon as the sessions are deleted and the message published.
    * @default undefined (no waiting)
    */
-  confirm?: {
-    /**
-     * How long to wait; at the deadline the call resolves, naming the nodes that did not answer.
-     * @default 2000
-     */
-    timeoutMs?: number;
-  };
+  confirm?: ConfirmOption;
   /**
    * For a user ending their own sessions: end nothing unless this session of the same user is still alive when the
    * script runs (and, with `cookieHash`, its record still holds that cookie hash), so a credential revoked in the
@@ -35,13 +29,24 @@ export interface EndSessionsInput {
   };
 }
 
+/** Waiting for the live gateway nodes' acknowledgements of the published message. */
+export interface ConfirmOption {
+  /**
+   * How long to wait; at the deadline the call resolves, naming the nodes that did not answer.
+   * @default 2000
+   */
+  timeoutMs?: number;
+}
+
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 2000;
+
+export const confirmSchema = z.strictObject({ timeoutMs: z.number().int().positive().max(2 ** 31 - 1).optional() });
 
 const endSessionsInputSchema = z.strictObject({
   userId: userIdSchema,
   sessionIds: userLoggedOutSchema.shape.sessionIds,
   reason: sessionEndReasonSchema,
-  confirm: z.strictObject({ timeoutMs: z.number().int().positive().max(2 ** 31 - 1).optional() }).optional(),
+  confirm: confirmSchema.optional(),
   caller: z.strictObject({ sessionId: sessionIdSchema, cookieHash: z.string().min(1).nullable().optional() }).optional(),
 });
 

@@ -33,3 +33,16 @@ export class RevokerClosedError extends Error {
     super('The revoker is closed');
   }
 }
+
+/** `endProviderSessions` with `eventId`: that event of the issuer was already acted on, so nothing was recorded or published. */
+export class DuplicateEventError extends Error {
+  override readonly name = 'DuplicateEventError';
+  readonly code = 'DUPLICATE_EVENT';
+
+  constructor(
+    readonly issuer: string,
+    readonly eventId: string,
+  ) {
+    super(`Event ${eventId} of ${issuer} was already acted on; nothing was ended again`);
+  }
+}

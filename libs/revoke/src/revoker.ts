@@ -1,10 +1,12 @@
-import { createUserLoggedOut, redisKeys, type RevocationConfirmation, type SessionId, type UserLoggedOut } from '@app/contracts';
+import { createExternalUserLoggedOut, createUserLoggedOut, redisKeys, type RevocationConfirmation, type SessionId, type UserLoggedOut } from '@app/contracts';
 import type { RedisClient } from '@app/redis';
 import { Redis, type RedisOptions } from 'ioredis';
-import { DEFAULT_CONFIRM_TIMEOUT_MS, validateEndSessionsInput, type EndSessionsInput } from './end-sessions-input';
+import { validateEndProviderSessionsInput, type EndProviderSessionsInput } from './end-provider-sessions-input';
+import { endProviderSessionsScript } from './end-provider-sessions-script';
+import { DEFAULT_CONFIRM_TIMEOUT_MS, validateEndSessionsInput, type ConfirmOption, type EndSessionsInput } from './end-sessions-input';
 import { runEndSessions } from './end-sessions-script';
 import { RevocationConfirmations } from './revocation-confirmations';
-import { CallerSessionEndedError, RevokerClosedError, SessionsChangingError } from './revoke-errors';
+import { CallerSessionEndedError, DuplicateEventError, RevokerClosedError, SessionsChangingError } from './revoke-errors';
 
 export interface RevokerOptions {
   /**
@@ -41,6 +43,13 @@ export interface EndSessionsResult {
   confirmation?: RevocationConfirmation;
 }
 
+export interface EndProviderSessionsResult {
+  /** The `id` of the `user-logged-out` message (version 2) published. */
+  messageId: string;
+  /** With `confirm`: what the live gateway nodes acknowledged by the deadline. */
+  confirmation?: RevocationConfirmation;
+}
+
 export interface Revoker {
   /**
    * Deletes the sessions' records and publishes `user-logged-out` in one Redis script: the gateways drop the sockets
@@ -49,6 +58,15 @@ export interface Revoker {
    * @throws CallerSessionEndedError with `caller`, when that session had ended (nothing ended).
    */
   endSessions(input: EndSessionsInput): Promise<EndSessionsResult>;
+  /**
+   * Ends sessions an external OpenID Provider started (its back-channel logout): records the end in Redis for
+   * `ttlSeconds` and publishes `user-logged-out` version 2 in one Redis script. With `providerSessionId`, that provider
+   * session ends; with only `subject`, every session of that user that started until now. The gateways drop the
+   * sockets at once, and refuse the ended sessions' tokens at every handshake and refresh while the record lives.
+   * @throws InvalidRevocationError for input the `user-logged-out` v2 contract refuses, before touching Redis.
+   * @throws DuplicateEventError with `eventId`, when that event was already acted on (nothing recorded or published).
+   */
+  endProviderSessions(input: EndProviderSessionsInput): Promise<EndProviderSessionsResult>;
   /** Stops waiting (pending confirmations resolve with what came), closes the revoker's connections. */
   close(): Promise<void>;
 }
@@ -69,6 +87,7 @@ export function createRevoker(options: RevokerOptions): Revoker {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     onError: options.onError ?? (() => undefined),
   });
+  const runEndProviderSessions = endProviderSessionsScript(redis);
   let closed = false;
 
   async function end({ userId, sessionIds, caller }: EndSessionsInput, message: UserLoggedOut) {
@@ -87,23 +106,45 @@ export function createRevoker(options: RevokerOptions): Revoker {
     throw new SessionsChangingError(userId, attempts);
   }
 
+  /** Runs `publish`, which tells whether it published message `messageId`; with `confirm`, waits for its acknowledgements. */
+  async function confirmed<Result extends { published: boolean }>(
+    confirm: ConfirmOption | undefined,
+    messageId: string,
+    publish: () => Promise<Result>,
+  ): Promise<{ result: Result; confirmation?: RevocationConfirmation }> {
+    // Waiting starts before the script publishes: the fastest gateway may answer before the script returns.
+    const pending = confirm ? await confirmations.expect(messageId, confirm.timeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS) : undefined;
+    let result: Result | undefined;
+    try {
+      result = await publish();
+    } finally {
+      // Nothing published (refused, failed, or nothing to end): no acknowledgement will come.
+      if (pending && !result?.published) confirmations.stopWaiting(messageId);
+    }
+    if (!pending) return { result };
+    return { result, confirmation: result.published ? await pending.confirmation : NOTHING_CONFIRMED };
+  }
+
   return {
     async endSessions(input) {
       if (closed) throw new RevokerClosedError();
       const valid = validateEndSessionsInput(input);
       const message = createUserLoggedOut(valid.userId, valid.sessionIds === null ? null : [...valid.sessionIds], valid.reason);
-      // Waiting starts before the script publishes: the fastest gateway may answer before the script returns.
-      const pending = valid.confirm ? await confirmations.expect(message.id, valid.confirm.timeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS) : undefined;
-      let result: { ended: SessionId[]; published: boolean } | undefined;
-      try {
-        result = await end(valid, message);
-      } finally {
-        // Nothing published (refused, failed, or no listed session existed): no acknowledgement will come.
-        if (pending && !result?.published) confirmations.stopWaiting(message.id);
-      }
+      const { result, confirmation } = await confirmed(valid.confirm, message.id, () => end(valid, message));
       const outcome = { ended: result.ended, messageId: result.published ? message.id : null };
-      if (!pending) return outcome;
-      return { ...outcome, confirmation: result.published ? await pending.confirmation : NOTHING_CONFIRMED };
+      return confirmation ? { ...outcome, confirmation } : outcome;
+    },
+
+    async endProviderSessions(input) {
+      if (closed) throw new RevokerClosedError();
+      const valid = validateEndProviderSessionsInput(input);
+      const message = createExternalUserLoggedOut(valid.issuer, valid.ended, valid.reason);
+      const { confirmation } = await confirmed(valid.confirm, message.id, async () => {
+        const outcome = await runEndProviderSessions({ message, ttlSeconds: valid.ttlSeconds, eventId: valid.eventId });
+        if (outcome === 'duplicate') throw new DuplicateEventError(valid.issuer, valid.eventId ?? '');
+        return { published: true };
+      });
+      return confirmation ? { messageId: message.id, confirmation } : { messageId: message.id };
     },
 
     async close() {

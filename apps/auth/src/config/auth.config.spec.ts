@@ -58,4 +58,31 @@ describe('loadAuthConfig', () => {
     expect(() => loadAuthConfig({ [variable]: value })).toThrow(InvalidConfigError);
     expect(() => loadAuthConfig({ [variable]: value })).toThrow(new RegExp(variable));
   });
+
+  describe('OIDC_ISSUERS', () => {
+    const okta = { name: 'okta', issuer: 'https://example.okta.com', audience: 'api://sessionwire', clientId: '0oa1' };
+
+    it('defaults to no external issuer', () => {
+      expect(loadAuthConfig({}).oidcIssuers).toEqual([]);
+    });
+
+    it('reads a JSON array of trusted issuers with their defaults', () => {
+      expect(loadAuthConfig({ OIDC_ISSUERS: JSON.stringify([okta]) }).oidcIssuers).toEqual([
+        { ...okta, algorithms: ['RS256', 'ES256'], claims: { userId: 'sub', sessionId: 'sid' }, clockSkewSeconds: 30, maxTokenLifetimeSeconds: 3600 },
+      ]);
+    });
+
+    it.each([
+      ['not JSON', '[{', /OIDC_ISSUERS: expected JSON/],
+      ['not an array', JSON.stringify(okta), /OIDC_ISSUERS: .*array/],
+      ['an entry without audience', JSON.stringify([okta, { ...okta, name: 'b', issuer: 'https://b.example.com', audience: undefined }]), /OIDC_ISSUERS\.1\.audience: /],
+      ['an HMAC algorithm', JSON.stringify([{ ...okta, algorithms: ['HS256'] }]), /OIDC_ISSUERS\.0\.algorithms\.0: .*never HS/],
+      ['a plain http issuer', JSON.stringify([{ ...okta, issuer: 'http://idp.example.com' }]), /OIDC_ISSUERS\.0\.issuer: /],
+      ['an empty client id', JSON.stringify([{ ...okta, clientId: '' }]), /OIDC_ISSUERS\.0\.clientId: /],
+      ['a duplicate issuer', JSON.stringify([okta, { ...okta, name: 'again' }]), /OIDC_ISSUERS\.1\.issuer: duplicate issuer/],
+    ])('stops the boot on %s, naming the entry and field', (_case, value, problem) => {
+      expect(() => loadAuthConfig({ OIDC_ISSUERS: value })).toThrow(InvalidConfigError);
+      expect(() => loadAuthConfig({ OIDC_ISSUERS: value })).toThrow(problem);
+    });
+  });
 });

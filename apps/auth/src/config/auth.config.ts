@@ -1,15 +1,19 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { env, parseEnvironment, sharedEnvSchema, toSharedConfig, type Environment } from '@app/config';
 import { passwordSchema, usernameSchema } from '@app/contracts';
+import { trustedIssuersSchema } from '@app/oidc';
 import { z } from 'zod';
 
 /** A replay of the previous refresh token answered with the current one instead of ending the session: keep it short. */
 const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
 
+/** A size as body-parser reads it: `16kb`, `1mb`, `512b`. */
+const SIZE = /^(\d+)(b|kb|mb)$/i;
+
 const authEnvSchema = sharedEnvSchema.extend({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: env.port(3000),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 16kb').default('16kb'),
+  BODY_LIMIT: z.string().regex(SIZE, 'expected a size such as 16kb').default('16kb'),
   ACCESS_TOKEN_TTL: env.positiveInt(900),
   SIGNING_KEY_FILE: z.string().optional(),
   SIGNING_KEY: z.string().optional(),
@@ -30,6 +34,7 @@ const authEnvSchema = sharedEnvSchema.extend({
   LOGIN_LIMIT_USERNAME_CEILING: env.positiveInt(100),
   LOGIN_LIMIT_USERNAME_CEILING_WINDOW: env.positiveInt(3600),
   LOGIN_KNOWN_ADDRESS_TTL: env.positiveInt(2_592_000),
+  OIDC_ISSUERS: env.json(trustedIssuersSchema, '[]'),
 }).superRefine((vars, context) => {
   const oneClient = maxFailuresOfOneClient(vars);
   if (vars.LOGIN_LIMIT_USERNAME_CEILING > oneClient) return;
@@ -52,6 +57,12 @@ function maxFailuresOfOneClient(vars: { LOGIN_LIMIT_PER_USERNAME: number; LOGIN_
   return vars.LOGIN_LIMIT_PER_USERNAME * (Math.ceil(vars.LOGIN_LIMIT_USERNAME_CEILING_WINDOW / vars.LOGIN_LIMIT_WINDOW) + 1);
 }
 
+/** `16kb` → 16384, as body-parser reads BODY_LIMIT (k = 1024). */
+function bytesOf(size: string): number {
+  const [, amount, unit] = SIZE.exec(size) as RegExpExecArray;
+  return Number(amount) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
+}
+
 /** Reads the auth service's configuration from `env`; throws `InvalidConfigError` naming each bad variable. */
 export function loadAuthConfig(environment: Environment) {
   const vars = parseEnvironment(authEnvSchema, environment);
@@ -60,7 +71,7 @@ export function loadAuthConfig(environment: Environment) {
     ...shared,
     /** Only the auth service rotates refresh tokens, so only it sets the reuse grace window. */
     sessions: { ...shared.sessions, refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE },
-    http: { host: vars.HOST, port: vars.PORT, bodyLimit: vars.BODY_LIMIT },
+    http: { host: vars.HOST, port: vars.PORT, bodyLimit: vars.BODY_LIMIT, bodyLimitBytes: bytesOf(vars.BODY_LIMIT) },
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL,
     /** The signing key, and the keys published beside it during a rotation; the files are read again on SIGHUP. */
     signingKeys: {
@@ -88,6 +99,8 @@ export function loadAuthConfig(environment: Environment) {
       /** How long after a successful login its address is spared the ceiling. */
       knownAddressTtlSeconds: vars.LOGIN_KNOWN_ADDRESS_TTL,
     },
+    /** External OpenID Providers; those with a `clientId` may send back-channel logout tokens (`/oidc/backchannel-logout`). */
+    oidcIssuers: vars.OIDC_ISSUERS,
   };
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { sessionEnded, type Credential } from '@app/authentication';
 import type { RevocationConfirmation, SessionEndReason, SessionId, UserId } from '@app/contracts';
 import { REDIS_CLIENT, type RedisClient } from '@app/redis';
-import { CallerSessionEndedError, createRevoker, type Revoker } from '@sessionwire/revoke';
+import { CallerSessionEndedError, createRevoker, type EndProviderSessionsInput, type EndProviderSessionsResult, type Revoker } from '@sessionwire/revoke';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 import { KnownLoginAddresses } from '../login-limits/known-login-addresses';
 import { AuthMetrics } from '../metrics/auth-metrics';
@@ -67,6 +67,11 @@ export class SessionRevoker implements OnApplicationShutdown {
     if (sessionIds === null) await this.knownAddresses.forgetAll(userId);
     this.metrics.sessionsEndedBy(reason, revocation.ended.length);
     return revocation.confirmation ? { ended: revocation.ended, confirmation: revocation.confirmation } : { ended: revocation.ended };
+  }
+
+  /** Ends sessions of an external OpenID Provider (its back-channel logout), on the same revoker. */
+  endProviderSessions(input: EndProviderSessionsInput): Promise<EndProviderSessionsResult> {
+    return this.revoker.endProviderSessions(input);
   }
 
   onApplicationShutdown(): Promise<void> {
