@@ -37,6 +37,7 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
       oidcIssuers: [entry],
       // Every unknown kid refetches at once: the test publishes keys and signs with them right away.
       oidcKeys: { cooldownMs: 1, waitMs: 5000 },
+      connectionLimit: { perUser: 4, policy: 'reject_new' },
       logger: silent,
       ...extra,
     });
@@ -179,6 +180,23 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     } finally {
       await liar.close();
     }
+  });
+
+  it('the per-user limit counts the sockets of an external user across nodes and sessions', async () => {
+    for (const [index, node] of [nodes[0], nodes[1], nodes[0], nodes[1]].entries()) {
+      await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'gina', sid: `gina-${index % 2}` }) });
+    }
+    const refused = await connectError(nodes[0].url, { token: await provider.sign('RS256-1', { sub: 'gina', sid: 'gina-2' }) });
+    expect(refused.data?.code).toBe('TOO_MANY_CONNECTIONS');
+  });
+
+  it('warns before the token expires and ends the socket at exp', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const client = await connectSocket(nodes[1].url, { token: await provider.sign('EdDSA-1', { sub: 'hank', exp }) });
+    const expiring = nextEvent(client, 'auth:expiring');
+    const ended = nextEvent(client, 'session:ended', 10_000);
+    expect(await expiring).toEqual({ exp });
+    expect(await ended).toEqual({ reason: 'expired', sessionId: externalSessionId(provider.issuer, 'session-a') });
   });
 
   it('auth:refresh takes a new token of the same provider session, and refuses one of another session', async () => {

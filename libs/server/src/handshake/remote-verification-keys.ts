@@ -35,7 +35,7 @@ export class RemoteVerificationKeys implements KeyResolver {
     private readonly logger: SessionwireLogger,
   ) {}
 
-  /** Fetches the JWKS, retrying with backoff until `waitMs` has passed (the auth service may still be starting). */
+  /** Fetches the JWKS, retrying with backoff until `waitMs` has passed (the issuer may still be starting). */
   static async load(config: RemoteJwksConfig, logger: SessionwireLogger): Promise<RemoteVerificationKeys> {
     const remote = createRemoteJWKSet(new URL(config.url), {
       cooldownDuration: config.cooldownMs,
