@@ -1,13 +1,14 @@
 import { createExternalUserLoggedOut, parseUserLoggedOutAck, redisKeys, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type UserLoggedOutAck } from '@app/contracts';
 import { endedSessionTtlSeconds, externalSessionId, externalUserId, sessionlessSessionId, trustedIssuerSchema, type TrustedIssuerInput } from '@app/oidc';
 import { createSessionwire, JwksUnavailableError, type Sessionwire, type SessionwireOptions, type SessionwireSocketData } from '@sessionwire/server';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { TEST_ORIGIN } from '../support/cluster';
 import { eventually } from '../support/eventually';
+import { startRedisCluster, type RedisClusterServer } from '../support/redis-cluster';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { base64url, TestTokenIssuer } from '../support/token-issuer';
 import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, type ClientSocket } from '../support/sockets';
@@ -265,5 +266,63 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     const secondEnded = nextEvent(second, 'session:ended', 10_000);
     await commands.set(redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, 'dave')), Date.now(), 'EX', 660);
     expect((await secondEnded).reason).toBe('provider_logout');
+  });
+});
+
+/**
+ * The admission of an external provider's socket on a Redis Cluster: its script declares the user's sockets and the
+ * user's ended-before time (one slot, `{userId}`), the provider session's own end is read beside it (another slot).
+ */
+describe('@sessionwire/server with external OpenID Providers on a Redis Cluster', () => {
+  let redisCluster: RedisClusterServer;
+  let client: Redis | Cluster;
+  let provider: TestTokenIssuer;
+  let wire: Sessionwire;
+  let io: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    redisCluster = await startRedisCluster();
+    client = redisCluster.client();
+    provider = await TestTokenIssuer.start();
+    await provider.publish('ES256', 'es-1');
+    wire = await createSessionwire({
+      redis: client,
+      nodeId: 'oidc-cluster-1',
+      allowedOrigins: [TEST_ORIGIN],
+      oidcIssuers: [{ name: 'test-idp', issuer: provider.issuer, audience: 'api' }],
+      logger: silent,
+    });
+    const httpServer = createServer();
+    io = new Server(httpServer);
+    wire.attach(io);
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  });
+
+  afterEach(() => closeAllSockets());
+
+  afterAll(async () => {
+    await wire?.close();
+    await io?.close();
+    await client?.quit();
+    await provider?.close();
+    await redisCluster?.cleanup();
+  });
+
+  it("admits a provider's sockets, and refuses them once their session's or their user's end is recorded", async () => {
+    const first = await provider.sign('es-1', { sub: 'ivy', sid: 'ivy-1' });
+    const second = await provider.sign('es-1', { sub: 'ivy', sid: 'ivy-2' });
+    const socket = await connectSocket(url, { token: first });
+    const ended = nextEvent(socket, 'session:ended');
+    const sessionEnd = createExternalUserLoggedOut(provider.issuer, { subject: 'ivy', providerSessionId: 'ivy-1' }, 'provider_logout');
+    await client.set(redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'ivy-1')), sessionEnd.at, 'EX', 3660);
+    await client.publish(USER_LOGGED_OUT_CHANNEL, JSON.stringify(sessionEnd));
+    expect((await ended).reason).toBe('provider_logout');
+    expect((await connectError(url, { token: first })).data?.code).toBe('SESSION_REVOKED');
+    expect((await connectSocket(url, { token: second })).connected).toBe(true);
+
+    await client.set(redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, 'ivy')), Date.now(), 'EX', 3660);
+    expect((await connectError(url, { token: second })).data?.code).toBe('SESSION_REVOKED');
   });
 });
