@@ -44,7 +44,8 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection {
   @OnClientEvent('whoami')
   whoami(@ConnectedSocket() socket: GatewaySocket): ClientEventAck<'whoami'> {
     const { userId, sessionId, roles } = socket.data;
-    // The roles of a verified access token or session record: the auth service only ever grants `Role`s.
+    // The roles of a verified access token or session record: `Role`s from the auth service; an external provider's
+    // (its configured roles claim) are passed on as they are.
     return { ok: true, userId, sessionId, roles: roles as Role[], nodeId: this.config.nodeId };
   }
 
