@@ -5,7 +5,7 @@ import { accessTokenClaimsSchema, accessTokenVerifyOptions, keyProviderFor, type
 import { parse as parseCookieHeader } from 'cookie';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ExtractJwt, type StrategyOptionsWithoutRequest } from 'passport-jwt';
-import type { Credential } from './credential';
+import type { Credential, OwnCredential } from './credential';
 import type { Principal } from './principal';
 
 // The Nest-free core of credential verification: the HTTP guard's Nest strategies and @sessionwire/server's own
@@ -35,7 +35,7 @@ export function accessTokenStrategyOptions(accessTokens: AccessTokenVerification
 }
 
 /** The credential of a verified access token's payload; refused when its claims do not match the contract. */
-export function accessTokenCredential(payload: unknown): Credential {
+export function accessTokenCredential(payload: unknown): OwnCredential {
   const claims = accessTokenClaimsSchema.safeParse(payload);
   if (!claims.success) throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: claims do not match the contract');
   return { kind: 'access_token', userId: claims.data.sub, sessionId: claims.data.sid, expiresAt: claims.data.exp * 1000, cookieHash: null };
@@ -45,7 +45,7 @@ export function accessTokenCredential(payload: unknown): Credential {
  * The session cookie's credential, or `null` when there is none. Skipped when an Authorization header is present,
  * so a bad bearer token is never rescued by a cookie the client did not mean to use.
  */
-export function sessionCookieCredential(headers: IncomingHttpHeaders, cookieName: string): Credential | null {
+export function sessionCookieCredential(headers: IncomingHttpHeaders, cookieName: string): OwnCredential | null {
   if (headers.authorization) return null;
   const value = parseCookieHeader(headers.cookie ?? '')[cookieName];
   if (!value) return null;
@@ -70,7 +70,7 @@ export function credentialRefusalOf(info: unknown): CredentialRefusal {
 }
 
 /** The principal a credential stands for once its session is proven alive (`session`, as loaded by that proof). */
-export function principalOf(credential: Credential, session: SessionRecord): Principal {
+export function principalOf(credential: OwnCredential, session: SessionRecord): Principal {
   return {
     userId: session.userId,
     sessionId: session.sessionId,
@@ -83,5 +83,5 @@ export function principalOf(credential: Credential, session: SessionRecord): Pri
 
 /** The refusal of a credential whose session is gone (or, for a cookie, holds another cookie now). */
 export function sessionEndedRefusal(credential: Credential): CredentialRefusal {
-  return new CredentialRefusal('SESSION_REVOKED', `The session of this ${credential.kind === 'access_token' ? 'token' : 'cookie'} has ended`);
+  return new CredentialRefusal('SESSION_REVOKED', `The session of this ${credential.kind === 'session_cookie' ? 'cookie' : 'token'} has ended`);
 }

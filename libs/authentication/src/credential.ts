@@ -6,7 +6,7 @@ import type { SessionId, UserId } from '@app/contracts';
  * Redis script (`SessionProof` for HTTP requests, the socket admission at a gateway handshake, the logout's
  * session-end script), so the proof and the use are one atomic step.
  */
-export interface Credential {
+export interface OwnCredential {
   kind: 'access_token' | 'session_cookie';
   userId: UserId;
   sessionId: SessionId;
@@ -15,3 +15,30 @@ export interface Credential {
   /** SHA-256 of the cookie's secret, which the session record must hold; `null` for an access token. */
   cookieHash: string | null;
 }
+
+/**
+ * An access token of an external OpenID Provider (a trusted issuer), verified. There is no session record: the
+ * session is alive unless Redis records its end (`redisKeys.externalSessionEnded`, `externalUserEndedBefore`).
+ */
+export interface ExternalCredential {
+  kind: 'external_token';
+  /** `externalUserId(issuer, subject)`. */
+  userId: UserId;
+  /** `externalSessionId(issuer, providerSessionId)`, or `sessionlessSessionId(issuer, subject)` without one. */
+  sessionId: SessionId;
+  /** Epoch ms: the token's `exp`. */
+  expiresAt: number;
+  cookieHash: null;
+  /** The provider's `iss`. */
+  issuer: string;
+  /** The provider's user id (the issuer's user id claim, `sub` by default). */
+  subject: string;
+  /** The provider's session id (its session id claim, `sid` by default); `null` when the token carries none. */
+  providerSessionId: string | null;
+  /** Epoch ms at which the provider session started: `auth_time`, else `iat`. */
+  sessionStartedAt: number;
+  /** From the issuer's roles claim path; none when it is not configured or holds no string(s). */
+  roles: string[];
+}
+
+export type Credential = OwnCredential | ExternalCredential;

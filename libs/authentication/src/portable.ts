@@ -1,6 +1,6 @@
 // Everything of @app/authentication that needs no Nest: the packages under libs/ bundle this file (their
 // tsconfig.build.json maps @app/authentication here).
-export type { Credential } from './credential';
+export type { Credential, ExternalCredential, OwnCredential } from './credential';
 export type { Principal } from './principal';
 export {
   accessTokenCredential,
@@ -13,3 +13,4 @@ export {
   type AuthenticationFailureCode,
 } from './credential-verification';
 export { CredentialVerifier, type CredentialVerifierOptions } from './credential-verifier';
+export { externalTokenCredential, rolesIn } from './external-token-verification';

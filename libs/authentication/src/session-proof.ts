@@ -11,6 +11,8 @@ export class SessionProof {
   constructor(private readonly sessions: SessionStore) {}
 
   async principal(credential: Credential): Promise<Principal> {
+    // The auth service's strategies verify only its own credentials; an external provider's session has no record here.
+    if (credential.kind === 'external_token') throw sessionEnded(credential);
     const session = await this.sessions.touch(credential.userId, credential.sessionId, credential.cookieHash);
     if (!session) throw sessionEnded(credential);
     return principalOf(credential, session);

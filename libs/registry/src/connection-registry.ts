@@ -27,33 +27,61 @@ export type Admission =
   /** `session`: the socket's session, proven alive by the admission itself. */
   | { accepted: true; session: SessionRecord; evicted: Connection[] };
 
+/** The admission of a socket of an external provider's session (no session record). */
+export type ExternalAdmission = { accepted: false; reason: 'session_ended' | 'limit_reached' } | { accepted: true; evicted: Connection[] };
+
+/**
+ * Lua of the per-user limit and the insertion, once the socket's session is known alive: KEYS[1] the user's sockets;
+ * ARGV[1..4] socket id, entry JSON, limit (0 = none), policy. Returns {0} (limit reached) or the evicted socket id /
+ * entry pairs after inserting.
+ */
+const LIMIT_AND_INSERT = `
+local function limitAndInsert()
+  local limit = tonumber(ARGV[3])
+  local count = redis.call('HLEN', KEYS[1])
+  local evicted = {}
+  if limit > 0 and count >= limit then
+    if ARGV[4] == 'reject_new' then return false end
+    local entries = redis.call('HGETALL', KEYS[1])
+    local byAge = {}
+    for i = 1, #entries, 2 do
+      table.insert(byAge, {entries[i], cjson.decode(entries[i + 1]).connectedAt, entries[i + 1]})
+    end
+    table.sort(byAge, function(a, b) return a[2] < b[2] end)
+    for i = 1, count - limit + 1 do
+      redis.call('HDEL', KEYS[1], byAge[i][1])
+      table.insert(evicted, byAge[i][1])
+      table.insert(evicted, byAge[i][3])
+    end
+  end
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return evicted
+end
+`;
+
 // KEYS: the user's sockets, then the SessionCheck's. ARGV: socket id, entry JSON, limit (0 = none), policy, then the
 // SessionCheck's. Proves the session (sliding its idle timeout), counts and inserts in one step: a logout that deletes
 // the session after this ran finds the entry, and sockets connecting at the same moment on different nodes cannot all
 // slip under the limit. Returns {-1} (session ended), {0} (limit reached) or {1, session record, session data, evicted
 // socket id / entry pairs}.
-const ADMIT = `${sessionCheckLua({ firstKey: 2, firstArg: 5 })}
+const ADMIT = `${sessionCheckLua({ firstKey: 2, firstArg: 5 })}${LIMIT_AND_INSERT}
 local session = checkSession()
 if not session then return {-1} end
-local limit = tonumber(ARGV[3])
-local count = redis.call('HLEN', KEYS[1])
-local evicted = {}
-if limit > 0 and count >= limit then
-  if ARGV[4] == 'reject_new' then return {0} end
-  local entries = redis.call('HGETALL', KEYS[1])
-  local byAge = {}
-  for i = 1, #entries, 2 do
-    table.insert(byAge, {entries[i], cjson.decode(entries[i + 1]).connectedAt, entries[i + 1]})
-  end
-  table.sort(byAge, function(a, b) return a[2] < b[2] end)
-  for i = 1, count - limit + 1 do
-    redis.call('HDEL', KEYS[1], byAge[i][1])
-    table.insert(evicted, byAge[i][1])
-    table.insert(evicted, byAge[i][3])
-  end
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local evicted = limitAndInsert()
+if not evicted then return {0} end
 return {1, session[1], session[2], evicted}`;
+
+// The admission of a socket of an external provider's session, which has no record: KEYS: the user's sockets, the
+// user's `externalUserEndedBefore` (same slot). ARGV: as ADMIT's first four, then the session's start (epoch ms).
+// Refused {-1} when every session of the user started at or before a recorded time has ended and this one is one of
+// them. Returns {-1}, {0} (limit reached) or {1, evicted socket id / entry pairs}. The end of the provider session
+// itself (`externalSessionEnded`, another slot) is read beside it by the caller.
+const ADMIT_EXTERNAL = `${LIMIT_AND_INSERT}
+local endedBefore = redis.call('GET', KEYS[2])
+if endedBefore and tonumber(endedBefore) >= tonumber(ARGV[5]) then return {-1} end
+local evicted = limitAndInsert()
+if not evicted then return {0} end
+return {1, evicted}`;
 
 const userEntrySchema = z.object({ nodeId: z.string(), sessionId: z.string(), connectedAt: z.number() });
 const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), connectedAt: z.number() });
@@ -66,9 +94,11 @@ const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), co
  */
 export class ConnectionRegistry {
   private readonly admitScript;
+  private readonly admitExternalScript;
 
   constructor(private readonly redis: RedisClient) {
     this.admitScript = defineRedisScript<[-1] | [0] | [1, string[], string[], string[]]>(redis, 'registryAdmit', 4, ADMIT);
+    this.admitExternalScript = defineRedisScript<[-1] | [0] | [1, string[]]>(redis, 'registryAdmitExternal', 2, ADMIT_EXTERNAL);
   }
 
   /**
@@ -86,6 +116,27 @@ export class ConnectionRegistry {
     if (reply[0] === -1) return { accepted: false, reason: 'session_ended' };
     if (reply[0] === 0) return { accepted: false, reason: 'limit_reached' };
     const [, recordFields, dataFields, evictedPairs] = reply;
+    const evicted = await this.removeEvictedFromNodes(userId, evictedPairs);
+    return { accepted: true, session: sessionFromReply(userId, sessionId, recordFields, dataFields), evicted };
+  }
+
+  /**
+   * As `admit`, for a socket of an external provider's session: no record to prove; refused when the user's
+   * `externalUserEndedBefore` covers `sessionStartedAt`. The caller checks `externalSessionEnded` in the same round trip.
+   */
+  async admitExternal(connection: Connection, limit: { perUser: number; policy: ConnectionLimitPolicy }, sessionStartedAt: number): Promise<ExternalAdmission> {
+    const { nodeId, socketId, userId, sessionId, connectedAt } = connection;
+    const reply = await this.admitExternalScript(
+      [redisKeys.userSockets(userId), redisKeys.externalUserEndedBefore(userId)],
+      [socketId, JSON.stringify({ nodeId, sessionId, connectedAt }), limit.perUser, limit.policy, sessionStartedAt],
+    );
+    if (reply[0] === -1) return { accepted: false, reason: 'session_ended' };
+    if (reply[0] === 0) return { accepted: false, reason: 'limit_reached' };
+    return { accepted: true, evicted: await this.removeEvictedFromNodes(userId, reply[1]) };
+  }
+
+  /** The entries an admission evicted from the user's view (id / entry pairs), removed from their nodes' views too. */
+  private async removeEvictedFromNodes(userId: UserId, evictedPairs: string[]): Promise<Connection[]> {
     const evicted: Connection[] = [];
     for (let i = 0; i < evictedPairs.length; i += 2) {
       evicted.push({ socketId: evictedPairs[i], userId, ...userEntrySchema.parse(JSON.parse(evictedPairs[i + 1])) });
@@ -93,7 +144,7 @@ export class ConnectionRegistry {
     if (evicted.length > 0) {
       await execBatch(this.redis, evicted.map((entry): BatchCommand => ['hdel', redisKeys.nodeSockets(entry.nodeId), entry.socketId]));
     }
-    return { accepted: true, session: sessionFromReply(userId, sessionId, recordFields, dataFields), evicted };
+    return evicted;
   }
 
   /**

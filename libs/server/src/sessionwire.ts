@@ -12,6 +12,9 @@ import { SessionwireAttachError, SessionwireRedisUnreachableError } from './conf
 import { ForcedLogout } from './sockets/forced-logout';
 import { HandshakeAuthenticator } from './handshake/handshake-authenticator';
 import { RemoteVerificationKeys } from './handshake/remote-verification-keys';
+import { loadTrustedIssuerKeys, type TrustedIssuerKeys } from './handshake/trusted-issuer-keys';
+import { ExternalSessionEnds } from './registry/external-session-ends';
+import { ACCESS_TOKEN_ALGORITHM } from '@app/tokens';
 import { selectingProtocol, type HandleProtocols } from './handshake/subprotocol-carrier';
 import { LocalSockets } from './sockets/local-sockets';
 import { consoleLogger, type SessionwireLogger } from './config/logger';
@@ -83,11 +86,13 @@ export interface Sessionwire {
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * Connects to Redis, loads the auth service's keys (JWKS), subscribes to `user-logged-out` and joins the registry;
- * then `attach()` wires a Socket.IO server.
+ * Connects to Redis, loads the keys (JWKS) of the auth service and of every external OpenID Provider (discovered when
+ * no `jwksUri` is given), subscribes to `user-logged-out` and joins the registry; then `attach()` wires a Socket.IO
+ * server.
  * @throws InvalidSessionwireOptionsError naming each bad option.
  * @throws SessionwireRedisUnreachableError when Redis does not answer within 10 s.
- * @throws JwksUnavailableError when the JWKS cannot be loaded within `accessTokens.jwksWaitMs`.
+ * @throws JwksUnavailableError when a JWKS (or an issuer's discovery document, which must name exactly that issuer)
+ * cannot be loaded within `accessTokens.jwksWaitMs` / `oidcKeys.waitMs`, naming the `oidcIssuers` entry.
  */
 export async function createSessionwire(options: SessionwireOptions): Promise<Sessionwire> {
   const config = resolveOptions(options);
@@ -103,8 +108,20 @@ export async function createSessionwire(options: SessionwireOptions): Promise<Se
   }
   try {
     await waitUntilReady(redis);
-    const keys = await RemoteVerificationKeys.load(config.jwks, logger);
-    return await assemble(config, options, logger, redis, keys, cleanups, undo);
+    const [keys, externalIssuers] = await Promise.all([
+      config.jwks &&
+        RemoteVerificationKeys.load(
+          {
+            ...config.jwks,
+            algorithms: [ACCESS_TOKEN_ALGORITHM],
+            source: `the auth service's keys from accessTokens.jwksUrl=${config.jwks.url}`,
+            waitOption: 'accessTokens.jwksWaitMs',
+          },
+          logger,
+        ),
+      loadTrustedIssuerKeys(config.oidcIssuers, config.oidcKeys, logger),
+    ]);
+    return await assemble(config, options, logger, redis, keys, externalIssuers, cleanups, undo);
   } catch (error) {
     await undo();
     throw error;
@@ -116,7 +133,8 @@ async function assemble(
   options: SessionwireOptions,
   logger: SessionwireLogger,
   redis: RedisClient,
-  keys: RemoteVerificationKeys,
+  keys: RemoteVerificationKeys | undefined,
+  externalIssuers: TrustedIssuerKeys[],
   cleanups: Array<() => Promise<unknown> | unknown>,
   undo: () => Promise<void>,
 ): Promise<Sessionwire> {
@@ -126,14 +144,17 @@ async function assemble(
   // Sessionwire proves and slides sessions, it never creates one: only the idle timeout matters here.
   const sessions = new SessionStore(redis, { idleTtlSeconds: config.sessionIdleTimeoutSeconds, absoluteTtlSeconds: config.sessionIdleTimeoutSeconds });
   const registry = new ConnectionRegistry(redis);
-  const writer = new RegistryWriter(registry, sessions, config, logger);
+  const externalEnds = new ExternalSessionEnds(redis);
+  const externalIssuerNames = new Set(config.oidcIssuers.map((issuer) => issuer.issuer));
+  const isExternal = (socket: WireSocket) => externalIssuerNames.has(socket.data.issuer);
+  const writer = new RegistryWriter(registry, sessions, externalEnds, config, logger);
   const recentEnds = new RecentEnds(sessions, sockets, forcedLogout, logger);
-  const recheck = new SessionRecheck(config, redis, sessions, registry, writer, sockets, forcedLogout, logger);
+  const recheck = new SessionRecheck(config, redis, sessions, externalEnds, isExternal, registry, writer, sockets, forcedLogout, logger);
   const presence = new NodePresence(config, registry, writer, sockets, logger);
   const drain = new NodeDrain(config, sockets, presence, logger);
   const expiry = new CredentialExpiry(config, forcedLogout);
-  const verifier = new CredentialVerifier({ accessTokens: config.accessTokens, verificationKeys: keys, cookieName: config.cookieName });
-  const refresh = new CredentialRefresh(verifier, sessions, expiry, logger);
+  const verifier = new CredentialVerifier({ accessTokens: config.accessTokens, verificationKeys: keys, externalIssuers, cookieName: config.cookieName });
+  const refresh = new CredentialRefresh(verifier, sessions, externalEnds, expiry, logger);
   let closed = false;
   const authenticator = new HandshakeAuthenticator(config, verifier, writer, metrics, recentEnds, () => {
     if (closed) return 'This node no longer accepts connections; connect again';

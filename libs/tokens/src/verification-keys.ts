@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import { exportJWK, type JWK } from 'jose';
-import type { ACCESS_TOKEN_ALGORITHM } from './access-token-claims';
 
 export interface PublicJwk extends JWK {
   kid: string;
@@ -8,10 +7,11 @@ export interface PublicJwk extends JWK {
   use: 'sig';
 }
 
-/** The protected header fields a key is looked up by, once `alg` and `typ` are checked. */
+/** The protected header fields a key is looked up by, once `alg` (and for our tokens `typ`) are checked. */
 export interface KeyLookup {
-  alg: typeof ACCESS_TOKEN_ALGORITHM;
-  kid: string;
+  alg: string;
+  /** Our tokens always name one; an external provider's may not (a JWKS with one key of that type). */
+  kid: string | undefined;
 }
 
 /** Finds the public key for a token's protected header: `undefined` when no key has that `kid`. */
@@ -37,7 +37,7 @@ export class VerificationKeys implements KeyResolver {
   }
 
   keyFor({ kid }: KeyLookup): Promise<KeyObject | undefined> {
-    return Promise.resolve(this.byKid.get(kid));
+    return Promise.resolve(kid === undefined ? undefined : this.byKid.get(kid));
   }
 
   /** The body of `GET /.well-known/jwks.json`. */

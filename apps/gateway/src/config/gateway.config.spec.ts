@@ -19,4 +19,19 @@ describe('loadGatewayConfig', () => {
   it('refuses a node id that would break key names', () => {
     expect(() => loadGatewayConfig({ NODE_ID: 'gw {1}' })).toThrow(/NODE_ID/);
   });
+
+  it('reads OIDC_ISSUERS as a JSON array of trusted issuers, none by default', () => {
+    expect(loadGatewayConfig({}).sessionwire.oidcIssuers).toEqual([]);
+    const [entry] = loadGatewayConfig({ OIDC_ISSUERS: JSON.stringify([{ name: 'idp', issuer: 'https://idp.example.com', audience: 'api' }]) }).sessionwire.oidcIssuers;
+    expect(entry).toMatchObject({ name: 'idp', algorithms: ['RS256', 'ES256'], clockSkewSeconds: 30 });
+  });
+
+  it('names the bad OIDC_ISSUERS entry and field, or says it is not JSON', () => {
+    const entries = [
+      { name: 'idp', issuer: 'https://idp.example.com', audience: 'api' },
+      { name: 'other', issuer: 'https://other.example.com', audience: 'api', algorithms: ['HS256'] },
+    ];
+    expect(() => loadGatewayConfig({ OIDC_ISSUERS: JSON.stringify(entries) })).toThrow(/OIDC_ISSUERS\.1\.algorithms\.0: expected one of/);
+    expect(() => loadGatewayConfig({ OIDC_ISSUERS: '[{' })).toThrow(/OIDC_ISSUERS: expected a JSON array of issuer entries/);
+  });
 });

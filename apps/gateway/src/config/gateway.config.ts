@@ -1,7 +1,22 @@
 import { hostname } from 'node:os';
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { env, parseEnvironment, sharedEnvSchema, toSharedConfig, type Environment } from '@app/config';
+import { trustedIssuersSchema } from '@app/oidc';
 import { z } from 'zod';
+
+/** `OIDC_ISSUERS`: a JSON array of trusted issuer entries; a bad one is named by its index and field. */
+const oidcIssuersVariable = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `expected a JSON array of issuer entries: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(trustedIssuersSchema)
+  .default([]);
 
 const gatewayEnvSchema = sharedEnvSchema.extend({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -32,6 +47,7 @@ const gatewayEnvSchema = sharedEnvSchema.extend({
   PING_INTERVAL: env.positiveInt(25),
   PING_TIMEOUT: env.positiveInt(20),
   DRAIN_WINDOW: z.coerce.number().min(0).default(10),
+  OIDC_ISSUERS: oidcIssuersVariable,
 }).refine((vars) => vars.HEARTBEAT_TTL > vars.HEARTBEAT_INTERVAL, {
   path: ['HEARTBEAT_TTL'],
   message: 'must be longer than HEARTBEAT_INTERVAL, or live nodes get swept',
@@ -59,6 +75,9 @@ export function loadGatewayConfig(environment: Environment) {
         jwksCacheMaxAgeMs: vars.JWKS_MAX_AGE_MS,
         ...shared.accessTokens,
       },
+      /** External OpenID Providers whose access tokens open sockets; their keys load with the JWKS_* timings. */
+      oidcIssuers: vars.OIDC_ISSUERS,
+      oidcKeys: { waitMs: vars.JWKS_WAIT_MS, cooldownMs: vars.JWKS_COOLDOWN_MS, cacheMaxAgeMs: vars.JWKS_MAX_AGE_MS },
       cookieName: shared.cookie.name,
       /** `?token=` in the URL: off by default, URLs end up in proxy logs. */
       allowQueryToken: vars.ALLOW_QUERY_TOKEN,

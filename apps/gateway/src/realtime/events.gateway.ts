@@ -44,7 +44,8 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection {
   @OnClientEvent('whoami')
   whoami(@ConnectedSocket() socket: GatewaySocket): ClientEventAck<'whoami'> {
     const { userId, sessionId, roles } = socket.data;
-    // The roles of a verified access token or session record: the auth service only ever grants `Role`s.
+    // The roles of a verified access token or session record: `Role`s from the auth service; an external provider's
+    // (its configured roles claim) are passed on as they are.
     return { ok: true, userId, sessionId, roles: roles as Role[], nodeId: this.config.nodeId };
   }
 
@@ -93,7 +94,11 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection {
     @MessageBody(SessionSetPayloadPipe) payload: SessionSetCommand,
   ): Promise<ClientEventAck<'session:set'>> {
     const { maxKeys } = this.config.sessionData;
-    const { userId, sessionId } = socket.data;
+    const { userId, sessionId, issuer } = socket.data;
+    // Session data lives in the auth service's session record; an external provider's session has none.
+    if (issuer !== this.config.sessionwire.accessTokens.issuer) {
+      throw new WsException({ code: 'FORBIDDEN', message: 'A session of an external OpenID Provider holds no session data' });
+    }
     const outcome = await this.sessions.setData(userId, sessionId, payload.key, payload.valueJson, maxKeys);
     if (outcome === 'missing') throw new WsException({ code: 'SESSION_REVOKED', message: 'The session has ended' });
     if (outcome === 'full') throw new WsException({ code: 'PAYLOAD_TOO_LARGE', message: `A session holds at most ${maxKeys} keys` });

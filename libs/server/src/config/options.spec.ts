@@ -25,6 +25,8 @@ describe('resolveOptions', () => {
       allowedOrigins: ['https://app.example.com'],
       jwks: { url: 'http://auth:3000/.well-known/jwks.json', waitMs: 30_000, cooldownMs: 30_000, cacheMaxAgeMs: 600_000, timeoutMs: 5000 },
       accessTokens: { issuer: 'sessionwire-auth', audience: 'sessionwire' },
+      oidcIssuers: [],
+      oidcKeys: { waitMs: 30_000, cooldownMs: 30_000, cacheMaxAgeMs: 600_000, timeoutMs: 5000 },
       cookieName: undefined,
       allowQueryToken: false,
       trustProxy: ['loopback'],
@@ -46,6 +48,24 @@ describe('resolveOptions', () => {
     expect(resolved.presence).toEqual({ heartbeatIntervalMs: 1000, heartbeatTtlMs: 3000, sweepIntervalMs: 10_000 });
   });
 
+  const idp = { name: 'idp', issuer: 'https://idp.example.com', audience: 'sessionwire' };
+
+  it('takes external issuers with their defaults, with or without accessTokens', () => {
+    const resolved = resolveOptions({ ...valid, accessTokens: undefined, oidcIssuers: [idp] });
+    expect(resolved.accessTokens).toBeUndefined();
+    expect(resolved.jwks).toBeUndefined();
+    expect(resolved.oidcIssuers).toEqual([
+      { ...idp, algorithms: ['RS256', 'ES256'], claims: { userId: 'sub', sessionId: 'sid' }, clockSkewSeconds: 30, maxTokenLifetimeSeconds: 3600 },
+    ]);
+    expect(resolveOptions({ ...valid, oidcIssuers: [idp] }).oidcIssuers).toHaveLength(1);
+  });
+
+  it('needs accessTokens, oidcIssuers or both', () => {
+    for (const options of [{ ...valid, accessTokens: undefined }, { ...valid, accessTokens: undefined, oidcIssuers: [] }]) {
+      expect(problemsOf(options)).toEqual([{ option: 'accessTokens', problem: 'set accessTokens, oidcIssuers, or both: no token could be accepted' }]);
+    }
+  });
+
   it('accepts an ioredis-like client and RedisOptions for redis', () => {
     expect(() => resolveOptions({ ...valid, redis: { host: '127.0.0.1', port: 6379 } })).not.toThrow();
     const client = { duplicate: () => client };
@@ -57,8 +77,8 @@ describe('resolveOptions', () => {
     ['redis', { ...valid, redis: undefined }],
     ['allowedOrigins', { ...valid, allowedOrigins: undefined }],
     ['allowedOrigins.0', { ...valid, allowedOrigins: ['https://app.example.com/path'] }],
-    ['accessTokens.jwksUrl', { ...valid, accessTokens: { ...valid.accessTokens, jwksUrl: 'ftp://auth/jwks' } }],
-    ['accessTokens.issuer', { ...valid, accessTokens: { ...valid.accessTokens, issuer: '' } }],
+    ['accessTokens.jwksUrl', { ...valid, accessTokens: { ...valid.accessTokens!, jwksUrl: 'ftp://auth/jwks' } }],
+    ['accessTokens.issuer', { ...valid, accessTokens: { ...valid.accessTokens!, issuer: '' } }],
     ['nodeId', { ...valid, nodeId: 'node 1' }],
     ['cookieName', { ...valid, cookieName: 'a b' }],
     ['handshakeRateLimit.perIp', { ...valid, handshakeRateLimit: { perIp: 0, windowSeconds: 10 } }],
@@ -67,6 +87,13 @@ describe('resolveOptions', () => {
     ['presence.heartbeatTtlSeconds', { ...valid, presence: { heartbeatIntervalSeconds: 20 } }],
     ['metrics.registry', { ...valid, metrics: { registry: {} } }],
     ['logger', { ...valid, logger: { info: () => undefined } }],
+    ['cookieName', { ...valid, accessTokens: undefined, oidcIssuers: [idp], cookieName: 'sid' }],
+    ['oidcIssuers.1.algorithms.0', { ...valid, oidcIssuers: [idp, { ...idp, name: 'other', issuer: 'https://other.example.com', algorithms: ['HS256'] }] }],
+    ['oidcIssuers.0.algorithms.0', { ...valid, oidcIssuers: [{ ...idp, algorithms: ['none'] }] }],
+    ['oidcIssuers.0.issuer', { ...valid, oidcIssuers: [{ ...idp, issuer: 'http://idp.example.com' }] }],
+    ['oidcIssuers.0.audience', { ...valid, oidcIssuers: [{ ...idp, audience: undefined }] }],
+    ['oidcIssuers.1.issuer', { ...valid, oidcIssuers: [idp, { ...idp, name: 'again' }] }],
+    ['oidcIssuers.0.issuer', { ...valid, accessTokens: { ...valid.accessTokens!, issuer: idp.issuer }, oidcIssuers: [idp] }],
   ])('names the bad option %s', (option, options) => {
     expect(problemsOf(options).map((problem) => problem.option)).toEqual([option]);
   });

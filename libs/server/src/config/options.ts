@@ -1,3 +1,4 @@
+import { trustedIssuersSchema, type TrustedIssuer, type TrustedIssuerInput } from '@app/oidc';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -38,10 +39,11 @@ export interface SessionwireOptions {
    */
   allowedOrigins: readonly string[];
   /**
-   * How access tokens are verified (ES256 JWTs of the auth service).
-   * @default (required)
+   * How the auth service's access tokens (ES256 JWTs; sessions in Redis) are verified. At least one of `accessTokens`
+   * and `oidcIssuers` is required.
+   * @default undefined (the auth service's tokens are not accepted)
    */
-  accessTokens: {
+  accessTokens?: {
     /**
      * The auth service's JWKS (`GET /.well-known/jwks.json`).
      * @default (required)
@@ -81,6 +83,23 @@ export interface SessionwireOptions {
      */
     jwksTimeoutMs?: number;
   };
+  /**
+   * External OpenID Providers whose access tokens open sockets (the `@app/oidc` trusted issuer entry: `name`, `issuer`,
+   * `audience`, optional `jwksUri` (else discovered at `<issuer>/.well-known/openid-configuration` at start),
+   * `algorithms` (default RS256 and ES256; EdDSA allowed; never `none` or HS*), `claims` (`userId` default `sub`,
+   * `sessionId` default `sid`, `roles` a dotted path), `clockSkewSeconds` (default 30), `maxTokenLifetimeSeconds`
+   * (default 3600)). A token is routed by its `iss` to one of these or to `accessTokens`; its session is alive unless its
+   * end is recorded in Redis (a back-channel logout). An entry's `issuer` must differ from `accessTokens.issuer`.
+   * @default [] (none)
+   */
+  oidcIssuers?: readonly TrustedIssuerInput[];
+  /**
+   * How the external issuers' keys (JWKS) are loaded: the same meaning as `accessTokens.jwksWaitMs`, `jwksCooldownMs`,
+   * `jwksCacheMaxAgeMs` and `jwksTimeoutMs`, for every `oidcIssuers` entry (discovery included in `waitMs` and
+   * `timeoutMs`).
+   * @default { waitMs: 30000, cooldownMs: 30000, cacheMaxAgeMs: 600000, timeoutMs: 5000 }
+   */
+  oidcKeys?: { waitMs?: number; cooldownMs?: number; cacheMaxAgeMs?: number; timeoutMs?: number };
   /**
    * The auth service's session cookie name; set it to accept the cookie as a credential.
    * @default undefined (cookie carrier off)
@@ -154,12 +173,23 @@ export interface SessionwireOptions {
   logger?: SessionwireLogger;
 }
 
+/** How one issuer's JWKS is loaded and refetched. */
+export interface JwksTiming {
+  waitMs: number;
+  cooldownMs: number;
+  cacheMaxAgeMs: number;
+  timeoutMs: number;
+}
+
 /** The options with every default applied and every duration in milliseconds. */
 export interface ResolvedOptions {
   nodeId: string;
   allowedOrigins: readonly string[];
-  jwks: { url: string; waitMs: number; cooldownMs: number; cacheMaxAgeMs: number; timeoutMs: number };
-  accessTokens: { issuer: string; audience: string };
+  /** The auth service's JWKS; undefined when `accessTokens` is not set. */
+  jwks: ({ url: string } & JwksTiming) | undefined;
+  accessTokens: { issuer: string; audience: string } | undefined;
+  oidcIssuers: TrustedIssuer[];
+  oidcKeys: JwksTiming;
   cookieName: string | undefined;
   allowQueryToken: boolean;
   trustProxy: string[];
@@ -188,15 +218,21 @@ const optionsSchema = z
     ], { error: 'expected a redis:// URL, ioredis options, or an ioredis Redis or Cluster client' }),
     nodeId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -').optional(),
     allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'expected an origin such as https://app.example.com (scheme and host, no path)')),
-    accessTokens: z.object({
-      jwksUrl: z.url({ protocol: /^https?$/ }),
-      issuer: z.string().min(1),
-      audience: z.string().min(1),
-      jwksWaitMs: positiveInt.optional(),
-      jwksCooldownMs: positiveInt.optional(),
-      jwksCacheMaxAgeMs: positiveInt.optional(),
-      jwksTimeoutMs: positiveInt.optional(),
-    }),
+    accessTokens: z
+      .object({
+        jwksUrl: z.url({ protocol: /^https?$/ }),
+        issuer: z.string().min(1),
+        audience: z.string().min(1),
+        jwksWaitMs: positiveInt.optional(),
+        jwksCooldownMs: positiveInt.optional(),
+        jwksCacheMaxAgeMs: positiveInt.optional(),
+        jwksTimeoutMs: positiveInt.optional(),
+      })
+      .optional(),
+    oidcIssuers: trustedIssuersSchema.optional(),
+    oidcKeys: z
+      .object({ waitMs: positiveInt.optional(), cooldownMs: positiveInt.optional(), cacheMaxAgeMs: positiveInt.optional(), timeoutMs: positiveInt.optional() })
+      .optional(),
     cookieName: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'expected a cookie name').optional(),
     allowQueryToken: z.boolean().optional(),
     trustProxy: z.union([z.string(), z.array(z.string())]).optional(),
@@ -227,6 +263,20 @@ const optionsSchema = z
   .refine((options) => (options.presence?.heartbeatTtlSeconds ?? 15) > (options.presence?.heartbeatIntervalSeconds ?? 5), {
     path: ['presence', 'heartbeatTtlSeconds'],
     message: 'must be longer than presence.heartbeatIntervalSeconds, or live nodes get swept',
+  })
+  .refine((options) => options.accessTokens !== undefined || (options.oidcIssuers ?? []).length > 0, {
+    path: ['accessTokens'],
+    message: 'set accessTokens, oidcIssuers, or both: no token could be accepted',
+  })
+  .refine((options) => options.cookieName === undefined || options.accessTokens !== undefined, {
+    path: ['cookieName'],
+    message: "the cookie is the auth service's: set accessTokens too",
+  })
+  .superRefine((options, context) => {
+    // Tokens are routed by `iss`: one issuer cannot be both ours (sessions in Redis) and an external one.
+    (options.oidcIssuers ?? []).forEach((entry, index) => {
+      if (entry.issuer === options.accessTokens?.issuer) context.addIssue({ code: 'custom', path: ['oidcIssuers', index, 'issuer'], message: 'is accessTokens.issuer' });
+    });
   });
 
 /** Validates the options (throwing `InvalidSessionwireOptionsError` naming each bad one) and applies the defaults. */
@@ -240,14 +290,21 @@ export function resolveOptions(options: SessionwireOptions): ResolvedOptions {
   return {
     nodeId: valid.nodeId ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64),
     allowedOrigins: [...valid.allowedOrigins],
-    jwks: {
+    jwks: valid.accessTokens && {
       url: valid.accessTokens.jwksUrl,
       waitMs: valid.accessTokens.jwksWaitMs ?? 30_000,
       cooldownMs: valid.accessTokens.jwksCooldownMs ?? 30_000,
       cacheMaxAgeMs: valid.accessTokens.jwksCacheMaxAgeMs ?? 600_000,
       timeoutMs: valid.accessTokens.jwksTimeoutMs ?? 5000,
     },
-    accessTokens: { issuer: valid.accessTokens.issuer, audience: valid.accessTokens.audience },
+    accessTokens: valid.accessTokens && { issuer: valid.accessTokens.issuer, audience: valid.accessTokens.audience },
+    oidcIssuers: valid.oidcIssuers ?? [],
+    oidcKeys: {
+      waitMs: valid.oidcKeys?.waitMs ?? 30_000,
+      cooldownMs: valid.oidcKeys?.cooldownMs ?? 30_000,
+      cacheMaxAgeMs: valid.oidcKeys?.cacheMaxAgeMs ?? 600_000,
+      timeoutMs: valid.oidcKeys?.timeoutMs ?? 5000,
+    },
     cookieName: valid.cookieName,
     allowQueryToken: valid.allowQueryToken ?? false,
     trustProxy: trustProxy.map((entry) => entry.trim()).filter(Boolean),

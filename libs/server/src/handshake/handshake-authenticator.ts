@@ -1,4 +1,4 @@
-import { CredentialRefusal, CredentialVerifier, principalOf, sessionEndedRefusal } from '@app/authentication';
+import { CredentialRefusal, CredentialVerifier, principalOf, sessionEndedRefusal, type Credential, type ExternalCredential, type OwnCredential } from '@app/authentication';
 import type { HandshakeErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
 import { parse as parseCookieHeader } from 'cookie';
@@ -11,6 +11,7 @@ import { offeredProtocols, subprotocolToken } from './subprotocol-carrier';
 import type { WireMetrics } from '../sockets/metrics';
 import type { RecentEnds } from '../revocation/recent-ends';
 import type { RegistryWriter } from '../registry/registry-writer';
+import type { Connection } from '@app/registry';
 import { sessionwireRooms, type JsonValue, type SessionwireSocketData, type WireSocket } from '../sockets/socket-types';
 
 class HandshakeRefused extends Error {
@@ -23,6 +24,8 @@ class HandshakeRefused extends Error {
 }
 
 export interface HandshakeConfig {
+  /** The auth service's issuer (undefined when its tokens are not accepted). */
+  accessTokens: { issuer: string } | undefined;
   cookieName: string | undefined;
   allowQueryToken: boolean;
   trustProxy: string[];
@@ -79,29 +82,63 @@ export class HandshakeAuthenticator {
     await this.admitIp(socket.request);
     const credential = await this.verifier.verify(this.credentialHeaders(socket));
     const connectedAt = Date.now();
-    const admission = await this.registry.admit(
-      this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt }),
-      credential.cookieHash,
-    );
-    if (!admission.accepted) {
-      if (admission.reason === 'session_ended') throw sessionEndedRefusal(credential);
-      throw new HandshakeRefused('TOO_MANY_CONNECTIONS', `At most ${this.config.connectionLimit.perUser} connections per user`);
-    }
-    const principal = principalOf(credential, admission.session);
-    const data: SessionwireSocketData = {
-      userId: principal.userId,
-      sessionId: principal.sessionId,
-      roles: principal.roles,
-      sessionData: principal.session.data as Record<string, JsonValue>,
-      connectedAt,
-      credentialExpiresAt: principal.credentialExpiresAt,
-    };
-    this.recentEnds.evict(admission.evicted);
+    const { data, evicted } = credential.kind === 'external_token' ? await this.admitExternal(socket, credential, connectedAt) : await this.admitOwn(socket, credential, connectedAt);
+    this.recentEnds.evict(evicted);
     // No I/O callback runs between the admit reply and the socket joining its rooms, so a logout message read
     // after the reply finds the socket. One read before it (the two arrive on different connections) is
     // remembered by RecentEnds, which checks the socket once it is connected.
     socket.data = data;
     await socket.join([sessionwireRooms.user(data.userId), sessionwireRooms.session(data.sessionId)]);
+  }
+
+  private async admitOwn(socket: WireSocket, credential: OwnCredential, connectedAt: number): Promise<{ data: SessionwireSocketData; evicted: Connection[] }> {
+    const admission = await this.registry.admit(
+      this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt }),
+      credential.cookieHash,
+    );
+    if (!admission.accepted) throw this.refusalOf(admission.reason, credential);
+    const principal = principalOf(credential, admission.session);
+    const data: SessionwireSocketData = {
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      roles: principal.roles,
+      // A cookie or token of the auth service is verified only when `accessTokens` is set.
+      issuer: this.config.accessTokens?.issuer ?? '',
+      subject: principal.userId,
+      providerSessionId: null,
+      sessionStartedAt: principal.session.createdAt,
+      sessionData: principal.session.data as Record<string, JsonValue>,
+      connectedAt,
+      credentialExpiresAt: principal.credentialExpiresAt,
+    };
+    return { data, evicted: admission.evicted };
+  }
+
+  /** An external provider's session has no record: alive unless its end is recorded; no session data. */
+  private async admitExternal(socket: WireSocket, credential: ExternalCredential, connectedAt: number): Promise<{ data: SessionwireSocketData; evicted: Connection[] }> {
+    const admission = await this.registry.admitExternal(
+      this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt }),
+      credential.sessionStartedAt,
+    );
+    if (!admission.accepted) throw this.refusalOf(admission.reason, credential);
+    const data: SessionwireSocketData = {
+      userId: credential.userId,
+      sessionId: credential.sessionId,
+      roles: credential.roles,
+      issuer: credential.issuer,
+      subject: credential.subject,
+      providerSessionId: credential.providerSessionId,
+      sessionStartedAt: credential.sessionStartedAt,
+      sessionData: {},
+      connectedAt,
+      credentialExpiresAt: credential.expiresAt,
+    };
+    return { data, evicted: admission.evicted };
+  }
+
+  private refusalOf(reason: 'session_ended' | 'limit_reached', credential: Credential): Error {
+    if (reason === 'session_ended') return sessionEndedRefusal(credential);
+    return new HandshakeRefused('TOO_MANY_CONNECTIONS', `At most ${this.config.connectionLimit.perUser} connections per user`);
   }
 
   private async admitIp(request: IncomingMessage): Promise<void> {

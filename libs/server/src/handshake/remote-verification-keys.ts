@@ -1,4 +1,4 @@
-import { ACCESS_TOKEN_ALGORITHM, type KeyLookup, type KeyResolver } from '@app/tokens';
+import type { KeyLookup, KeyResolver } from '@app/tokens';
 import { KeyObject, type webcrypto } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet } from 'jose';
 import { JwksUnavailableError } from '../config/errors';
@@ -10,13 +10,20 @@ export interface RemoteJwksConfig {
   cooldownMs: number;
   cacheMaxAgeMs: number;
   timeoutMs: number;
+  /** The algorithms the issuer's tokens may use: the JWKS must hold a signing key for one of them. */
+  algorithms: readonly string[];
+  /** Names whose keys these are and where they come from, for errors: e.g. `the auth service's keys from accessTokens.jwksUrl=…`. */
+  source: string;
+  /** Names the option bounding the wait, for errors: e.g. `accessTokens.jwksWaitMs`. */
+  waitOption: string;
 }
 
 /**
- * The auth service's public keys through jose's remote JWKS: fetched at start, refetched when older than
- * `cacheMaxAgeMs`, and at once for a token naming an unknown `kid` (a key published since), unless the last fetch is
- * younger than `cooldownMs`: forged `kid`s cannot make a client hammer the auth service. Concurrent lookups share
- * one fetch.
+ * One issuer's public keys through jose's remote JWKS (the auth service's, or an external OpenID Provider's): fetched at
+ * start, refetched when older than `cacheMaxAgeMs`, and at once for a token naming an unknown `kid` (a key published
+ * since), unless the last fetch is younger than `cooldownMs`: forged `kid`s cannot make a client hammer the issuer.
+ * Concurrent lookups share one fetch. jose picks only keys whose type fits the token's `alg` (RSA for RS/PS, the
+ * curve of ES256/384/512, Ed25519 for EdDSA); the caller checks `alg` against the issuer's list first.
  */
 export class RemoteVerificationKeys implements KeyResolver {
   /** jsonwebtoken (under passport-jwt) takes a Node `KeyObject`; jose hands out one `CryptoKey` per JWK and fetch. */
@@ -28,7 +35,7 @@ export class RemoteVerificationKeys implements KeyResolver {
     private readonly logger: SessionwireLogger,
   ) {}
 
-  /** Fetches the JWKS, retrying with backoff until `waitMs` has passed (the auth service may still be starting). */
+  /** Fetches the JWKS, retrying with backoff until `waitMs` has passed (the issuer may still be starting). */
   static async load(config: RemoteJwksConfig, logger: SessionwireLogger): Promise<RemoteVerificationKeys> {
     const remote = createRemoteJWKSet(new URL(config.url), {
       cooldownDuration: config.cooldownMs,
@@ -39,14 +46,12 @@ export class RemoteVerificationKeys implements KeyResolver {
     for (let attempt = 0; ; attempt++) {
       try {
         await remote.reload();
-        if (!hasSigningKey(remote.jwks())) throw new Error(`it holds no ${ACCESS_TOKEN_ALGORITHM} signing key`);
+        if (!hasSigningKey(remote.jwks(), config.algorithms)) throw new Error(`it holds no signing key for ${config.algorithms.join(', ')}`);
         return new RemoteVerificationKeys(config.url, remote, logger);
       } catch (error) {
         const delay = Math.min(100 * 2 ** attempt, 2000);
         if (Date.now() + delay > deadline) {
-          throw new JwksUnavailableError(
-            `Could not load the auth service's keys from accessTokens.jwksUrl=${config.url} within accessTokens.jwksWaitMs=${config.waitMs} ms: ${(error as Error).message}`,
-          );
+          throw new JwksUnavailableError(`Could not load ${config.source} within ${config.waitOption}=${config.waitMs} ms: ${(error as Error).message}`);
         }
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
@@ -58,7 +63,7 @@ export class RemoteVerificationKeys implements KeyResolver {
       return this.toKeyObject(await this.remote({ alg: header.alg, kid: header.kid }));
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey) return undefined;
-      // The auth service is unreachable while the keys are due for a refetch: the keys fetched before still verify,
+      // The issuer is unreachable while the keys are due for a refetch: the keys fetched before still verify,
       // as they did before they aged (jose keeps no stale keys of its own).
       const lastFetched = this.remote.jwks();
       if (!lastFetched || !isFetchFailure(error)) throw error;
@@ -92,6 +97,18 @@ function isFetchFailure(error: unknown): error is Error {
   );
 }
 
-function hasSigningKey(jwks: JSONWebKeySet | undefined): boolean {
-  return (jwks?.keys ?? []).some((jwk) => jwk.kty === 'EC' && (jwk.alg === undefined || jwk.alg === ACCESS_TOKEN_ALGORITHM) && (jwk.use === undefined || jwk.use === 'sig'));
+/** The key type (and curve) each algorithm verifies with. */
+function fitsAlgorithm(jwk: JSONWebKeySet['keys'][number], alg: string): boolean {
+  if (alg.startsWith('RS') || alg.startsWith('PS')) return jwk.kty === 'RSA';
+  if (alg === 'ES256') return jwk.kty === 'EC' && jwk.crv === 'P-256';
+  if (alg === 'ES384') return jwk.kty === 'EC' && jwk.crv === 'P-384';
+  if (alg === 'ES512') return jwk.kty === 'EC' && jwk.crv === 'P-521';
+  if (alg === 'EdDSA') return jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
+  return false;
+}
+
+function hasSigningKey(jwks: JSONWebKeySet | undefined, algorithms: readonly string[]): boolean {
+  return (jwks?.keys ?? []).some(
+    (jwk) => (jwk.use === undefined || jwk.use === 'sig') && algorithms.some((alg) => (jwk.alg === undefined || jwk.alg === alg) && fitsAlgorithm(jwk, alg)),
+  );
 }

@@ -1,8 +1,9 @@
-import { CredentialRefusal, principalOf, sessionEndedRefusal, type CredentialVerifier } from '@app/authentication';
+import { CredentialRefusal, principalOf, sessionEndedRefusal, type CredentialVerifier, type ExternalCredential, type OwnCredential } from '@app/authentication';
 import { authRefreshPayloadSchema, type Ack, type ErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
 import type { SessionStore } from '@app/sessions';
 import type { CredentialExpiry } from './credential-expiry';
+import type { ExternalSessionEnds } from '../registry/external-session-ends';
 import type { SessionwireLogger } from '../config/logger';
 import type { WireSocket } from '../sockets/socket-types';
 
@@ -25,6 +26,7 @@ export class CredentialRefresh {
   constructor(
     private readonly verifier: CredentialVerifier,
     private readonly sessions: SessionStore,
+    private readonly externalEnds: ExternalSessionEnds,
     private readonly expiry: CredentialExpiry,
     private readonly logger: SessionwireLogger,
   ) {}
@@ -50,16 +52,31 @@ export class CredentialRefresh {
       throw new RefreshRefused('INVALID_INPUT', parsed.error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; '));
     }
     const credential = await this.verifier.verify({ authorization: `Bearer ${parsed.data.token}` });
+    const { expiresAt, roles } = credential.kind === 'external_token' ? await this.externalRefresh(socket, credential) : await this.ownRefresh(socket, credential);
+    socket.data.credentialExpiresAt = expiresAt;
+    socket.data.roles = roles;
+    this.expiry.watch(socket);
+    return Math.floor(expiresAt / 1000);
+  }
+
+  private async ownRefresh(socket: WireSocket, credential: OwnCredential): Promise<{ expiresAt: number; roles: string[] }> {
     const session = await this.sessions.touch(credential.userId, credential.sessionId, credential.cookieHash);
     if (!session) throw sessionEndedRefusal(credential);
     const principal = principalOf(credential, session);
     if (principal.userId !== socket.data.userId || principal.sessionId !== socket.data.sessionId) {
       throw new RefreshRefused('UNAUTHORIZED', 'The token belongs to another session');
     }
-    socket.data.credentialExpiresAt = principal.credentialExpiresAt;
-    socket.data.roles = principal.roles;
-    this.expiry.watch(socket);
-    return Math.floor(principal.credentialExpiresAt / 1000);
+    return { expiresAt: principal.credentialExpiresAt, roles: principal.roles };
+  }
+
+  /** A token of the same issuer, user and provider session, which must not have ended. */
+  private async externalRefresh(socket: WireSocket, credential: ExternalCredential): Promise<{ expiresAt: number; roles: string[] }> {
+    if (credential.issuer !== socket.data.issuer || credential.userId !== socket.data.userId || credential.sessionId !== socket.data.sessionId) {
+      throw new RefreshRefused('UNAUTHORIZED', 'The token belongs to another session');
+    }
+    const [ended] = await this.externalEnds.whichEnded([{ userId: credential.userId, sessionId: credential.sessionId, sessionStartedAt: socket.data.sessionStartedAt }]);
+    if (ended) throw sessionEndedRefusal(credential);
+    return { expiresAt: credential.expiresAt, roles: credential.roles };
   }
 
   private toError(error: unknown): { code: ErrorCode; message: string } {

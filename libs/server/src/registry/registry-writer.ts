@@ -1,6 +1,7 @@
-import type { Admission, Connection, ConnectionRegistry } from '@app/registry';
+import type { Admission, Connection, ConnectionRegistry, ExternalAdmission } from '@app/registry';
 import type { SessionStore } from '@app/sessions';
 import type { SessionwireLogger } from '../config/logger';
+import type { ExternalSessionEnds } from './external-session-ends';
 import type { SessionwireSocketData, WireSocket } from '../sockets/socket-types';
 
 /**
@@ -13,6 +14,7 @@ export class RegistryWriter {
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly sessions: SessionStore,
+    private readonly externalEnds: ExternalSessionEnds,
     private readonly config: { nodeId: string; connectionLimit: { perUser: number; policy: 'reject_new' | 'evict_oldest' } },
     private readonly logger: SessionwireLogger,
   ) {}
@@ -30,6 +32,28 @@ export class RegistryWriter {
       const admission = await this.registry.admit(connection, this.config.connectionLimit, sessionCheck);
       if (!admission.accepted) this.remove(connection.socketId, connection.userId);
       return admission;
+    } catch (error) {
+      this.remove(connection.socketId, connection.userId);
+      throw error;
+    }
+  }
+
+  /**
+   * Records a socket of an external provider's session: the user's ended-before time is checked inside the admission
+   * script (the user's slot), the provider session's own end in the same round trip beside it (another slot). When that
+   * one has ended, the admission is undone and its evictions are not carried out (the evicted sockets' entries come back
+   * at the next reconcile): a dead token must not end the user's live sockets.
+   */
+  async admitExternal(connection: Connection, sessionStartedAt: number): Promise<ExternalAdmission> {
+    this.registry.addToNode(connection).catch((error: Error) => this.logger.warn(`Could not record ${connection.socketId} on this node: ${error.message}`));
+    try {
+      const [admission, sessionEnded] = await Promise.all([
+        this.registry.admitExternal(connection, this.config.connectionLimit, sessionStartedAt),
+        this.externalEnds.sessionEnded(connection.sessionId),
+      ]);
+      if (admission.accepted && !sessionEnded) return admission;
+      this.remove(connection.socketId, connection.userId);
+      return admission.accepted ? { accepted: false, reason: 'session_ended' } : admission;
     } catch (error) {
       this.remove(connection.socketId, connection.userId);
       throw error;

@@ -1,4 +1,5 @@
-import { createUserLoggedOut } from '@app/contracts';
+import { createExternalUserLoggedOut, createUserLoggedOut } from '@app/contracts';
+import { externalSessionId, externalUserId } from '@app/oidc';
 import type { SessionStore } from '@app/sessions';
 import type { ForcedLogout } from '../sockets/forced-logout';
 import type { LocalSockets } from '../sockets/local-sockets';
@@ -9,9 +10,11 @@ import { RecentEnds } from './recent-ends';
 const USER = '5d1c0a4e-2f0b-4c55-9a4e-3a8f4f1d2b11';
 const OTHER_USER = '8a9d3f2e-1b4c-4d6e-8f0a-2c3b4d5e6f70';
 
-function socketOf(userId: string, sessionId: string, id = `socket-of-${sessionId}`): WireSocket {
-  return { id, connected: true, data: { userId, sessionId } } as unknown as WireSocket;
+function socketOf(userId: string, sessionId: string, id = `socket-of-${sessionId}`, sessionStartedAt = 0): WireSocket {
+  return { id, connected: true, data: { userId, sessionId, sessionStartedAt } } as unknown as WireSocket;
 }
+
+const ISSUER = 'https://idp.example.com';
 
 describe('RecentEnds', () => {
   let ended: Array<{ socketId: string; reason: string }>;
@@ -71,5 +74,27 @@ describe('RecentEnds', () => {
     await recent.endIfEnded(socketOf(USER, 'sessionAAAAAAAAAAAAAAAAAAA'));
     await recent.endIfEnded(socketOf(USER, 'sessionAAAAAAAAAAAAAAAAAAA', 'late'));
     expect(ended).toEqual([]);
+  });
+
+  it("an external provider's session end (v2) ends a socket of that session, of the named user only", async () => {
+    const session = externalSessionId(ISSUER, 'provider-session');
+    recent.rememberSessionEnd(createExternalUserLoggedOut(ISSUER, { subject: 'alice', providerSessionId: 'provider-session' }, 'provider_logout'));
+    await recent.endIfEnded(socketOf(externalUserId(ISSUER, 'alice'), session, 'alice'));
+    await recent.endIfEnded(socketOf(externalUserId(ISSUER, 'bob'), session, 'bob'));
+    await recent.endIfEnded(socketOf(externalUserId(ISSUER, 'alice'), externalSessionId(ISSUER, 'another'), 'alice-elsewhere'));
+    expect(ended).toEqual([{ socketId: 'alice', reason: 'provider_logout' }]);
+  });
+
+  it('an end of every session of an external user (v2 without sid) ends the sockets of sessions started at or before it', async () => {
+    const userId = externalUserId(ISSUER, 'alice');
+    const message = createExternalUserLoggedOut(ISSUER, { subject: 'alice', providerSessionId: null }, 'provider_logout');
+    recent.rememberSessionEnd(message);
+    await recent.endIfEnded(socketOf(userId, 'sessionAAAAAAAAAAAAAAAAAAA', 'before', message.at - 1000));
+    await recent.endIfEnded(socketOf(userId, 'sessionBBBBBBBBBBBBBBBBBBB', 'at', message.at));
+    await recent.endIfEnded(socketOf(userId, 'sessionCCCCCCCCCCCCCCCCCCC', 'after', message.at + 1));
+    expect(ended).toEqual([
+      { socketId: 'before', reason: 'provider_logout' },
+      { socketId: 'at', reason: 'provider_logout' },
+    ]);
   });
 });

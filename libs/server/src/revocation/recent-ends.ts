@@ -1,4 +1,5 @@
-import type { SessionEndReason, SessionId, SocketEndReason, SocketEviction, UserId, UserLoggedOut } from '@app/contracts';
+import type { AnyUserLoggedOut, SessionEndReason, SessionId, SocketEndReason, SocketEviction, UserId } from '@app/contracts';
+import { externalSessionId, externalUserId } from '@app/oidc';
 import type { SessionStore } from '@app/sessions';
 import type { ForcedLogout } from '../sockets/forced-logout';
 import type { LocalSockets } from '../sockets/local-sockets';
@@ -37,8 +38,18 @@ class ExpiringMemory<Key, Value> {
   }
 }
 
-interface SessionEnd {
-  sessionIds: readonly SessionId[] | null;
+/** An end of some sessions of one user. */
+type UserSessionsEnd =
+  /** These sessions of the auth service (v1). */
+  | { sessionIds: readonly SessionId[]; reason: SessionEndReason }
+  /** Every session of the auth service's user (v1): those Redis no longer has. */
+  | { sessionIds: null; reason: SessionEndReason }
+  /** Every session of an external provider's user that started at or before `at` (v2 without a session). */
+  | { startedAtOrBefore: number; reason: SessionEndReason };
+
+/** An external provider session (v2 with a session): only the sockets of `userId` when the message named the user. */
+interface ProviderSessionEnd {
+  userId: UserId | null;
   reason: SessionEndReason;
 }
 
@@ -51,7 +62,8 @@ interface SessionEnd {
  * (both found by the soak). So every end is remembered for a while, and each socket, once connected, is checked.
  */
 export class RecentEnds {
-  private readonly sessionEnds = new ExpiringMemory<UserId, SessionEnd>();
+  private readonly sessionEnds = new ExpiringMemory<UserId, UserSessionsEnd>();
+  private readonly providerSessionEnds = new ExpiringMemory<SessionId, ProviderSessionEnd>();
   private readonly evictions = new ExpiringMemory<string, true>();
 
   constructor(
@@ -61,8 +73,13 @@ export class RecentEnds {
     private readonly logger: SessionwireLogger,
   ) {}
 
-  rememberSessionEnd(message: UserLoggedOut): void {
-    this.sessionEnds.remember(message.userId, { sessionIds: message.sessionIds, reason: message.reason }, Date.now());
+  rememberSessionEnd(message: AnyUserLoggedOut): void {
+    const now = Date.now();
+    if (message.v === 1) return this.sessionEnds.remember(message.userId, { sessionIds: message.sessionIds, reason: message.reason }, now);
+    const { issuer, subject, providerSessionId, reason } = message;
+    const userId = subject === null ? null : externalUserId(issuer, subject);
+    if (providerSessionId !== null) this.providerSessionEnds.remember(externalSessionId(issuer, providerSessionId), { userId, reason }, now);
+    else if (userId !== null) this.sessionEnds.remember(userId, { startedAtOrBefore: message.at, reason }, now);
   }
 
   /**
@@ -85,18 +102,22 @@ export class RecentEnds {
   }
 
   /**
-   * Ends a socket that has just connected if a remembered end covers it: at once when it was evicted or its session
-   * was named; for an end of every session of the user, once Redis confirms the socket's session is gone (a session
+   * Ends a socket that has just connected if a remembered end covers it: at once when it was evicted, its session was
+   * named, or (an external provider's user) it started before the end; for an end of every session of the user, once Redis confirms the socket's session is gone (a session
    * created after the message is not covered). Costs nothing unless such an end went by within the last minute.
    */
   async endIfEnded(socket: WireSocket): Promise<void> {
     const now = Date.now();
     if (this.evictions.recall(socket.id, now).length > 0) return this.end(socket, 'evicted');
-    const { userId, sessionId } = socket.data;
+    const { userId, sessionId, sessionStartedAt } = socket.data;
+    const providerSession = this.providerSessionEnds.recall(sessionId, now).find((end) => end.userId === null || end.userId === userId);
+    if (providerSession) return this.end(socket, providerSession.reason);
     const ends = this.sessionEnds.recall(userId, now);
-    const named = ends.find((end) => end.sessionIds?.includes(sessionId));
+    const named = ends.find((end) => 'sessionIds' in end && end.sessionIds?.includes(sessionId));
     if (named) return this.end(socket, named.reason);
-    const everySession = ends.find((end) => end.sessionIds === null);
+    const startedBefore = ends.find((end) => 'startedAtOrBefore' in end && sessionStartedAt <= end.startedAtOrBefore);
+    if (startedBefore) return this.end(socket, startedBefore.reason);
+    const everySession = ends.find((end) => 'sessionIds' in end && end.sessionIds === null);
     if (!everySession) return;
     try {
       const [exists] = await this.sessions.whichExist([{ userId, sessionId }]);

@@ -6,6 +6,7 @@ import type { LocalSockets } from '../sockets/local-sockets';
 import type { SessionwireLogger } from '../config/logger';
 import type { RegistryWriter } from '../registry/registry-writer';
 import type { WireSocket } from '../sockets/socket-types';
+import type { ExternalSessionEnds } from '../registry/external-session-ends';
 
 /**
  * Sessions checked per pipeline. One pipeline for 10,000 sessions held the node's event loop for ~100 ms and
@@ -30,6 +31,9 @@ export class SessionRecheck {
     private readonly config: { nodeId: string; recheckIntervalMs: number },
     private readonly redis: RedisClient,
     private readonly sessions: SessionStore,
+    private readonly externalEnds: ExternalSessionEnds,
+    /** Whether a socket's session is an external provider's (no record; alive unless its end is recorded). */
+    private readonly isExternal: (socket: WireSocket) => boolean,
     private readonly registry: ConnectionRegistry,
     private readonly writer: RegistryWriter,
     private readonly sockets: LocalSockets,
@@ -71,20 +75,28 @@ export class SessionRecheck {
     try {
       const bySession = new Map<string, WireSocket[]>();
       for (const socket of sockets) {
-        const group = bySession.get(socket.data.sessionId);
+        // An external session's end may cover only the sockets that started before a time: its start is part of the key.
+        const key = this.isExternal(socket) ? `${socket.data.sessionId}@${socket.data.sessionStartedAt}` : socket.data.sessionId;
+        const group = bySession.get(key);
         if (group) group.push(socket);
-        else bySession.set(socket.data.sessionId, [socket]);
+        else bySession.set(key, [socket]);
       }
       const groups = [...bySession.values()];
+      const own = groups.filter((group) => !this.isExternal(group[0]));
+      const external = groups.filter((group) => this.isExternal(group[0]));
       const alive: boolean[] = [];
-      for (let start = 0; start < groups.length; start += RECHECK_BATCH) {
-        alive.push(...(await this.sessions.whichExist(groups.slice(start, start + RECHECK_BATCH).map((group) => group[0].data))));
+      for (let start = 0; start < own.length; start += RECHECK_BATCH) {
+        alive.push(...(await this.sessions.whichExist(own.slice(start, start + RECHECK_BATCH).map((group) => group[0].data))));
       }
-      const revoked = groups.filter((_, index) => !alive[index]).flat();
-      if (revoked.length > 0) {
-        this.forcedLogout.end(revoked, 'session_revoked');
-        this.logger.info(`Re-check dropped ${revoked.length} sockets of ended sessions`);
+      const ended: boolean[] = [];
+      for (let start = 0; start < external.length; start += RECHECK_BATCH) {
+        ended.push(...(await this.externalEnds.whichEnded(external.slice(start, start + RECHECK_BATCH).map((group) => group[0].data))));
       }
+      const revoked = own.filter((_, index) => !alive[index]).flat();
+      const providerEnded = external.filter((_, index) => ended[index]).flat();
+      if (revoked.length > 0) this.forcedLogout.end(revoked, 'session_revoked');
+      if (providerEnded.length > 0) this.forcedLogout.end(providerEnded, 'provider_logout');
+      if (revoked.length + providerEnded.length > 0) this.logger.info(`Re-check dropped ${revoked.length + providerEnded.length} sockets of ended sessions`);
       await this.reconcileRegistry(sockets.filter((socket) => socket.connected));
       // The sweep's cost grows with the node's sockets; its duration is what to watch when sizing a node.
       const durationMs = Math.round(performance.now() - startedAt);

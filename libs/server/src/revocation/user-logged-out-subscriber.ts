@@ -1,4 +1,13 @@
-import { parseUserLoggedOut, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, type AnyUserLoggedOut, type UserLoggedOut, type UserLoggedOutAck } from '@app/contracts';
+import {
+  parseUserLoggedOut,
+  USER_LOGGED_OUT_ACK_CHANNEL,
+  USER_LOGGED_OUT_CHANNEL,
+  type AnyUserLoggedOut,
+  type ExternalUserLoggedOut,
+  type UserLoggedOut,
+  type UserLoggedOutAck,
+} from '@app/contracts';
+import { externalSessionId, externalUserId } from '@app/oidc';
 import { ChannelSubscription, type RedisClient } from '@app/redis';
 import type { ForcedLogout } from '../sockets/forced-logout';
 import type { LocalSockets } from '../sockets/local-sockets';
@@ -69,20 +78,20 @@ export class UserLoggedOutSubscriber {
   }
 
   private handle(message: AnyUserLoggedOut): void {
-    // Version 2 (sessions of external OpenID Providers) is not handled yet.
-    if (message.v !== 1 || this.seenIds.has(message.id)) return;
+    if (this.seenIds.has(message.id)) return;
     this.remember(message.id);
     this.recentEnds.rememberSessionEnd(message);
-    const closed = this.forcedLogout.end(this.affectedSockets(message), message.reason);
+    const closed = this.forcedLogout.end(message.v === 1 ? this.affectedSockets(message) : this.affectedExternalSockets(message), message.reason);
     if (closed > 0) {
       this.metrics.logoutPropagated(message.at);
-      this.logger.info({ messageId: message.id, userId: message.userId, reason: message.reason, closedSockets: closed }, 'Sessions ended');
+      const about = message.v === 1 ? { userId: message.userId } : { issuer: message.issuer };
+      this.logger.info({ messageId: message.id, ...about, reason: message.reason, closedSockets: closed }, 'Sessions ended');
     }
     this.acknowledge(message, closed);
   }
 
   /** Tells the publisher (waiting for a confirmed revocation) how many sockets this node closed. */
-  private acknowledge(message: UserLoggedOut, closedSockets: number): void {
+  private acknowledge(message: AnyUserLoggedOut, closedSockets: number): void {
     const ack: UserLoggedOutAck = { v: 1, id: message.id, nodeId: this.config.nodeId, closedSockets };
     this.redis.publish(USER_LOGGED_OUT_ACK_CHANNEL, JSON.stringify(ack)).catch((error: Error) => {
       this.logger.warn(`Could not acknowledge ${message.id}: ${error.message}`);
@@ -93,6 +102,21 @@ export class UserLoggedOutSubscriber {
     const roomNames = message.sessionIds === null ? [sessionwireRooms.user(message.userId)] : message.sessionIds.map(sessionwireRooms.session);
     // Session ids are unique, but a forged message must not reach another user's sockets.
     return this.sockets.inRooms(roomNames).filter((socket) => socket.data.userId === message.userId);
+  }
+
+  /**
+   * Sockets of an ended external provider session: those in its (derived) session's room, and of the named user when
+   * the message names one; without a session, the user's sockets whose session started at or before `at`.
+   */
+  private affectedExternalSockets({ issuer, subject, providerSessionId, at }: ExternalUserLoggedOut) {
+    const userId = subject === null ? null : externalUserId(issuer, subject);
+    if (providerSessionId !== null) {
+      return this.sockets
+        .inRooms([sessionwireRooms.session(externalSessionId(issuer, providerSessionId))])
+        .filter((socket) => socket.data.issuer === issuer && (userId === null || socket.data.userId === userId));
+    }
+    if (userId === null) return [];
+    return this.sockets.inRooms([sessionwireRooms.user(userId)]).filter((socket) => socket.data.issuer === issuer && socket.data.sessionStartedAt <= at);
   }
 
   private remember(id: string): void {

@@ -6,10 +6,20 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 /** What the handshake proved, on `socket.data` for the socket's whole life. */
 export interface SessionwireSocketData {
+  /** Our user id; for a user of an external OpenID Provider, derived from (issuer, subject): `externalUserId`. */
   userId: string;
+  /** Our session id; for an external provider's session, derived from (issuer, providerSessionId): `externalSessionId`. */
   sessionId: string;
   roles: string[];
-  /** The session's data as loaded at the handshake. */
+  /** The `iss` of the credential: the auth service's `accessTokens.issuer`, or an `oidcIssuers` entry's `issuer`. */
+  issuer: string;
+  /** The issuer's id of the user: the provider's user id claim (`sub` by default); for the auth service's own, `userId`. */
+  subject: string;
+  /** The provider's session id (its `sid` claim); null for the auth service's sessions and tokens without one. */
+  providerSessionId: string | null;
+  /** Epoch ms at which the session started (an external provider's: `auth_time`, else `iat`). */
+  sessionStartedAt: number;
+  /** The session's data as loaded at the handshake; always `{}` for an external provider's session (it has no record). */
   sessionData: Record<string, JsonValue>;
   /** Epoch ms. */
   connectedAt: number;

@@ -1,0 +1,112 @@
+import { claimAt, externalSessionId, externalUserId, sessionlessSessionId, type TrustedIssuer } from '@app/oidc';
+import type { KeyResolver } from '@app/tokens';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { ExtractJwt, type SecretOrKeyProvider, type StrategyOptionsWithoutRequest } from 'passport-jwt';
+import type { ExternalCredential } from './credential';
+import { CredentialRefusal } from './credential-verification';
+
+/** The one algorithm of the list that jsonwebtoken (under passport-jwt) cannot verify: jose does, for such issuers. */
+export const JOSE_ONLY_ALGORITHM = 'EdDSA';
+
+/**
+ * passport-jwt options for an external issuer's tokens signed with any of its algorithms but EdDSA: bearer header, its
+ * algorithms, `iss`, `aud`, and its clock skew on `exp` and `nbf`.
+ */
+export function externalTokenStrategyOptions(issuer: TrustedIssuer, keys: KeyResolver): StrategyOptionsWithoutRequest {
+  return {
+    jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+    secretOrKeyProvider: externalKeyProviderFor(issuer, keys),
+    algorithms: issuer.algorithms.filter((alg) => alg !== JOSE_ONLY_ALGORITHM),
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    jsonWebTokenOptions: { clockTolerance: issuer.clockSkewSeconds },
+  };
+}
+
+/** The key of an external token, by `alg` (one the issuer allows, checked before any lookup) and `kid` (if any). */
+function externalKeyProviderFor(issuer: TrustedIssuer, keys: KeyResolver): SecretOrKeyProvider {
+  return (_request, rawToken: string, done) => {
+    let header: JWTHeaderParameters;
+    try {
+      header = decodeProtectedHeader(rawToken) as JWTHeaderParameters;
+    } catch {
+      return done(new Error('malformed token'));
+    }
+    const alg = String(header.alg);
+    if (!(issuer.algorithms as readonly string[]).includes(alg) || alg === JOSE_ONLY_ALGORITHM) return done(new Error(`alg ${alg} not accepted`));
+    if (header.kid !== undefined && typeof header.kid !== 'string') return done(new Error('malformed kid'));
+    keys.keyFor({ alg, kid: header.kid }).then(
+      (key: KeyObject | undefined) => {
+        if (!key) return done(new Error('unknown kid'));
+        // jsonwebtoken accepts a KeyObject; the published types only list string | Buffer.
+        return done(null, key as unknown as Buffer);
+      },
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
+  };
+}
+
+/**
+ * Verifies an EdDSA token of an issuer that allows EdDSA with jose (jsonwebtoken 9, under passport-jwt, has no EdDSA:
+ * it refuses the algorithm name), with the same checks passport-jwt makes for the other algorithms; the claims are then
+ * mapped by `externalTokenCredential` as for them. Resolves with the payload.
+ */
+export async function verifyJoseOnlyToken(issuer: TrustedIssuer, keys: KeyResolver, token: string): Promise<Record<string, unknown>> {
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        const key = await keys.keyFor({ alg: header.alg, kid: header.kid });
+        if (!key) throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: unknown kid');
+        return key;
+      },
+      { algorithms: [JOSE_ONLY_ALGORITHM], issuer: issuer.issuer, audience: issuer.audience, clockTolerance: issuer.clockSkewSeconds },
+    );
+    return payload as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof CredentialRefusal) throw error;
+    if (error instanceof errors.JWTExpired) throw new CredentialRefusal('TOKEN_EXPIRED', 'Access token expired');
+    if (error instanceof errors.JOSEError) throw new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * The credential of a verified external token's payload: `exp` and `iat` required, `iat` not in the future (beyond the
+ * skew), `exp - iat` at most the issuer's `maxTokenLifetimeSeconds` (so the record of an ended session outlives every
+ * token of it), the user id claim a non-empty string, the session id claim absent or a non-empty string.
+ */
+export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<string, unknown>, now = Date.now()): ExternalCredential {
+  const refuse = (reason: string) => new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${reason}`);
+  const { exp, iat } = payload;
+  if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof iat !== 'number' || !Number.isFinite(iat)) throw refuse('exp and iat are required');
+  if (exp - iat > issuer.maxTokenLifetimeSeconds) throw refuse(`lives longer than ${issuer.maxTokenLifetimeSeconds} s (exp - iat)`);
+  if (iat * 1000 > now + issuer.clockSkewSeconds * 1000) throw refuse('issued in the future (iat)');
+  const subject = claimAt(payload, issuer.claims.userId);
+  if (typeof subject !== 'string' || subject.length === 0) throw refuse(`no user id in claim ${issuer.claims.userId}`);
+  const sid = claimAt(payload, issuer.claims.sessionId);
+  if (sid !== undefined && (typeof sid !== 'string' || sid.length === 0)) throw refuse(`claim ${issuer.claims.sessionId} is not a session id`);
+  const providerSessionId = sid ?? null;
+  const authTime = payload.auth_time;
+  const startedAt = typeof authTime === 'number' && Number.isFinite(authTime) ? authTime : iat;
+  return {
+    kind: 'external_token',
+    userId: externalUserId(issuer.issuer, subject),
+    sessionId: providerSessionId === null ? sessionlessSessionId(issuer.issuer, subject) : externalSessionId(issuer.issuer, providerSessionId),
+    expiresAt: exp * 1000,
+    cookieHash: null,
+    issuer: issuer.issuer,
+    subject,
+    providerSessionId,
+    sessionStartedAt: Math.floor(startedAt * 1000),
+    roles: issuer.claims.roles === undefined ? [] : rolesIn(claimAt(payload, issuer.claims.roles)),
+  };
+}
+
+/** Roles from a claim: an array of strings, or one string; anything else is no roles. */
+export function rolesIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((role) => typeof role === 'string')) return [...value];
+  return [];
+}
