@@ -22,9 +22,9 @@ export interface OwnCredential {
  */
 export interface ExternalCredential {
   kind: 'external_token';
-  /** `externalUserId(issuer, subject)`. */
+  /** `externalUserId(issuer, sub)`: per `sub`, the claim logout tokens name users by, even when `subject` is another claim. */
   userId: UserId;
-  /** `externalSessionId(issuer, providerSessionId)`, or `sessionlessSessionId(issuer, subject)` without one. */
+  /** `externalSessionId(issuer, providerSessionId)`, or `sessionlessSessionId(issuer, sub)` without one. */
   sessionId: SessionId;
   /** Epoch ms: the token's `exp`. */
   expiresAt: number;

@@ -49,10 +49,13 @@ describe('externalTokenCredential (claim mapping)', () => {
     expect(credential).toMatchObject({ sessionId: sessionlessSessionId(issuer.issuer, 'alice'), providerSessionId: null, sessionStartedAt: now * 1000, roles: [] });
   });
 
-  it('reads the user and session ids from configured claim paths', () => {
+  it('reads the user and session ids from configured claim paths, and keeps tracking the user by sub (what logout tokens name)', () => {
     const custom = trustedIssuerSchema.parse({ ...issuer, claims: { userId: 'ext.uid', sessionId: 'session_state' } });
     const credential = externalTokenCredential(custom, { ...claims, ext: { uid: 'u-7' }, session_state: 's-9' }, now * 1000);
-    expect(credential).toMatchObject({ subject: 'u-7', providerSessionId: 's-9', userId: externalUserId(issuer.issuer, 'u-7') });
+    expect(credential).toMatchObject({ subject: 'u-7', providerSessionId: 's-9', userId: externalUserId(issuer.issuer, 'alice') });
+    const withoutSid = externalTokenCredential(custom, { ...claims, ext: { uid: 'u-7' } }, now * 1000);
+    expect(withoutSid.sessionId).toBe(sessionlessSessionId(issuer.issuer, 'alice'));
+    expect(refusalOf(() => externalTokenCredential(custom, claims, now * 1000))).toMatch(/no user id in claim ext\.uid/);
   });
 
   it.each([
@@ -60,8 +63,8 @@ describe('externalTokenCredential (claim mapping)', () => {
     ['no iat', { ...claims, iat: undefined }, /exp and iat are required/],
     ['a lifetime over the maximum', { ...claims, exp: now + 601 }, /longer than 600 s/],
     ['iat in the future beyond the skew', { ...claims, iat: now + 31, exp: now + 60 }, /issued in the future/],
-    ['no user id', { ...claims, sub: undefined }, /no user id in claim sub/],
-    ['an empty user id', { ...claims, sub: '' }, /no user id/],
+    ['no sub', { ...claims, sub: undefined }, /no sub/],
+    ['an empty sub', { ...claims, sub: '' }, /no sub/],
     ['a sid that is not a string', { ...claims, sid: 42 }, /claim sid is not a session id/],
   ])('refuses a token with %s', (_label, payload, reason) => {
     expect(refusalOf(() => externalTokenCredential(issuer, payload, now * 1000))).toMatch(new RegExp(`^UNAUTHORIZED: .*${reason.source}`));

@@ -75,7 +75,7 @@ export async function verifyJoseOnlyToken(issuer: TrustedIssuer, keys: KeyResolv
 /**
  * The credential of a verified external token's payload: `exp` and `iat` required, `iat` not in the future (beyond the
  * skew), `exp - iat` at most the issuer's `maxTokenLifetimeSeconds` (so the record of an ended session outlives every
- * token of it), the user id claim a non-empty string, the session id claim absent or a non-empty string.
+ * token of it), `sub` and the user id claim non-empty strings, the session id claim absent or a non-empty string.
  */
 export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<string, unknown>, now = Date.now()): ExternalCredential {
   const refuse = (reason: string) => new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${reason}`);
@@ -83,6 +83,9 @@ export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<s
   if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof iat !== 'number' || !Number.isFinite(iat)) throw refuse('exp and iat are required');
   if (exp - iat > issuer.maxTokenLifetimeSeconds) throw refuse(`lives longer than ${issuer.maxTokenLifetimeSeconds} s (exp - iat)`);
   if (iat * 1000 > now + issuer.clockSkewSeconds * 1000) throw refuse('issued in the future (iat)');
+  // Sessions are tracked per `sub`, whatever claim the app reads as the user id: a logout token names users by `sub`.
+  const { sub } = payload;
+  if (typeof sub !== 'string' || sub.length === 0) throw refuse('no sub');
   const subject = claimAt(payload, issuer.claims.userId);
   if (typeof subject !== 'string' || subject.length === 0) throw refuse(`no user id in claim ${issuer.claims.userId}`);
   const sid = claimAt(payload, issuer.claims.sessionId);
@@ -92,8 +95,8 @@ export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<s
   const startedAt = typeof authTime === 'number' && Number.isFinite(authTime) ? authTime : iat;
   return {
     kind: 'external_token',
-    userId: externalUserId(issuer.issuer, subject),
-    sessionId: providerSessionId === null ? sessionlessSessionId(issuer.issuer, subject) : externalSessionId(issuer.issuer, providerSessionId),
+    userId: externalUserId(issuer.issuer, sub),
+    sessionId: providerSessionId === null ? sessionlessSessionId(issuer.issuer, sub) : externalSessionId(issuer.issuer, providerSessionId),
     expiresAt: exp * 1000,
     cookieHash: null,
     issuer: issuer.issuer,

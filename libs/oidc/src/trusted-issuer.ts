@@ -35,7 +35,10 @@ export const trustedIssuerSchema = z.strictObject({
   algorithms: z.array(z.enum(ASYMMETRIC_ALGORITHMS, { error: `expected one of ${ASYMMETRIC_ALGORITHMS.join(', ')} (never none, never HS*)` })).min(1).default(['RS256', 'ES256']),
   claims: z
     .strictObject({
-      /** The claim holding the user id. */
+      /**
+       * The claim apps read as the user id (`socket.data.subject`). Sessions are still tracked per `sub`, which every
+       * token must carry: logout tokens name users by `sub`.
+       */
       userId: claimPathSchema.default('sub'),
       /** The claim holding the provider's session id; tokens without it end only with every session of their user. */
       sessionId: claimPathSchema.default('sid'),

@@ -4,19 +4,6 @@ import { env, parseEnvironment, sharedEnvSchema, toSharedConfig, type Environmen
 import { trustedIssuersSchema } from '@app/oidc';
 import { z } from 'zod';
 
-/** `OIDC_ISSUERS`: a JSON array of trusted issuer entries; a bad one is named by its index and field. */
-const oidcIssuersVariable = z
-  .string()
-  .transform((text, context) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: `expected a JSON array of issuer entries: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-  })
-  .pipe(trustedIssuersSchema)
-  .default([]);
 
 const gatewayEnvSchema = sharedEnvSchema.extend({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -47,7 +34,7 @@ const gatewayEnvSchema = sharedEnvSchema.extend({
   PING_INTERVAL: env.positiveInt(25),
   PING_TIMEOUT: env.positiveInt(20),
   DRAIN_WINDOW: z.coerce.number().min(0).default(10),
-  OIDC_ISSUERS: oidcIssuersVariable,
+  OIDC_ISSUERS: env.json(trustedIssuersSchema, '[]'),
 }).refine((vars) => vars.HEARTBEAT_TTL > vars.HEARTBEAT_INTERVAL, {
   path: ['HEARTBEAT_TTL'],
   message: 'must be longer than HEARTBEAT_INTERVAL, or live nodes get swept',
