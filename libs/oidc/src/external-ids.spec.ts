@@ -1,5 +1,5 @@
 import { sessionIdSchema, userIdSchema } from '@app/contracts';
-import { externalSessionId, externalUserId, sessionlessSessionId } from './external-ids';
+import { externalSessionId, externalUserId, isExternalUserId, sessionlessSessionId } from './external-ids';
 
 describe('external ids', () => {
   const issuer = 'https://idp.example.com/realms/main';
@@ -11,6 +11,8 @@ describe('external ids', () => {
     expect(externalUserId(issuer, 'alice')).toBe(id);
     expect(externalUserId(issuer, 'bob')).not.toBe(id);
     expect(externalUserId('https://other.example.com', 'alice')).not.toBe(id);
+    expect(isExternalUserId(id)).toBe(true);
+    expect(isExternalUserId('0b9f6a43-6f2c-4c55-8d0a-2f1f0f6c7d11')).toBe(false);
   });
 
   it('derives session ids shaped as our own, distinct per issuer and from the sessionless id', () => {

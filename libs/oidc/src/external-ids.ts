@@ -22,6 +22,11 @@ export function externalUserId(issuer: string, subject: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Whether a user id is one `externalUserId` derived (a UUIDv8), not one of the auth service's users (UUIDv4). */
+export function isExternalUserId(userId: string): boolean {
+  return userId.length === 36 && userId[14] === '8';
+}
+
 /** The session id of a provider session (issuer, sid): 144 bits of SHA-256, base64url, shaped as our own session ids. */
 export function externalSessionId(issuer: string, providerSessionId: string): string {
   return digest(issuer, 'sid', providerSessionId).subarray(0, 18).toString('base64url');

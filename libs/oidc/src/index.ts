@@ -1,5 +1,5 @@
 export { discover, DiscoveryError, jwksUriOf, type DiscoveryDocument } from './discovery';
-export { externalSessionId, externalUserId, sessionlessSessionId } from './external-ids';
+export { externalSessionId, externalUserId, isExternalUserId, sessionlessSessionId } from './external-ids';
 export {
   ASYMMETRIC_ALGORITHMS,
   claimAt,

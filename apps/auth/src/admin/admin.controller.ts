@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
 import { userIdSchema, type ConnectionView, type RevokeResponse, type SessionView, type UserId } from '@app/contracts';
 import { ZodValidationPipe } from '@app/http';
+import { isExternalUserId } from '@app/oidc';
 import { ConnectionRegistry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import { AdminGuard, SessionAuthGuard } from '../auth/session-auth.guard';
@@ -36,10 +37,13 @@ export class AdminController {
     return (await this.sessions.list(userId)).map((record) => toSessionView(record));
   }
 
-  /** The user's live sockets on every gateway node, from the shared registry. */
+  /**
+   * The user's live sockets on every gateway node, from the shared registry. A user of an external OpenID Provider
+   * (its derived id) has no record here: it is known by its sockets.
+   */
   @Get('connections')
   async connectionsOf(@Param('userId', new ZodValidationPipe(userIdSchema)) userId: UserId): Promise<ConnectionView[]> {
-    await this.requireUser(userId);
+    if (!isExternalUserId(userId)) await this.requireUser(userId);
     const connections = await this.registry.connectionsOf(userId);
     return connections.map(({ nodeId, socketId, sessionId, connectedAt }) => ({
       nodeId,
