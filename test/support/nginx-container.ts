@@ -3,9 +3,6 @@ import { nginxArgs } from '../../scripts/lib/nginx.mjs';
 import { TEST_IMAGES } from './container-engine';
 import type { NginxMaster } from './nginx';
 
-/** As long as a fast shutdown (SIGTERM) may take before the engine kills nginx. */
-const STOP_TIMEOUT_MS = 10_000;
-
 /**
  * nginx in a container, on the configuration `startNginx` rendered into `prefix`. It shares the host's network,
  * so the rendered addresses hold unchanged: it listens on 127.0.0.1 and proxies to the apps on 127.0.0.1, and
@@ -28,10 +25,17 @@ export async function startNginxContainer(prefix: string, readOnlyPaths: readonl
   const container = engine.container.getById(started.getId());
   const events = new EventEmitter();
   let exited = false;
-  const exit = container.wait().then(({ StatusCode }: { StatusCode: number }) => {
-    exited = true;
-    events.emit('exit', StatusCode, null);
-  });
+  // Losing the engine's answer counts as an exit too: nothing more can be learnt about this nginx.
+  const exit = container.wait().then(
+    ({ StatusCode }: { StatusCode: number }) => {
+      exited = true;
+      events.emit('exit', StatusCode, null);
+    },
+    (error: Error) => {
+      exited = true;
+      events.emit('exit', null, `no answer from the engine: ${error.message}`);
+    },
+  );
   return {
     events,
     stop: async () => {
@@ -43,7 +47,8 @@ export async function startNginxContainer(prefix: string, readOnlyPaths: readonl
         });
       }
       await exit;
-      await started.stop({ timeout: STOP_TIMEOUT_MS });
+      // Removes the stopped container.
+      await started.stop();
     },
   };
 }
