@@ -22,8 +22,8 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      // test/lint: the lint rules' own specs (the integration suites are *.e2e-spec.ts).
-      roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test/lint'],
+      // test/lint: the lint rules' own specs; test/support: the harness's pure logic (the integration suites are *.e2e-spec.ts).
+      roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test/lint', '<rootDir>/test/support'],
       testMatch: ['**/*.spec.ts'],
       transform: { '^.+\\.ts$': swc },
       moduleNameMapper,
@@ -36,6 +36,8 @@ module.exports = {
       transform: { '^.+\\.ts$': swc },
       moduleNameMapper,
       slowTestThreshold: 30,
+      // Chooses local processes or containers for Redis and nginx (SESSIONWIRE_TEST_RUNTIME), once per run.
+      globalSetup: '<rootDir>/test/support/test-runtime.global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeouts.ts'],
     },
   ],

@@ -3,6 +3,9 @@
 // servers on free ports, the Debian services are never used; the browser tests drive Debian's Chromium with
 // playwright-core), builds both apps, the client SDK bundle and the packages under libs/, then runs every Jest project in band.
 // Extra arguments go to Jest: `npm test -- --selectProjects unit`, `npm test -- test/auth`.
+// SESSIONWIRE_TEST_RUNTIME (auto, local, containers; README, Tests) chooses whether the harness runs Redis and nginx
+// as local processes or in containers; Jest's integration setup prints which. The local binaries stay required:
+// the Sentinel, Cluster and launcher tests run them under every runtime.
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { buildApps, buildClientBundle } from './lib/build.mjs';

@@ -61,7 +61,7 @@ describe('Redis stopped and restarted under the running auth app', () => {
   describe('while Redis is frozen (SIGSTOP: the connection stays open, nothing answers)', () => {
     beforeAll(() => redis.signal('SIGSTOP'));
     afterAll(async () => {
-      redis.signal('SIGCONT');
+      await redis.signal('SIGCONT');
       await eventually(async () => expect((await probe('/health/ready')).status).toBe(200));
     });
 

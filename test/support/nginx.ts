@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { nginxArgs, testNginxConfig, writeLocalNginxConfig, type TlsFiles } from
 import { waitForHttpOk } from '../../scripts/lib/readiness.mjs';
 import type { Cluster } from './cluster';
 import { freePort } from './free-port';
+import { startNginxContainer } from './nginx-container';
+import { runtimeOfThisRun } from './test-runtime';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -57,18 +60,30 @@ export interface NginxOptions {
 /** What nginx proxies to: auth and the gateways. A `Cluster` is one. */
 export type NginxUpstreams = Pick<Cluster, 'authUrl'> & { gateways: ReadonlyArray<{ url: string }> };
 
+/** A running nginx master, a local process or a container: `events` emits `exit` when it ends. */
+export interface NginxMaster {
+  events: EventEmitter;
+  /** Fast shutdown (SIGTERM), resolved once it has ended. */
+  stop(): Promise<void>;
+}
+
 /**
  * nginx in front of `cluster` (its auth app and every gateway it started), from nginx/nginx.conf.template
  * rendered by the launcher's own code, so the tests exercise the routing, headers and load balancing that
  * `npm start` and compose use. Pid, logs and temp files live in a temporary prefix; nothing in /etc or /var.
+ * It runs where this run's runtime says: a local process, or a container (nginx-container.ts) on the same config.
  */
 export async function startNginx(cluster: NginxUpstreams, options: NginxOptions = {}): Promise<Nginx> {
-  const binary = findNginx();
+  const runtime = runtimeOfThisRun();
+  const binary = runtime === 'local' ? findNginx() : undefined;
   const port = options.port ?? (await freePort());
   const prefix = await mkdtemp(join(options.parentDir ?? tmpdir(), 'sessionwire-nginx-'));
   const url = options.tls ? `https://127.0.0.1:${port}` : edgeOrigin(port);
   const ca = options.tls ? await readFile(options.tls.cert, 'utf8') : undefined;
+  const demoRoot = options.demoRoot ?? join(ROOT, 'nginx/demo');
+  const vendorRoot = options.vendorRoot ?? join(ROOT, 'dist/client');
   const remove = () => rm(prefix, { recursive: true, force: true });
+  let master: NginxMaster;
   try {
     await writeLocalNginxConfig({
       templateFile: join(ROOT, 'nginx/nginx.conf.template'),
@@ -76,29 +91,44 @@ export async function startNginx(cluster: NginxUpstreams, options: NginxOptions 
       listen: `127.0.0.1:${port}`,
       authAddress: new URL(cluster.authUrl).host,
       gatewayAddresses: cluster.gateways.map((gateway) => new URL(gateway.url).host),
-      demoRoot: options.demoRoot ?? join(ROOT, 'nginx/demo'),
-      vendorRoot: options.vendorRoot,
+      demoRoot,
+      vendorRoot,
       tls: options.tls,
     });
-    testNginxConfig(binary, prefix);
+    if (binary) {
+      testNginxConfig(binary, prefix);
+      master = startLocalNginx(binary, prefix);
+    } else {
+      // No `nginx -t` (no local nginx needed): a bad config shows as nginx's exit, with its error log, below.
+      master = await startNginxContainer(prefix, [demoRoot, vendorRoot, ...(options.tls ? [options.tls.cert, options.tls.key] : [])]);
+    }
   } catch (error) {
     await remove();
     throw error;
   }
 
-  const child = spawn(binary, [...nginxArgs(prefix), '-g', 'daemon off;'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
-    // SIGTERM to the master: a fast shutdown that also ends its workers.
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    await master.stop();
     await remove();
   };
   try {
-    await waitForHttpOk({ name: 'nginx', child, url: `${url}/health`, logFile: join(prefix, 'logs/error.log'), timeoutMs: 20_000, ca });
+    await waitForHttpOk({ name: 'nginx', child: master.events, url: `${url}/health`, logFile: join(prefix, 'logs/error.log'), timeoutMs: 20_000, ca });
   } catch (error) {
     await stop();
     throw error;
   }
   return { url, port, ca, accessLog: () => readFile(join(prefix, 'logs/access.log'), 'utf8'), stop };
+}
+
+function startLocalNginx(binary: string, prefix: string): NginxMaster {
+  const child = spawn(binary, [...nginxArgs(prefix), '-g', 'daemon off;'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    events: child,
+    stop: async () => {
+      // SIGTERM to the master: a fast shutdown that also ends its workers.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -7,7 +7,10 @@ import { Cluster, Redis } from 'ioredis';
 import { freePort } from './free-port';
 import { findRedisServer, launchRedisServer, stopProcess, waitForReplicasOf, type TestRedis } from './redis-server';
 
-/** A real Redis Cluster of local redis-server processes (cluster mode, AOF), created with `redis-cli --cluster create`. */
+/**
+ * A real Redis Cluster of local redis-server processes (cluster mode, AOF), created with `redis-cli --cluster create`,
+ * under every SESSIONWIRE_TEST_RUNTIME (the containers runtime covers the standalone Redis and nginx only).
+ */
 export interface RedisClusterServer extends TestRedis {
   topology: 'cluster';
   /** Every node, masters first as created (replicas follow). */

@@ -10,7 +10,10 @@ import { findRedisServer, launchRedisServer, spawnUntilOutput, stopProcess, wait
 /** The master's name in the sentinels' configuration (the apps' REDIS_SENTINEL_NAME). */
 export const SENTINEL_MASTER_NAME = 'mymaster';
 
-/** A real Redis master, its replica and 3 sentinels watching them, all local processes on free ports. */
+/**
+ * A real Redis master, its replica and 3 sentinels watching them, all local processes on free ports under every
+ * SESSIONWIRE_TEST_RUNTIME (the containers runtime covers the standalone Redis and nginx only).
+ */
 export interface RedisSentinelServer extends TestRedis {
   topology: 'sentinel';
   sentinels: Array<{ host: string; port: number }>;

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from './free-port';
+import { startRedisContainer } from './redis-container';
+import { runtimeOfThisRun } from './test-runtime';
 
 /** What the cluster harness needs of any Redis setup it runs the apps against. */
 export interface TestRedis {
@@ -25,8 +27,11 @@ export interface RedisServer extends TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port with the same data directory. */
   start(): Promise<void>;
-  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: its connections stay open, but nothing answers meanwhile. */
-  signal(signal: 'SIGSTOP' | 'SIGCONT'): void;
+  /**
+   * Freezes (SIGSTOP; `docker pause` in a container) or thaws (SIGCONT; `docker unpause`) the server: its
+   * connections stay open, but nothing answers meanwhile.
+   */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void>;
   /** Stops it for good and removes its data. */
   cleanup(): Promise<void>;
 }
@@ -50,10 +55,21 @@ export function findRedisServer(): string {
 }
 
 /**
- * Starts redis-server with append-only persistence (fsync always), so a stop/start keeps every user and
- * session, like a production Redis with AOF. Readiness is its own "Ready to accept connections" line.
+ * redis-server on 127.0.0.1 with append-only persistence (fsync always), so a stop/start keeps every user and
+ * session, like a production Redis with AOF.
+ */
+const REDIS_SERVER_ARGS = ['--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
+
+/**
+ * Starts a redis-server (see REDIS_SERVER_ARGS) where this run's runtime says: a local process, or a container
+ * (redis-container.ts) with the same interface. Readiness is its own "Ready to accept connections" line.
  */
 export async function startRedisServer(): Promise<RedisServer> {
+  if (runtimeOfThisRun() === 'containers') return startRedisContainer(REDIS_SERVER_ARGS);
+  return startLocalRedisServer();
+}
+
+async function startLocalRedisServer(): Promise<RedisServer> {
   const binary = findRedisServer();
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'sessionwire-redis-'));
@@ -79,7 +95,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     port,
     start,
     stop,
-    signal: (signal) => {
+    signal: async (signal) => {
       if (!child) throw new Error('redis-server is not running');
       child.kill(signal);
     },
@@ -90,13 +106,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
 }
 
-/**
- * Spawns redis-server on 127.0.0.1 with append-only persistence (fsync always) plus `args`, and resolves once
- * it printed "Ready to accept connections".
- */
+/** Spawns redis-server with REDIS_SERVER_ARGS plus `args`, and resolves once it printed "Ready to accept connections". */
 export function launchRedisServer(binary: string, args: string[]): Promise<ChildProcess> {
-  const base = ['--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
-  return spawnUntilOutput(binary, [...base, ...args], 'Ready to accept connections');
+  return spawnUntilOutput(binary, [...REDIS_SERVER_ARGS, ...args], 'Ready to accept connections');
 }
 
 /** Spawns `binary` and resolves once its stdout contained `readyText`; rejects with the output if it exits first. */
