@@ -172,6 +172,17 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
     const key = redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, subject));
     expect(await redis.get(key)).toBe(String(message.at));
     expect(await redis.pttl(key)).toBeGreaterThan((ttlSeconds - 60) * 1000);
+    // The end is the provider's (its iat, to the end of that second), compared with session starts from its clock.
+    expect(message.at).toBe((token.iat as number) * 1000 + 999);
+  });
+
+  it("a sub-only token ends the sessions started until its iat, by the provider's clock: one delivered late ends none started since", async () => {
+    const subject = `user-${randomUUID()}`;
+    const issuedAt = Math.floor(Date.now() / 1000) - 120;
+    expectEnded(await post(await sign(claims({ sid: undefined, sub: subject, iat: issuedAt, exp: issuedAt + 600 }))));
+    const message = await listener.nextExternal((candidate) => candidate.subject === subject);
+    expect(message.at).toBe(issuedAt * 1000 + 999);
+    expect(await redis.get(redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, subject)))).toBe(String(issuedAt * 1000 + 999));
   });
 
   it('the same token again: 400, and no second message', async () => {

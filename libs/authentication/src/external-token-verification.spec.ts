@@ -44,6 +44,10 @@ describe('externalTokenCredential (claim mapping)', () => {
     });
   });
 
+  it('takes the session start as never later than the token (an auth_time after iat is clamped to iat)', () => {
+    expect(externalTokenCredential(issuer, { ...claims, auth_time: now + 20 }, now * 1000).sessionStartedAt).toBe(now * 1000);
+  });
+
   it('without a sid: one sessionless session per user, started at iat, no roles', () => {
     const credential = externalTokenCredential(issuer, { ...claims, sid: undefined }, now * 1000);
     expect(credential).toMatchObject({ sessionId: sessionlessSessionId(issuer.issuer, 'alice'), providerSessionId: null, sessionStartedAt: now * 1000, roles: [] });

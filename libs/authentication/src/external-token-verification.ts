@@ -92,7 +92,8 @@ export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<s
   if (sid !== undefined && (typeof sid !== 'string' || sid.length === 0)) throw refuse(`claim ${issuer.claims.sessionId} is not a session id`);
   const providerSessionId = sid ?? null;
   const authTime = payload.auth_time;
-  const startedAt = typeof authTime === 'number' && Number.isFinite(authTime) ? authTime : iat;
+  // Never later than the token itself: an `auth_time` after `iat` would let a session dodge an end covering its token.
+  const startedAt = typeof authTime === 'number' && Number.isFinite(authTime) ? Math.min(authTime, iat) : iat;
   return {
     kind: 'external_token',
     userId: externalUserId(issuer.issuer, sub),

@@ -51,7 +51,10 @@ export const externalUserLoggedOutSchema = z
     /** The provider's session id (its `sid`); null means every session of `subject` that started at or before `at`. */
     providerSessionId: z.string().min(1).max(1024).nullable(),
     reason: sessionEndReasonSchema,
-    /** Epoch milliseconds at which the end was recorded. */
+    /**
+     * Epoch milliseconds of the end, by the provider's clock when it said (a logout token's `iat`, to the end of that
+     * second), so it compares with session starts (`auth_time`) from the same clock; else when the end was recorded.
+     */
     at: z.number().int().positive(),
   })
   .refine((message) => message.subject !== null || message.providerSessionId !== null, 'subject and providerSessionId cannot both be null');
@@ -61,8 +64,9 @@ export function createExternalUserLoggedOut(
   issuer: string,
   ended: { subject: string; providerSessionId: string | null } | { subject: string | null; providerSessionId: string },
   reason: SessionEndReason,
+  at = Date.now(),
 ): ExternalUserLoggedOut {
-  return { v: 2, id: randomUUID(), issuer, subject: ended.subject, providerSessionId: ended.providerSessionId, reason, at: Date.now() };
+  return { v: 2, id: randomUUID(), issuer, subject: ended.subject, providerSessionId: ended.providerSessionId, reason, at };
 }
 
 /** Any version of the `user-logged-out` message. */

@@ -9,6 +9,7 @@ describe('endProviderSessions input', () => {
     ['a session of a user', valid, { ended: { subject: 'alice', providerSessionId: 'sid-1' } }],
     ['a session alone', { issuer, providerSessionId: 'sid-1', ttlSeconds: 60 }, { ended: { subject: null, providerSessionId: 'sid-1' } }],
     ['every session of a user', { issuer, subject: 'alice', providerSessionId: null, ttlSeconds: 60 }, { ended: { subject: 'alice', providerSessionId: null } }],
+    ['when it ended, by the provider', { ...valid, endedAt: 1_795_343_341_999 }, { endedAt: 1_795_343_341_999 }],
     ['an event id, a reason and a confirmation', { ...valid, eventId: 'jti-1', reason: 'admin_revoke', confirm: { timeoutMs: 500 } }, { eventId: 'jti-1', reason: 'admin_revoke', confirm: { timeoutMs: 500 } }],
   ])('accepts %s', (_case, input, expected) => {
     expect(validateEndProviderSessionsInput(input)).toMatchObject({ issuer: input.issuer, ttlSeconds: input.ttlSeconds, ...expected });
@@ -28,6 +29,8 @@ describe('endProviderSessions input', () => {
     ['a zero TTL', { ...valid, ttlSeconds: 0 }, /ttlSeconds/],
     ['a fractional TTL', { ...valid, ttlSeconds: 1.5 }, /ttlSeconds/],
     ['a TTL beyond 30 days (milliseconds by mistake)', { ...valid, ttlSeconds: 3_660_000 }, /ttlSeconds/],
+    ['an end an hour in the future', { ...valid, endedAt: Date.now() + 3_600_000 }, /endedAt/],
+    ['an end in seconds, not milliseconds', { ...valid, endedAt: 1.5 }, /endedAt/],
     ['an unknown reason', { ...valid, reason: 'bored' }, /reason/],
     ['an empty event id', { ...valid, eventId: '' }, /eventId/],
     ['a zero confirmation deadline', { ...valid, confirm: { timeoutMs: 0 } }, /timeoutMs/],

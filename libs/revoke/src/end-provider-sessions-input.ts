@@ -7,7 +7,7 @@ import { InvalidRevocationError } from './revoke-errors';
 export interface EndProviderSessionsInput {
   /** The provider's `iss`, exactly as in its tokens. */
   issuer: string;
-  /** The provider's user id (its `sub`). Alone, it ends every session of that user that started until now. */
+  /** The provider's user id (its `sub`). Alone, it ends every session of that user that started until `endedAt`. */
   subject?: string | null;
   /** The provider's session id (its `sid`): ends that session (of `subject` only, when both are given). */
   providerSessionId?: string | null;
@@ -17,6 +17,13 @@ export interface EndProviderSessionsInput {
    * could outlive the record. At most 30 days.
    */
   ttlSeconds: number;
+  /**
+   * When the sessions ended, in epoch ms by the provider's clock (a logout token's `iat`): with `subject` alone, every
+   * session of the user whose start (`auth_time`, from that same clock) is at or before it ends. At most 5 minutes
+   * ahead of this machine's clock.
+   * @default Date.now()
+   */
+  endedAt?: number;
   /**
    * Why, as told to the sockets in `session:ended`.
    * @default 'provider_logout'
@@ -35,6 +42,9 @@ export interface EndProviderSessionsInput {
 /** The longest an end is remembered: far beyond any token lifetime a provider issues, short of forever. */
 export const MAX_PROVIDER_END_TTL_SECONDS = 30 * 86_400;
 
+/** How far ahead of this machine's clock a provider's clock may put an end (clock skew; never "sessions of the future"). */
+const MAX_END_AHEAD_MS = 5 * 60_000;
+
 const { issuer, subject, providerSessionId } = externalUserLoggedOutSchema.shape;
 
 /** Which sessions end, as `createExternalUserLoggedOut` takes it. */
@@ -46,6 +56,12 @@ const endProviderSessionsInputSchema = z
     subject: subject.optional(),
     providerSessionId: providerSessionId.optional(),
     ttlSeconds: z.number().int().positive().max(MAX_PROVIDER_END_TTL_SECONDS),
+    endedAt: z
+      .number()
+      .int()
+      .positive()
+      .refine((at) => at <= Date.now() + MAX_END_AHEAD_MS, 'must not be more than 5 minutes ahead of now')
+      .optional(),
     reason: sessionEndReasonSchema.default('provider_logout'),
     eventId: z.string().min(1).max(1024).optional(),
     confirm: confirmSchema.optional(),

@@ -138,7 +138,7 @@ export function createRevoker(options: RevokerOptions): Revoker {
     async endProviderSessions(input) {
       if (closed) throw new RevokerClosedError();
       const valid = validateEndProviderSessionsInput(input);
-      const message = createExternalUserLoggedOut(valid.issuer, valid.ended, valid.reason);
+      const message = createExternalUserLoggedOut(valid.issuer, valid.ended, valid.reason, valid.endedAt);
       const { confirmation } = await confirmed(valid.confirm, message.id, async () => {
         const outcome = await runEndProviderSessions({ message, ttlSeconds: valid.ttlSeconds, eventId: valid.eventId });
         if (outcome === 'duplicate') throw new DuplicateEventError(valid.issuer, valid.eventId ?? '');

@@ -45,12 +45,15 @@ export class BackchannelLogoutController {
   }
 
   /** Records the end and publishes it, once per `jti`: a replay, or a token racing its own copy, is refused. */
-  private async end({ issuer, jti, subject, providerSessionId }: VerifiedLogoutToken): Promise<{ messageId: string }> {
+  private async end({ issuer, jti, subject, providerSessionId, issuedAt }: VerifiedLogoutToken): Promise<{ messageId: string }> {
     try {
       return await this.revoker.endProviderSessions({
         issuer: issuer.issuer,
         subject,
         providerSessionId,
+        // The provider's clock, as the session starts (`auth_time`) it is compared with; to the end of that second,
+        // their grain: a session started in the same second as the logout is ended.
+        endedAt: issuedAt * 1000 + 999,
         ttlSeconds: endedSessionTtlSeconds(issuer),
         eventId: jti,
       });

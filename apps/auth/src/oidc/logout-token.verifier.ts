@@ -24,6 +24,8 @@ export interface VerifiedLogoutToken {
   subject: string | null;
   /** Its `sid`, or null; at least one of the two is set. */
   providerSessionId: string | null;
+  /** Its `iat`, in epoch seconds (the provider's clock). */
+  issuedAt: number;
 }
 
 /**
@@ -102,6 +104,8 @@ function checkLogoutClaims(payload: JWTPayload): Omit<VerifiedLogoutToken, 'issu
     jti: claimValue(payload, 'jti') as string,
     subject: claimValue(payload, 'sub'),
     providerSessionId: claimValue(payload, 'sid'),
+    // Present and a number: jwtVerify required and checked it.
+    issuedAt: payload.iat as number,
   };
 }
 
