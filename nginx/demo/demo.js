@@ -313,10 +313,17 @@ function connect() {
     ...(byToken && { getAccessToken: () => accessToken(), refresh: refreshTokens, tokenStore: tokens }),
   });
   state.client = client;
+  $('token-refreshes').textContent = '0';
   setConnection('connecting', 'connecting…');
   const current = (handler) => (payload) => client === state.client && handler(payload);
   client.on('connected', current(() => connected(client).catch(handleError)));
   client.on('signedOut', current(({ reason }) => signedOut(reason)));
+  client.on(
+    'tokenRefreshed',
+    current(() => {
+      $('token-refreshes').textContent = String(Number($('token-refreshes').textContent) + 1);
+    }),
+  );
   client.on(
     'disconnected',
     current(({ reason, willReconnect }) => {
@@ -457,7 +464,10 @@ function render() {
   $('provider-issuer').textContent = atProvider ? state.providerSession.issuer : '';
   $('provider-sub').textContent = atProvider ? state.providerSession.sub : '';
   $('provider-sid').textContent = atProvider ? state.providerSession.sid : '';
-  if (!atProvider) $('user-id').textContent = 'not connected';
+  if (!atProvider) {
+    $('user-id').textContent = 'not connected';
+    $('token-refreshes').textContent = '0';
+  }
   $('admin').hidden = !isAdmin();
   $('my-connections').hidden = !isAdmin();
   $('lookup-result').hidden = state.lookedUp === undefined;
