@@ -82,7 +82,14 @@ export default tseslint.config(
   {
     // The demo page's script runs in the browser, as an ES module.
     files: ['nginx/demo/**/*.js'],
-    languageOptions: { sourceType: 'module', globals: { document: 'readonly', fetch: 'readonly', FormData: 'readonly' } },
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['document', 'window', 'location', 'history', 'sessionStorage', 'fetch', 'FormData', 'URL', 'URLSearchParams', 'crypto', 'TextEncoder', 'TextDecoder', 'btoa', 'atob'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
   },
   {
     files: ['jest.config.js'],

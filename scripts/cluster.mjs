@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildApps, buildClientBundle, CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE } from './lib/build.mjs';
 import { echoNotableLine, say } from './lib/console.mjs';
-import { LOCAL_ACCESS_TOKEN_TTL_SECONDS, LOCAL_CLIENT_ID, localIssuerEntry, LOCAL_PROVIDER_NAME } from './lib/local-provider.mjs';
+import { LOCAL_ACCESS_TOKEN_TTL_SECONDS, LOCAL_CLIENT_ID, localIssuerEntry, LOCAL_PROVIDER_NAME, LOCAL_PROVIDER_PATH } from './lib/local-provider.mjs';
 import { assertPortFree, freePort } from './lib/net.mjs';
 import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
 import { buildPackages } from './lib/packages.mjs';
@@ -65,10 +65,11 @@ const USAGE = `Usage: npm start -- [--gateways N] [--port N] [--tls] [--redis-cl
                  with redis-cli --cluster create) instead of the single Redis; the apps run on
                  REDIS_TOPOLOGY=cluster. Its data lives in .data/redis-cluster/ for this run only
   --oidc         also run a local OpenID Provider (scripts/oidc-provider.mjs: any username signs in) and trust it:
-                 OIDC_ISSUERS for auth and the gateways gets its entry, its back-channel logout goes to
-                 /oidc/backchannel-logout through nginx. Its keys live in .data/oidc-provider/
+                 nginx serves it at ${LOCAL_PROVIDER_PATH}/ (its issuer: http://${HOST}:<port>${LOCAL_PROVIDER_PATH}; the demo page
+                 signs in with it), OIDC_ISSUERS for auth and the gateways gets its entry, its back-channel
+                 logout goes to /oidc/backchannel-logout through nginx. Its keys live in .data/oidc-provider/
                  (npm run oidc:keys -- rotate|retire)
-  --oidc-port N  the provider's port on ${HOST}, part of its issuer URL (default 8081, or env OIDC_PORT)
+  --oidc-port N  the provider's own port on ${HOST}, behind nginx (default 8081, or env OIDC_PORT)
   --no-build     start from the existing dist/ (default: build both apps and the packages first)
   --data-dir DIR where Redis data, logs, nginx files, keys and the admin password live (default .data)
 
@@ -314,12 +315,15 @@ async function startApp(cluster, { name, main, env, logs }) {
 
 /**
  * The local OpenID Provider on `port`, supervised like the other services (a restart keeps its keys: they are files;
- * its sessions are in memory and end with it). Up once its discovery document answers. Resolves with its issuer.
+ * its sessions are in memory and end with it). Its issuer is the public origin's LOCAL_PROVIDER_PATH, which nginx passes
+ * on to it, so the demo page signs in with it under its own origin. Up once its discovery document answers on its own
+ * port. Resolves with its issuer, its address and the OIDC_ISSUERS entry for it.
  */
 async function startOidcProvider(cluster, { port, publicPort, tls, paths }) {
   await assertPortFree(port, HOST);
-  const issuer = `http://${HOST}:${port}`;
   const edge = `${tls ? 'https' : 'http'}://${HOST}:${publicPort}`;
+  const issuer = `${edge}${LOCAL_PROVIDER_PATH}`;
+  const address = `${HOST}:${port}`;
   // The demo page, on both names the browser may use for it: the client's redirect and post-logout URIs.
   const demoPages = [`${tls ? 'https' : 'http'}://localhost:${publicPort}/`, `${edge}/`];
   const args = [
@@ -327,18 +331,20 @@ async function startOidcProvider(cluster, { port, publicPort, tls, paths }) {
     'serve',
     '--port', String(port),
     '--state-dir', paths.oidcProvider,
+    '--issuer', issuer,
     '--backchannel-logout-uri', `${edge}/oidc/backchannel-logout`,
     ...demoPages.flatMap((page) => ['--redirect-uri', page, '--post-logout-redirect-uri', page]),
   ];
   // Over --tls the logout tokens go to nginx's self-signed certificate, which the provider must then trust.
   const env = { ...inheritedEnv(), ...(tls && { NODE_EXTRA_CA_CERTS: tls.cert }) };
-  const discovery = `${issuer}/.well-known/openid-configuration`;
+  const direct = `http://${address}${LOCAL_PROVIDER_PATH}`;
   await cluster.start(
     { name: LOCAL_PROVIDER_NAME, command: process.execPath, args, env, logFile: join(paths.logs, `${LOCAL_PROVIDER_NAME}.log`), match: paths.oidcProvider },
     TIER.identityProvider,
-    { waitUp: (life) => waitForHttpOk({ ...life, url: discovery, timeoutMs: READY_TIMEOUT_MS }) },
+    { waitUp: (life) => waitForHttpOk({ ...life, url: `${direct}/.well-known/openid-configuration`, timeoutMs: READY_TIMEOUT_MS }) },
   );
-  return issuer;
+  // The apps read its keys at boot, before nginx runs, and need not trust the --tls certificate: from its own port.
+  return { issuer, address, entry: localIssuerEntry(issuer, `${direct}/jwks`) };
 }
 
 /** The next and previous key files `npm run keys:rotate` fills and empties: present, empty until a rotation starts. */
@@ -347,13 +353,14 @@ async function ensureRotationSlots(paths) {
   for (const file of [paths.signingKeyNext, paths.signingKeyPrevious]) await writeFile(file, '', { flag: 'a', mode: 0o600 });
 }
 
-async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddresses, tls, prefix }) {
+async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddresses, oidcProviderAddress, tls, prefix }) {
   await writeLocalNginxConfig({
     templateFile: FILES.nginxTemplate,
     prefix,
     listen: `${HOST}:${publicPort}`,
     authAddress,
     gatewayAddresses,
+    oidcProviderAddress,
     demoRoot: FILES.demoRoot,
     tls,
   });
@@ -374,7 +381,7 @@ async function startNginx(cluster, nginx, { publicPort, authAddress, gatewayAddr
   );
 }
 
-function printSummary({ publicPort, gateways, admin, redis, external, tls, paths, oidcIssuer }) {
+function printSummary({ publicPort, gateways, admin, redis, external, tls, paths, oidcProvider }) {
   const base = `${tls ? 'https' : 'http'}://localhost:${publicPort}`;
   const gatewayNote = gateways > 0 ? `${gateways} gateway replica${gateways > 1 ? 's' : ''}` : 'no gateway running (--gateways 0): 502';
   const password = admin.source === 'ADMIN_PASSWORD' ? '(the password in ADMIN_PASSWORD)' : `${admin.password}   (kept in ${admin.source})`;
@@ -385,8 +392,9 @@ sessionwire is up
   ${base}/.well-known/jwks.json  access-token signing keys
   ${base}/socket.io/             Socket.IO (${gatewayNote})
   admin login: ${admin.username} / ${password}${
-    oidcIssuer
-      ? `\n  OpenID Provider: ${oidcIssuer} (any username signs in; client ${LOCAL_CLIENT_ID}, access tokens ${LOCAL_ACCESS_TOKEN_TTL_SECONDS} s;
+    oidcProvider
+      ? `\n  OpenID Provider: ${oidcProvider.issuer} (its own port: ${oidcProvider.address}; any username signs in, also with
+       the demo page's "Sign in with the local identity provider"; client ${LOCAL_CLIENT_ID}, access tokens ${LOCAL_ACCESS_TOKEN_TTL_SECONDS} s;
        rotate its keys: npm run oidc:keys -- rotate --data-dir ${paths.dataDir})`
       : ''
   }
@@ -457,10 +465,10 @@ async function startCluster(cluster, options, binaries) {
     redis = options.externalRedisUrl ? redisUrl : `${redisUrl} (data in ${paths.redisDir})`;
   }
   await ensureRotationSlots(paths);
-  let oidcIssuer;
+  let oidcProvider;
   if (options.oidc) {
-    oidcIssuer = await startOidcProvider(cluster, { port: options.oidc.port, publicPort: options.port, tls, paths });
-    appEnv.OIDC_ISSUERS = JSON.stringify([...options.oidc.otherIssuers, localIssuerEntry(oidcIssuer)]);
+    oidcProvider = await startOidcProvider(cluster, { port: options.oidc.port, publicPort: options.port, tls, paths });
+    appEnv.OIDC_ISSUERS = JSON.stringify([...options.oidc.otherIssuers, oidcProvider.entry]);
   }
   const authAddress = await startApp(cluster, {
     name: 'auth',
@@ -485,8 +493,15 @@ async function startCluster(cluster, options, binaries) {
       }),
     ),
   );
-  await startNginx(cluster, binaries.nginx, { publicPort: options.port, authAddress, gatewayAddresses, tls, prefix: paths.nginxPrefix });
-  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redis, external: Boolean(options.externalRedisUrl), tls, paths, oidcIssuer });
+  await startNginx(cluster, binaries.nginx, {
+    publicPort: options.port,
+    authAddress,
+    gatewayAddresses,
+    oidcProviderAddress: oidcProvider?.address,
+    tls,
+    prefix: paths.nginxPrefix,
+  });
+  printSummary({ publicPort: options.port, gateways: options.gateways, admin, redis, external: Boolean(options.externalRedisUrl), tls, paths, oidcProvider });
 }
 
 /** Set once Ctrl-C / SIGTERM arrived: from then on the signal handler decides the exit code. */

@@ -32,7 +32,9 @@ const USAGE = `Usage:
 
 serve: runs the provider on 127.0.0.1:N until SIGTERM, its keys and secrets in DIR (generated on first start);
   SIGHUP reloads the signing keys.
-  --issuer URL                    its issuer (default http://127.0.0.1:N)
+  --issuer URL                    its issuer (default http://127.0.0.1:N). A path in it is where it serves: with
+                                  http://127.0.0.1:8080/idp it answers under /idp/ only, for a proxy that passes
+                                  /idp/ on as it is with X-Forwarded-Host and X-Forwarded-Proto (nginx, --oidc)
   --backchannel-logout-uri URL    where it POSTs logout tokens (the auth service's /oidc/backchannel-logout)
   --redirect-uri URL              a redirect URI of the client ${LOCAL_CLIENT_ID} (repeatable)
   --post-logout-redirect-uri URL  a post-logout redirect URI of the client (repeatable)
@@ -78,10 +80,12 @@ function serveOptions() {
   for (const url of urls.filter((value) => value !== undefined)) {
     if (!URL.canParse(url)) throw new UsageError(`not a URL: "${url}"`);
   }
+  const issuer = (values.issuer ?? `http://127.0.0.1:${port}`).replace(/\/$/, '');
   return {
     port,
     stateDir: resolve(required('state-dir')),
-    issuer: (values.issuer ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    issuer,
+    mountPath: new URL(issuer).pathname.replace(/\/$/, ''),
     backchannelLogoutUri: required('backchannel-logout-uri'),
     redirectUris: values['redirect-uri'],
     postLogoutRedirectUris: values['post-logout-redirect-uri'],
@@ -99,7 +103,8 @@ function configuration(options, keys, cookieKey, adapter) {
   return {
     adapter,
     jwks: providerJwks(keys),
-    cookies: { keys: [cookieKey] },
+    // Its session cookie stays on its own path: behind nginx it shares the demo page's origin with the auth service.
+    cookies: { keys: [cookieKey], long: { path: `${options.mountPath}/` } },
     clients: [
       {
         client_id: LOCAL_CLIENT_ID,
@@ -165,9 +170,10 @@ function configuration(options, keys, cookieKey, adapter) {
 }
 
 /**
- * The dev-only route `POST /dev/logout-user` (`sub=<username>`, `Authorization: Bearer <DIR/dev-admin-token>`): the
- * provider's own back-channel logout with no `sid`, i.e. a logout token naming only `sub`, as a provider sends to
- * end every session of a user. It does not end the provider's sessions themselves (it has no index of them).
+ * The dev-only route `POST /dev/logout-user` (`sub=<username>`, `Authorization: Bearer <DIR/dev-admin-token>`), on the
+ * provider's own port only, never under its issuer's path (which nginx passes on): the provider's own back-channel
+ * logout with no `sid`, i.e. a logout token naming only `sub`, as a provider sends to end every session of a user. It
+ * does not end the provider's sessions themselves (it has no index of them).
  */
 async function logoutUser(provider, request, response, adminToken) {
   if (request.method !== 'POST') return answer(response, 405, { error: 'method_not_allowed' });
@@ -208,6 +214,9 @@ async function serve() {
   const adapter = createMemoryAdapter();
   const build = (keys) => {
     const provider = new Provider(options.issuer, configuration(options, keys, cookieKey, adapter));
+    // Behind nginx its URLs are the public ones: the host the browser asked for (X-Forwarded-Host, port included) and
+    // https under --tls (X-Forwarded-Proto). It listens on 127.0.0.1 only.
+    provider.proxy = true;
     provider.on('backchannel.error', (_ctx, error, client, accountId, sid) =>
       log(`back-channel logout of ${accountId} (sid ${sid}) to ${client.backchannelLogoutUri} failed: ${error.message}`),
     );
@@ -225,6 +234,13 @@ async function serve() {
     if (request.url === '/dev/logout-user') {
       logoutUser(provider, request, response, adminToken).catch((error) => answer(response, 400, { error: 'invalid_request', error_description: error.message }));
       return;
+    }
+    if (options.mountPath) {
+      if (!request.url.startsWith(`${options.mountPath}/`)) return answer(response, 404, { error: 'not_found', error_description: `this provider serves under ${options.mountPath}/` });
+      // Mounted as oidc-provider's docs mount it under a prefix: it finds the prefix from `originalUrl` and puts it
+      // in every URL it makes (endpoints, redirects, forms, cookie paths).
+      request.originalUrl = request.url;
+      request.url = request.url.slice(options.mountPath.length);
     }
     callback(request, response);
   });

@@ -327,7 +327,7 @@ async function checkNginxTemplate(template) {
   }
   const prefix = await mkdtemp(join(tmpdir(), 'sessionwire-nginx-check-'));
   try {
-    const render = async (tls) => {
+    const render = async (tls, oidcProviderAddress) => {
       await writeLocalNginxConfig({
         templateFile: TEMPLATE,
         prefix,
@@ -336,6 +336,7 @@ async function checkNginxTemplate(template) {
         gatewayAddresses: ['127.0.0.1:3001', '127.0.0.1:3002'],
         demoRoot: join(ROOT, 'nginx/demo'),
         tls,
+        oidcProviderAddress,
       });
       try {
         testNginxConfig(nginx, prefix);
@@ -345,6 +346,7 @@ async function checkNginxTemplate(template) {
       }
     };
     check('nginx/nginx.conf.template: rendered as `npm start` does, passes nginx -t', await render(undefined));
+    check('nginx/nginx.conf.template: rendered as `npm start -- --oidc` does (the provider at /idp/), passes nginx -t', await render(undefined, '127.0.0.1:8081'));
     if (findExecutable('openssl')) {
       const tls = await ensureDevCertificate(join(prefix, 'tls'));
       check('nginx/nginx.conf.template: rendered as `npm start -- --tls` does, passes nginx -t', await render(tls));

@@ -3,6 +3,7 @@
 export const LOCAL_CLIENT_ID: string;
 export const LOCAL_AUDIENCE: string;
 export const LOCAL_ROLES_CLAIM: string;
+export const LOCAL_PROVIDER_PATH: string;
 export const LOCAL_PROVIDER_NAME: string;
 export const LOCAL_ACCESS_TOKEN_TTL_SECONDS: number;
 
@@ -40,6 +41,7 @@ export function ensureSecret(file: string): Promise<string>;
 export interface LocalIssuerEntry {
   name: string;
   issuer: string;
+  jwksUri?: string;
   audience: string;
   clientId: string;
   algorithms: Array<'RS256' | 'ES256'>;
@@ -47,4 +49,4 @@ export interface LocalIssuerEntry {
   maxTokenLifetimeSeconds: number;
 }
 
-export function localIssuerEntry(issuer: string): LocalIssuerEntry;
+export function localIssuerEntry(issuer: string, jwksUri?: string): LocalIssuerEntry;

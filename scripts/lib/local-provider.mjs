@@ -19,6 +19,12 @@ export const LOCAL_ROLES_CLAIM = 'roles';
 /** Name of the provider in OIDC_ISSUERS and in `npm start`'s services. */
 export const LOCAL_PROVIDER_NAME = 'local-idp';
 
+/**
+ * Where nginx serves the provider on the public origin (`npm start -- --oidc`, the browser tests): its issuer is
+ * `<public origin>/idp`, so the demo page reaches it under its own origin (its CSP allows `connect-src 'self'` only).
+ */
+export const LOCAL_PROVIDER_PATH = '/idp';
+
 /** Lifetime of the provider's access tokens, and the `maxTokenLifetimeSeconds` of its OIDC_ISSUERS entry. */
 export const LOCAL_ACCESS_TOKEN_TTL_SECONDS = 300;
 
@@ -108,12 +114,15 @@ export async function ensureSecret(file) {
 
 /**
  * The OIDC_ISSUERS entry (libs/oidc trustedIssuerSchema) that trusts the local provider at `issuer`: its access tokens
- * for LOCAL_AUDIENCE, its logout tokens for LOCAL_CLIENT_ID, `sid` and `roles` as it issues them.
+ * for LOCAL_AUDIENCE, its logout tokens for LOCAL_CLIENT_ID, `sid` and `roles` as it issues them. `jwksUri`: where the
+ * apps read its keys when that is not what its discovery document says (the provider's own port, for an issuer behind
+ * nginx: the apps start before nginx, and read the keys at boot).
  */
-export function localIssuerEntry(issuer) {
+export function localIssuerEntry(issuer, jwksUri) {
   return {
     name: LOCAL_PROVIDER_NAME,
     issuer,
+    ...(jwksUri !== undefined && { jwksUri }),
     audience: LOCAL_AUDIENCE,
     clientId: LOCAL_CLIENT_ID,
     algorithms: ['RS256', 'ES256'],

@@ -20,6 +20,8 @@ export interface LocalNginxConfigOptions {
   vendorRoot?: string;
   /** PEM files: serve https and wss on `listen`. @default plain HTTP */
   tls?: TlsFiles;
+  /** The local OpenID Provider's `host:port`, served at /idp/ (its issuer's path). @default none: no /idp/ route */
+  oidcProviderAddress?: string;
 }
 
 export interface TlsFiles {
@@ -28,6 +30,8 @@ export interface TlsFiles {
 }
 
 export function tlsDirectives(tls?: TlsFiles): string;
+
+export function oidcProviderLocation(address?: string): string;
 
 /** Resolves with the path of the rendered nginx.conf. */
 export function writeLocalNginxConfig(options: LocalNginxConfigOptions): Promise<string>;

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CLIENT_BUNDLE_DIR } from './build.mjs';
+import { LOCAL_PROVIDER_PATH } from './local-provider.mjs';
 
 /**
  * The installed socket.io-client's `dist/` folder (browser bundles, `socket.io.esm.min.js` among them), for
@@ -72,11 +73,28 @@ function workerUserDirective() {
 }
 
 /**
+ * The `location` of the local OpenID Provider at `address` (`host:port`), under LOCAL_PROVIDER_PATH and passed on with
+ * its path (the provider serves under its issuer's path); without an address a comment, and no route.
+ */
+export function oidcProviderLocation(address) {
+  if (!address) return '# no local OpenID Provider here';
+  return [
+    `location ${LOCAL_PROVIDER_PATH}/ {`,
+    `    proxy_pass http://${address};`,
+    // Its sign-in, consent and logout pages are forms: never framed (a click on "Continue" or "Yes, sign me out").
+    `    add_header Content-Security-Policy "frame-ancestors 'none'" always;`,
+    '    add_header X-Content-Type-Options nosniff always;',
+    '}',
+  ].join('\n        ');
+}
+
+/**
  * Renders nginx/nginx.conf.template into `prefix`/nginx.conf for a local, unprivileged-paths nginx: pid, logs
  * and temp files under `prefix`, nothing read or written in /etc/nginx or /var. `tls`: see `tlsDirectives`.
  * `/vendor/` serves `vendorRoot`: by default the client SDK's browser bundle (`npm run build:client`).
+ * `oidcProviderAddress`: the local OpenID Provider's `host:port`, served at /idp/ (`oidcProviderLocation`).
  */
-export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot, vendorRoot = CLIENT_BUNDLE_DIR, tls }) {
+export async function writeLocalNginxConfig({ templateFile, prefix, listen, authAddress, gatewayAddresses, demoRoot, vendorRoot = CLIENT_BUNDLE_DIR, tls, oidcProviderAddress }) {
   for (const dir of ['logs', 'temp']) await mkdir(join(prefix, dir), { recursive: true });
   const config = renderTemplate(await readFile(templateFile, 'utf8'), {
     NGINX_USER: workerUserDirective(),
@@ -91,6 +109,7 @@ export async function writeLocalNginxConfig({ templateFile, prefix, listen, auth
     GATEWAY_SERVERS: upstreamServers(gatewayAddresses, GATEWAY_SERVER_PARAMETERS),
     DEMO_ROOT: demoRoot,
     VENDOR_ROOT: vendorRoot,
+    OIDC_PROVIDER_LOCATION: oidcProviderLocation(oidcProviderAddress),
   });
   const file = join(prefix, 'nginx.conf');
   await writeFile(file, config);

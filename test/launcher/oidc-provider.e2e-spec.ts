@@ -2,9 +2,10 @@ import { discover, trustedIssuersSchema } from '@app/oidc';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LOCAL_CLIENT_ID, LOCAL_PROVIDER_NAME } from '../../scripts/lib/local-provider.mjs';
+import { LOCAL_CLIENT_ID, LOCAL_PROVIDER_NAME, LOCAL_PROVIDER_PATH } from '../../scripts/lib/local-provider.mjs';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
+import { rawRequest } from '../support/http';
 import { Launcher } from '../support/launcher';
 import { signInAt } from '../support/oidc-provider';
 
@@ -39,12 +40,14 @@ function oidcKeys(args: string[]): Promise<string> {
 
 describe('npm start -- --oidc: a local OpenID Provider, supervised and trusted by the apps', () => {
   let launcher: Launcher;
+  let oidcPort: number;
+  /** The public origin's /idp, where nginx serves the provider. */
   let issuer: string;
 
   beforeAll(async () => {
-    const oidcPort = await freePort();
-    issuer = `http://127.0.0.1:${oidcPort}`;
+    oidcPort = await freePort();
     launcher = await Launcher.start({ gateways: 1, args: ['--oidc', '--oidc-port', String(oidcPort)] });
+    issuer = `${launcher.url}${LOCAL_PROVIDER_PATH}`;
   }, 180_000);
 
   afterAll(async () => {
@@ -56,11 +59,31 @@ describe('npm start -- --oidc: a local OpenID Provider, supervised and trusted b
     expect(launcher.printed()).toContain(`OpenID Provider: ${issuer}`);
   });
 
+  it('puts its endpoints on the origin the browser asked for (localhost or 127.0.0.1, port included), where the demo page reaches them', async () => {
+    for (const host of [`127.0.0.1:${launcher.port}`, `localhost:${launcher.port}`]) {
+      const { status, body } = await rawRequest(launcher.url, [
+        `GET ${LOCAL_PROVIDER_PATH}/.well-known/openid-configuration HTTP/1.1`,
+        `Host: ${host}`,
+        // nginx's own X-Forwarded-Host replaces a client's.
+        'X-Forwarded-Host: evil.example',
+      ]);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({
+        issuer,
+        authorization_endpoint: `http://${host}${LOCAL_PROVIDER_PATH}/auth`,
+        token_endpoint: `http://${host}${LOCAL_PROVIDER_PATH}/token`,
+        end_session_endpoint: `http://${host}${LOCAL_PROVIDER_PATH}/session/end`,
+      });
+    }
+  });
+
   it('gives auth and the gateways an OIDC_ISSUERS entry for it that the apps validate', async () => {
     for (const name of ['auth', 'gateway-1']) {
       const { OIDC_ISSUERS } = await environmentOf((await launcher.service(name)).pgid);
       const issuers = trustedIssuersSchema.parse(JSON.parse(OIDC_ISSUERS));
-      expect(issuers).toEqual([expect.objectContaining({ issuer, clientId: LOCAL_CLIENT_ID, claims: expect.objectContaining({ sessionId: 'sid' }) })]);
+      // Its keys from its own port: the apps start before nginx.
+      const jwksUri = `http://127.0.0.1:${oidcPort}${LOCAL_PROVIDER_PATH}/jwks`;
+      expect(issuers).toEqual([expect.objectContaining({ issuer, jwksUri, clientId: LOCAL_CLIENT_ID, claims: expect.objectContaining({ sessionId: 'sid' }) })]);
     }
   });
 

@@ -95,7 +95,7 @@ describe('the headers nginx sends upstream, as a server in the apps’ place rec
 
   beforeAll(async () => {
     echo = await startHeaderEcho();
-    nginx = await startNginx({ authUrl: echo.url, gateways: [{ url: echo.url }] });
+    nginx = await startNginx({ authUrl: echo.url, gateways: [{ url: echo.url }] }, { oidcProviderAddress: new URL(echo.url).host });
   });
 
   afterAll(async () => {
@@ -103,8 +103,8 @@ describe('the headers nginx sends upstream, as a server in the apps’ place rec
     await echo?.close();
   });
 
-  it('Upgrade and Connection: upgrade reach the gateways only; X-Forwarded-Host is always nginx’s own', async () => {
-    const paths = ['/auth/login', '/admin/users', '/.well-known/jwks.json', '/health', '/socket.io/?EIO=4&transport=websocket'];
+  it('Upgrade and Connection: upgrade reach the gateways only; X-Forwarded-Host is always nginx’s own (with the port for the provider at /idp/)', async () => {
+    const paths = ['/auth/login', '/admin/users', '/.well-known/jwks.json', '/health', '/socket.io/?EIO=4&transport=websocket', '/idp/auth'];
     const received: Record<string, Pick<IncomingHttpHeaders, 'upgrade' | 'connection' | 'x-forwarded-host'>> = {};
     for (const path of paths) {
       const { body } = await rawRequest<IncomingHttpHeaders>(nginx.url, [
@@ -123,6 +123,8 @@ describe('the headers nginx sends upstream, as a server in the apps’ place rec
       '/.well-known/jwks.json': toAuth,
       '/health': toAuth,
       '/socket.io/?EIO=4&transport=websocket': { upgrade: 'websocket', connection: 'upgrade', 'x-forwarded-host': '127.0.0.1' },
+      // The local OpenID Provider builds its URLs from it: the Host the client sent, with its port.
+      '/idp/auth': { ...toAuth, 'x-forwarded-host': `127.0.0.1:${nginx.port}` },
     });
   });
 });

@@ -53,6 +53,8 @@ export interface NginxOptions {
   demoRoot?: string;
   /** Served at `/vendor/`. @default dist/client in this checkout (the client SDK bundle) */
   vendorRoot?: string;
+  /** The local OpenID Provider's `host:port` (`OidcProvider.address`), served at /idp/. @default none: no /idp/ route */
+  oidcProviderAddress?: string;
   /** Where the temporary prefix (config, pid, logs, temp files) is made. @default the OS temp directory */
   parentDir?: string;
 }
@@ -94,6 +96,7 @@ export async function startNginx(cluster: NginxUpstreams, options: NginxOptions 
       demoRoot,
       vendorRoot,
       tls: options.tls,
+      oidcProviderAddress: options.oidcProviderAddress,
     });
     if (binary) {
       testNginxConfig(binary, prefix);

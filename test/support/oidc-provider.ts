@@ -1,4 +1,3 @@
-import { discover } from '@app/oidc';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,6 +38,13 @@ export interface OidcProviderOptions {
   accessTokenAlg?: 'RS256' | 'ES256';
   /** Usernames whose tokens carry the roles `user` and `admin` (the others: `user`). @default ['admin'] */
   adminUsers?: string[];
+  /**
+   * Its issuer when nginx serves it at LOCAL_PROVIDER_PATH, as `npm start -- --oidc` does:
+   * `${edgeOrigin(nginxPort)}${LOCAL_PROVIDER_PATH}` (then give `startNginx` its `address`). @default its own address
+   */
+  issuer?: string;
+  /** More redirect and post-logout redirect URIs of its client, e.g. the demo page through nginx. @default none */
+  redirectUris?: string[];
 }
 
 /** What the token endpoint answers for the authorization code (or refresh) grant. */
@@ -69,30 +75,36 @@ export class OidcProvider {
   private constructor(
     readonly process: AppProcess,
     readonly issuer: string,
+    /** `127.0.0.1:<port>`: where it listens (what nginx proxies to). */
+    readonly address: string,
     readonly stateDir: string,
     private readonly adminToken: string,
   ) {}
 
   static async start(options: OidcProviderOptions): Promise<OidcProvider> {
     const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const issuer = options.issuer ?? `http://${address}`;
     const stateDir = await mkdtemp(join(tmpdir(), 'sessionwire-oidc-provider-'));
     const args = [
       'serve',
       '--port', String(port),
       '--state-dir', stateDir,
+      '--issuer', issuer,
       '--backchannel-logout-uri', options.backchannelLogoutUri,
       '--redirect-uri', TEST_REDIRECT_URI,
+      ...(options.redirectUris ?? []).flatMap((uri) => ['--redirect-uri', uri, '--post-logout-redirect-uri', uri]),
       '--access-token-alg', options.accessTokenAlg ?? 'RS256',
       ...(options.adminUsers ?? ['admin']).flatMap((name) => ['--admin-user', name]),
     ];
     let child: AppProcess | undefined;
     try {
       child = await AppProcess.launch('oidc-provider', PROVIDER_SCRIPT, {}, { args });
-      const issuer = `http://127.0.0.1:${port}`;
-      // Ready once its discovery document names it: what every gateway reads at boot.
-      await discover(issuer, 5000);
-      const adminToken = (await readFile(providerFiles(stateDir).devAdminToken, 'utf8')).trim();
-      return new OidcProvider(child, issuer, stateDir, adminToken);
+      const provider = new OidcProvider(child, issuer, address, stateDir, (await readFile(providerFiles(stateDir).devAdminToken, 'utf8')).trim());
+      // Ready once its discovery document, on its own port, names it: what every gateway reads at boot.
+      const { issuer: named } = (await (await fetch(`${provider.ownUrl}/.well-known/openid-configuration`)).json()) as { issuer?: string };
+      if (named !== issuer) throw new Error(`the provider's discovery document names ${named}, not ${issuer}`);
+      return provider;
     } catch (error) {
       await child?.stop('SIGKILL');
       await rm(stateDir, { recursive: true, force: true });
@@ -100,9 +112,17 @@ export class OidcProvider {
     }
   }
 
-  /** This provider's OIDC_ISSUERS entry (libs/oidc `trustedIssuerSchema`), with `overrides` on top. */
+  /** Its issuer's URL on its own port (the issuer itself unless nginx serves it): its endpoints without nginx. */
+  get ownUrl(): string {
+    return `http://${this.address}${new URL(this.issuer).pathname.replace(/\/$/, '')}`;
+  }
+
+  /**
+   * This provider's OIDC_ISSUERS entry (libs/oidc `trustedIssuerSchema`), with `overrides` on top. Behind nginx, the apps
+   * read its keys on its own port, as `npm start -- --oidc` has them do (they start before nginx).
+   */
   issuerEntry(overrides: Partial<LocalIssuerEntry> = {}): LocalIssuerEntry {
-    return { ...localIssuerEntry(this.issuer), ...overrides };
+    return { ...localIssuerEntry(this.issuer, this.ownUrl === this.issuer ? undefined : `${this.ownUrl}/jwks`), ...overrides };
   }
 
   /** The apps' env that trusts this provider: `{OIDC_ISSUERS: '[<issuerEntry(overrides)>]'}`. */
@@ -124,7 +144,7 @@ export class OidcProvider {
    * a user. Resolves once the receiver answered it 200.
    */
   async logoutUser(sub: string): Promise<void> {
-    const response = await fetch(`${this.issuer}/dev/logout-user`, {
+    const response = await fetch(`http://${this.address}/dev/logout-user`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.adminToken}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ sub }),
@@ -293,7 +313,7 @@ export class ProviderSession {
     let url = new URL(start);
     let init: RequestInit = { method: 'GET' };
     for (let step = 0; step < 20; step++) {
-      if (url.origin !== this.issuer) return url;
+      if (!url.href.startsWith(`${this.issuer}/`)) return url;
       const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...init.headers, cookie: this.jar.header(url) } });
       this.jar.store(response.headers.getSetCookie());
       const location = response.headers.get('location');
