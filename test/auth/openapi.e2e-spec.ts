@@ -1,0 +1,94 @@
+import {
+  connectionCountsSchema,
+  errorBodySchema,
+  healthReportSchema,
+  jwksSchema,
+  loginResponseSchema,
+  meResponseSchema,
+  sessionViewSchema,
+  tokenPairSchema,
+} from '@app/contracts';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { z } from 'zod';
+import { TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
+import { setupAuth } from '../support/auth-setup';
+import { bearer, login, request } from '../support/http';
+
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, unknown>>;
+}
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/** A route as `METHOD /path/{param}`, the document's spelling. */
+const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+
+interface ExpressLayer {
+  route?: { path: string; methods: Record<string, boolean | undefined> };
+}
+
+/** Nest's answer to every request no handler took (the JSON 404), registered as a route for every method. */
+const NOT_FOUND_HANDLER_PATH = '{/*splat}';
+
+/** Every route the app really serves, read from the Express router the Nest app registered its handlers on. */
+function servedRoutes(app: NestExpressApplication): string[] {
+  const express = app.getHttpAdapter().getInstance() as { router: { stack: ExpressLayer[] } };
+  return express.router.stack.flatMap(({ route }) =>
+    route && route.path !== NOT_FOUND_HANDLER_PATH
+      ? Object.keys(route.methods).filter((method) => route.methods[method]).map((method) => routeKey(method, route.path))
+      : [],
+  );
+}
+
+function documentedRoutes(document: OpenApiDocument): string[] {
+  return Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).filter((key) => HTTP_METHODS.has(key)).map((method) => routeKey(method, path)));
+}
+
+describe('GET /openapi.json: the HTTP API contract', () => {
+  let auth: AuthApp;
+  let cleanup: () => Promise<void>;
+  let document: OpenApiDocument;
+
+  beforeAll(async () => {
+    ({ auth, cleanup } = await setupAuth());
+    const response = await request<OpenApiDocument>(auth.baseUrl, 'GET', '/openapi.json');
+    expect(response.status).toBe(200);
+    document = response.body;
+  });
+
+  afterAll(() => cleanup?.());
+
+  it('documents every route the app serves, and no route it does not serve', () => {
+    const served = servedRoutes(auth.app);
+    const documented = documentedRoutes(document);
+    // Guards against reading an empty or wrong router: the app's known routes are in it.
+    expect(served).toEqual(expect.arrayContaining(['POST /auth/login', 'POST /oidc/backchannel-logout', 'GET /openapi.json']));
+
+    expect({ undocumented: served.filter((route) => !documented.includes(route)), unserved: documented.filter((route) => !served.includes(route)) }).toEqual({
+      undocumented: [],
+      unserved: [],
+    });
+  });
+
+  it('is a valid OpenAPI 3.1 document as served', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const result = await new Validator().validate(document as unknown as Record<string, unknown>);
+    expect({ valid: result.valid, errors: result.errors ?? [] }).toEqual({ valid: true, errors: [] });
+  });
+
+  it('describes what the routes really answer: their answers parse with the schemas the document is generated from', async () => {
+    const expectMatches = (schema: z.ZodType, body: unknown) => expect(schema.safeParse(body).error?.issues ?? []).toEqual([]);
+    const admin = await login(auth.baseUrl, TEST_AUTH_ENV.ADMIN_USERNAME, TEST_AUTH_ENV.ADMIN_PASSWORD);
+    expectMatches(loginResponseSchema, (await request(auth.baseUrl, 'POST', '/auth/login', { json: { username: TEST_AUTH_ENV.ADMIN_USERNAME, password: TEST_AUTH_ENV.ADMIN_PASSWORD } })).body);
+
+    const asAdmin = { headers: bearer(admin.accessToken) };
+    expectMatches(meResponseSchema, (await request(auth.baseUrl, 'GET', '/auth/me', asAdmin)).body);
+    expectMatches(z.array(sessionViewSchema), (await request(auth.baseUrl, 'GET', '/auth/sessions', asAdmin)).body);
+    expectMatches(connectionCountsSchema, (await request(auth.baseUrl, 'GET', '/admin/connections/count', asAdmin)).body);
+    expectMatches(tokenPairSchema, (await request(auth.baseUrl, 'POST', '/auth/refresh', { json: { refreshToken: admin.refreshToken } })).body);
+    expectMatches(healthReportSchema, (await request(auth.baseUrl, 'GET', '/health')).body);
+    expectMatches(jwksSchema, (await request(auth.baseUrl, 'GET', '/.well-known/jwks.json')).body);
+    expectMatches(errorBodySchema, (await request(auth.baseUrl, 'GET', '/auth/me')).body);
+  });
+});
