@@ -12,11 +12,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { z } from 'zod';
 import { TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
 import { setupAuth } from '../support/auth-setup';
-import { bearer, login, request } from '../support/http';
+import { bearer, login, registerUser, request, type RequestOptions } from '../support/http';
 
+interface OpenApiOperation {
+  responses: Record<string, { content?: Record<string, { schema?: { properties?: { code?: { enum?: string[] } } } }> }>;
+}
 interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, unknown>>;
+  paths: Record<string, Record<string, OpenApiOperation>>;
 }
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -90,5 +93,39 @@ describe('GET /openapi.json: the HTTP API contract', () => {
     expectMatches(healthReportSchema, (await request(auth.baseUrl, 'GET', '/health')).body);
     expectMatches(jwksSchema, (await request(auth.baseUrl, 'GET', '/.well-known/jwks.json')).body);
     expectMatches(errorBodySchema, (await request(auth.baseUrl, 'GET', '/auth/me')).body);
+  });
+
+  it('lists the error codes the routes really answer, under their status', async () => {
+    const admin = await login(auth.baseUrl, TEST_AUTH_ENV.ADMIN_USERNAME, TEST_AUTH_ENV.ADMIN_PASSWORD);
+    await registerUser(auth.baseUrl, 'openapi-user');
+    const user = await login(auth.baseUrl, 'openapi-user');
+    const unknownUser = '3b241101-e2bb-4255-8caf-4136c566a962';
+    const form = (body: string, type = 'application/x-www-form-urlencoded'): RequestOptions => ({ rawBody: body, headers: { 'content-type': type } });
+    // [method, documented path, requested path, options]
+    const cases: Array<[string, string, string, RequestOptions]> = [
+      ['POST', '/auth/register', '/auth/register', { json: {} }],
+      ['POST', '/auth/register', '/auth/register', { json: { username: 'openapi-user', password: 'correct horse battery' } }],
+      ['POST', '/auth/login', '/auth/login', { json: { username: 'openapi-user', password: 'wrong password!' } }],
+      ['POST', '/auth/refresh', '/auth/refresh', { json: { refreshToken: 'not-a-token' } }],
+      ['GET', '/auth/me', '/auth/me', {}],
+      ['POST', '/auth/logout', '/auth/logout', { headers: { cookie: user.cookie } }],
+      ['POST', '/auth/logout-all', '/auth/logout-all?confirm=maybe', { headers: bearer(user.accessToken) }],
+      ['DELETE', '/auth/sessions/{sessionId}', '/auth/sessions/AAAAAAAAAAAAAAAAAAAAAAAA', { headers: bearer(user.accessToken) }],
+      ['GET', '/admin/connections/count', '/admin/connections/count', { headers: bearer(user.accessToken) }],
+      ['GET', '/admin/users', '/admin/users?username=', { headers: bearer(admin.accessToken) }],
+      ['GET', '/admin/users/{userId}/sessions', '/admin/users/not-a-uuid/sessions', { headers: bearer(admin.accessToken) }],
+      ['POST', '/admin/users/{userId}/revoke', `/admin/users/${unknownUser}/revoke`, { headers: bearer(admin.accessToken) }],
+      ['POST', '/oidc/backchannel-logout', '/oidc/backchannel-logout', form('logout_token=x', 'text/plain')],
+      ['POST', '/oidc/backchannel-logout', '/oidc/backchannel-logout', form('state=1')],
+      ['POST', '/oidc/backchannel-logout', '/oidc/backchannel-logout', form('logout_token=not.a.jwt')],
+    ];
+
+    const answered = [];
+    for (const [method, path, url, options] of cases) {
+      const { status, body } = await request<{ code: string }>(auth.baseUrl, method, url, options);
+      const documented = document.paths[path][method.toLowerCase()].responses[status]?.content?.['application/json']?.schema?.properties?.code?.enum ?? [];
+      answered.push({ route: `${method} ${url}`, status, code: body.code, documented: documented.includes(body.code) });
+    }
+    expect(answered.filter((answer) => !answer.documented || answer.status < 400)).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ function errors(codes: ErrorCodes, body: typeof errorBodySchema | typeof backcha
       {
         description: statusCodes.join(', '),
         ...(status === '429' || status === '503' ? { headers: z.object({ 'Retry-After': retryAfter }) } : {}),
-        content: { 'application/json': { schema: body.extend({ code: z.enum(statusCodes as [ErrorCode, ...ErrorCode[]]) }) } },
+        content: { 'application/json': { schema: body.extend({ statusCode: z.literal(Number(status)), code: z.enum(statusCodes as [ErrorCode, ...ErrorCode[]]) }) } },
       },
     ]),
   );
