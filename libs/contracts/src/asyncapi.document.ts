@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HANDSHAKE_ERROR_CODES, SESSIONWIRE_SUBPROTOCOL, SUBPROTOCOL_BEARER_PREFIX } from './session-protocol';
-import { authRefreshEvent, clientEvents, connectErrorSchema, eventErrorSchema, serverEvents, type ClientEventSpec } from './socket-events';
+import { ackSchemaOf, authRefreshEvent, clientEvents, connectErrorSchema, eventErrorSchema, serverEvents, type ClientEventName, type ClientEventSpec } from './socket-events';
 import { externalUserLoggedOutSchema, USER_LOGGED_OUT_ACK_CHANNEL, USER_LOGGED_OUT_CHANNEL, userLoggedOutAckSchema, userLoggedOutSchema } from './user-logged-out';
 
 // Not exported from the package's index: only scripts/asyncapi.mjs (which writes docs/asyncapi.json) and its spec use it.
@@ -21,6 +21,26 @@ function jsonSchemaOf(schema: z.ZodType, shared: JsonObject): JsonObject {
   return JSON.parse(JSON.stringify(json).replaceAll('"#/definitions/', '"#/components/schemas/')) as JsonObject;
 }
 
+/** One line per event; a new event in the contracts does not compile until it has one. */
+const CLIENT_EVENT_SUMMARIES = {
+  whoami: 'Who this socket is: `{userId, sessionId, nodeId, roles}`.',
+  dm: 'A direct message to every socket of a user, on every node.',
+  'room:join': 'Joins a chat room that spans the nodes.',
+  'room:leave': 'Leaves a chat room.',
+  'room:message': 'A message to a room\'s members (`FORBIDDEN` for a non-member).',
+  'session:get': 'The session\'s data.',
+  'session:set': 'Persists a JSON value in the session\'s data, seen over HTTP (`/auth/me`) and by the session\'s sockets (`session:data`).',
+  'admin:stats': 'Admins only (`FORBIDDEN` otherwise): this node\'s socket count.',
+} satisfies Record<ClientEventName, string>;
+const SERVER_EVENT_SUMMARIES = {
+  'session:ended': 'The session ended; the server disconnects right after. Do not reconnect with the same credentials.',
+  'auth:expiring': 'The socket\'s access token expires at `exp` unless `auth:refresh` brings a fresh one first.',
+  'server:draining': 'This node is shutting down; reconnect (to another node). Not a logout.',
+  dm: 'A direct message to this user.',
+  'room:message': 'A message in a room this socket joined.',
+  'session:data': 'A value of this session\'s data changed (from any socket of the session, on any node).',
+} satisfies Record<keyof typeof serverEvents, string>;
+
 /** A component key for an event name (keys allow only letters, digits, `.`, `-`, `_`). */
 const keyOf = (event: string) => event.replaceAll(':', '.');
 
@@ -39,8 +59,7 @@ export function buildAsyncApiDocument(): JsonObject {
 
   const clientEvent = (name: string, spec: ClientEventSpec<z.ZodType | null, object>, summary: string) => {
     const request = message(`toServer.${keyOf(name)}`, name, summary, spec.payload ?? z.null().meta({ description: 'None: the event carries only its ack callback.' }), socketMessages);
-    const ack = z.union([spec.ack.extend({ ok: z.literal(true) }), z.strictObject({ ok: z.literal(false), error: eventErrorSchema })]);
-    const reply = message(`ack.${keyOf(name)}`, `${name} (ack)`, `The ack of \`${name}\`: \`{ok: true, ...}\` or \`{ok: false, error}\`.`, ack, socketMessages);
+    const reply = message(`ack.${keyOf(name)}`, `${name} (ack)`, `The ack of \`${name}\`: \`{ok: true, ...}\` or \`{ok: false, error}\`.`, ackSchemaOf(spec), socketMessages);
     operations[`receive.${keyOf(name)}`] = {
       action: 'receive',
       channel: ref('channels/socketio'),
@@ -53,9 +72,9 @@ export function buildAsyncApiDocument(): JsonObject {
     operations[`send.${keyOf(name)}`] = { action: 'send', channel: ref('channels/socketio'), summary, messages: [message(`toClient.${keyOf(name)}`, name, summary, payload, socketMessages)] };
   };
 
-  clientEvent('auth:refresh', authRefreshEvent, 'A fresh access token of the same session moves the socket\'s expiry forward.');
-  for (const [name, spec] of Object.entries(clientEvents)) clientEvent(name, spec, `The client event \`${name}\`.`);
-  for (const [name, payload] of Object.entries(serverEvents)) serverEvent(name, payload, `The server event \`${name}\`.`);
+  clientEvent('auth:refresh', authRefreshEvent, 'A fresh access token of the same session moves the socket\'s expiry forward: `{exp}`.');
+  for (const [name, spec] of Object.entries(clientEvents)) clientEvent(name, spec, CLIENT_EVENT_SUMMARIES[name as ClientEventName]);
+  for (const [name, payload] of Object.entries(serverEvents)) serverEvent(name, payload, SERVER_EVENT_SUMMARIES[name as keyof typeof serverEvents]);
   serverEvent('exception', eventErrorSchema, 'An event sent without an ack failed (invalid, refused, over the rate).');
   serverEvent('connect_error', connectErrorSchema, 'The handshake was refused; `message` is one of the handshake error codes. The connection is not opened.');
 

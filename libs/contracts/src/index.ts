@@ -79,6 +79,7 @@ export {
   type UserLoggedOutParseResult,
 } from './user-logged-out';
 export {
+  ackSchemaOf,
   authRefreshEvent,
   authRefreshPayloadSchema,
   clientEvents,

@@ -113,6 +113,11 @@ export interface ServerToClientEvents extends SessionServerToClientEvents {
 /** Why an event failed: the error of a failed ack, and the payload of `exception` (an event sent without an ack failed). */
 export const eventErrorSchema = z.strictObject({ code: z.enum(ERROR_CODES), message: z.string() });
 
+/** What event `spec`'s ack answers, as a schema: `{ok: true, ...result}` or `{ok: false, error}`. */
+export function ackSchemaOf(spec: ClientEventSpec<z.ZodType | null, object>) {
+  return z.union([spec.ack.extend({ ok: z.literal(true) }), z.strictObject({ ok: z.literal(false), error: eventErrorSchema })]);
+}
+
 /** `auth:refresh` (the session layer's client event): its payload and what its ack carries. */
 export const authRefreshEvent = clientEvent<{ exp: number }>(z.strictObject({ exp: z.number().int().positive() }))(authRefreshPayloadSchema);
 
