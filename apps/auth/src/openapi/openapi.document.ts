@@ -42,7 +42,7 @@ type ErrorCodes = Partial<Record<ErrorStatus, readonly ErrorCode[]>>;
 const retryAfter = z.string().meta({ description: 'Seconds to wait before retrying.' });
 
 /** Error answers in the shape every route uses, each status with the codes it carries. */
-function errors(codes: ErrorCodes, body: typeof errorBodySchema | typeof backchannelLogoutErrorBodySchema = errorBodySchema): ZodOpenApiResponsesObject {
+function errors(codes: ErrorCodes, body: z.ZodObject = errorBodySchema): ZodOpenApiResponsesObject {
   const all: ErrorCodes = { ...codes, 500: ['INTERNAL'] };
   return Object.fromEntries(
     Object.entries(all).map(([status, statusCodes]) => [
@@ -219,7 +219,9 @@ export function buildOpenApiDocument({ cookieName }: OpenApiDocumentOptions): Op
           requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: backchannelLogoutFormSchema } } },
           responses: {
             '200': { description: 'The end is recorded and announced (`user-logged-out` version 2). Empty body.' },
-            ...errors({ 400: ['INVALID_LOGOUT_TOKEN', 'INVALID_INPUT'], 413: ['PAYLOAD_TOO_LARGE'], 415: ['INVALID_INPUT'], ...REDIS_UNAVAILABLE }, backchannelLogoutErrorBodySchema),
+            ...errors({ 400: ['INVALID_LOGOUT_TOKEN', 'INVALID_INPUT'], 413: ['PAYLOAD_TOO_LARGE'], 415: ['INVALID_INPUT'] }, backchannelLogoutErrorBodySchema),
+            // Redis or the issuer's keys out of reach: the usual body, with `error_description` when the keys were.
+            ...errors(REDIS_UNAVAILABLE, errorBodySchema.extend({ error_description: z.string().optional() })),
           },
         },
       },
