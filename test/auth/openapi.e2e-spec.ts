@@ -74,12 +74,6 @@ describe('GET /openapi.json: the HTTP API contract', () => {
     });
   });
 
-  it('is a valid OpenAPI 3.1 document as served', async () => {
-    const { Validator } = await import('@seriousme/openapi-schema-validator');
-    const result = await new Validator().validate(document as unknown as Record<string, unknown>);
-    expect({ valid: result.valid, errors: result.errors ?? [] }).toEqual({ valid: true, errors: [] });
-  });
-
   it('describes what the routes really answer: their answers parse with the schemas the document is generated from', async () => {
     const expectMatches = (schema: z.ZodType, body: unknown) => expect(schema.safeParse(body).error?.issues ?? []).toEqual([]);
     const admin = await login(auth.baseUrl, TEST_AUTH_ENV.ADMIN_USERNAME, TEST_AUTH_ENV.ADMIN_PASSWORD);
