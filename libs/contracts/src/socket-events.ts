@@ -27,7 +27,9 @@ const roomMessagePayloadSchema = z.strictObject({ room: roomNameSchema, text });
 /** `value` is any JSON value; its serialized size is limited by the gateway's config. */
 export const authRefreshPayloadSchema = z.strictObject({ token: z.string().min(1).max(4096) }) satisfies z.ZodType<AuthRefreshPayload>;
 /** Any JSON value (a session data value). */
-export const jsonValueSchema = z.json().meta({ id: 'JsonValue' });
+// Registered rather than `.meta()` (which copies): its recursion then refers to this very schema, so the JSON Schema has
+// one `JsonValue` definition instead of an anonymous one beside it.
+export const jsonValueSchema = z.json().register(z.globalRegistry, { id: 'JsonValue' });
 const sessionSetPayloadSchema = z.strictObject({ key: sessionDataKeySchema, value: jsonValueSchema });
 
 export type SessionData = Record<string, z.infer<typeof jsonValueSchema>>;
