@@ -1,9 +1,21 @@
-import { MAX_PAYLOAD_DEPTH, type Ack, type ConnectionView, type MeResponse } from '@app/contracts';
+import {
+  ackSchemaOf,
+  authRefreshEvent,
+  clientEvents,
+  connectErrorSchema,
+  eventErrorSchema,
+  MAX_PAYLOAD_DEPTH,
+  serverEvents,
+  type Ack,
+  type ConnectionView,
+  type MeResponse,
+  type TokenPair,
+} from '@app/contracts';
 import type { Socket } from 'socket.io-client';
 import { eventually } from '../support/eventually';
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
-import { closeAllSockets, connectSocket, disconnected, nextEvent, recordEvents, type ClientSocket } from '../support/sockets';
+import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, recordEvents, type ClientSocket } from '../support/sockets';
 
 const MAX_VALUE_BYTES = 64;
 const MAX_KEYS = 3;
@@ -374,5 +386,50 @@ describe('socket events across 3 gateway processes', () => {
     });
     // The node still accepts new sockets.
     await expectAlive(await socketsOn(alice.session, [1]));
+  });
+
+  it('sends and acknowledges what docs/asyncapi.json says: every payload parses with the schemas the document is generated from', async () => {
+    const alice = await newUser();
+    const bob = await newUser();
+    const [aliceSocket, aliceSibling] = await socketsOn(alice.session, [0, 1]);
+    const [bobSocket] = await socketsOn(bob.session, [2]);
+    const [adminSocket] = await socketsOn(admin, [1]);
+    const logs = [aliceSocket, aliceSibling, bobSocket].map((socket) => recordEvents(socket));
+    const issues = (schema: { safeParse(value: unknown): { error?: { issues: unknown[] } } }, value: unknown) => schema.safeParse(value).error?.issues ?? [];
+
+    const dmToBob = nextEvent(bobSocket, 'dm');
+    const dataOnSibling = nextEvent(aliceSibling, 'session:data');
+    const roomMessage = nextEvent(bobSocket, 'room:message');
+    const acks = {
+      whoami: await aliceSocket.emitWithAck('whoami'),
+      dm: await aliceSocket.emitWithAck('dm', { toUserId: bob.id, text: 'hi' }),
+      'room:join': await bobSocket.emitWithAck('room:join', { room: 'contract' }),
+      'room:message': await bobSocket.emitWithAck('room:message', { room: 'contract', text: 'hello' }),
+      'room:leave': await bobSocket.emitWithAck('room:leave', { room: 'contract' }),
+      'session:set': await aliceSocket.emitWithAck('session:set', { key: 'theme', value: { dark: [true, 1, null] } }),
+      'session:get': await aliceSocket.emitWithAck('session:get'),
+      'admin:stats': await adminSocket.emitWithAck('admin:stats'),
+    } satisfies Record<keyof typeof clientEvents, unknown>;
+    const refused = await aliceSocket.emitWithAck('admin:stats');
+    const fresh = await request<TokenPair>(cluster.authUrl, 'POST', '/auth/refresh', { json: { refreshToken: alice.session.refreshToken } });
+    const refreshed = await aliceSocket.emitWithAck('auth:refresh', { token: fresh.body.accessToken });
+    await Promise.all([dmToBob, dataOnSibling, roomMessage]);
+    const exception = new Promise<unknown>((resolve) => (bobSocket as unknown as Socket).once('exception', resolve));
+    bobSocket.emit('room:join', { room: 'not a room name!' });
+    await exception;
+    const ended = nextEvent(bobSocket, 'session:ended');
+    await request(cluster.authUrl, 'POST', '/auth/logout', { headers: bearer(bob.session.accessToken) });
+    await ended;
+    const refusal = await connectError(url(0), { token: 'not-a-token' });
+
+    expect(Object.entries(acks).flatMap(([name, ack]) => issues(ackSchemaOf(clientEvents[name as keyof typeof clientEvents]), ack))).toEqual([]);
+    expect({ refused: refused.ok, refreshed: refreshed.ok }).toEqual({ refused: false, refreshed: true });
+    expect([...issues(ackSchemaOf(clientEvents['admin:stats']), refused), ...issues(ackSchemaOf(authRefreshEvent), refreshed)]).toEqual([]);
+    expect(issues(connectErrorSchema, { message: refusal.message, data: refusal.data })).toEqual([]);
+    const received = logs.flat();
+    const events = new Set(received.map(({ event }) => event));
+    expect([...events].sort()).toEqual(expect.arrayContaining(['dm', 'exception', 'room:message', 'session:data', 'session:ended']));
+    const schemaOf = (event: string) => (event === 'exception' ? eventErrorSchema : serverEvents[event as keyof typeof serverEvents]);
+    expect(received.filter(({ event, payload }) => !schemaOf(event) || issues(schemaOf(event), payload).length > 0)).toEqual([]);
   });
 });

@@ -78,6 +78,12 @@ describe('3 gateways behind nginx (the nginx.conf.template the launcher and comp
     expect((await fetch(`${nginx.url}/.well-known/jwks.json`)).status).toBe(200);
   }, 30_000);
 
+  it('serves the auth service\'s OpenAPI document', async () => {
+    const response = await request<{ openapi: string; paths: Record<string, unknown> }>(nginx.url, 'GET', '/openapi.json');
+    expect({ status: response.status, openapi: response.body.openapi }).toEqual({ status: 200, openapi: '3.1.0' });
+    expect(Object.keys(response.body.paths)).toContain('/oidc/backchannel-logout');
+  });
+
   it('serves a checkout that lives in a private (0700) directory, like root’s home or `mktemp -d`, also when started as root', async () => {
     const checkout = await mkdtemp(join(tmpdir(), 'sessionwire-checkout-'));
     await chmod(checkout, 0o700);

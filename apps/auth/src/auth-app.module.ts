@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { AuthMetricsModule } from './metrics/auth-metrics.module';
 import { OidcModule } from './oidc/oidc.module';
+import { OpenApiModule } from './openapi/openapi.module';
 import { UserSessionsModule } from './sessions/user-sessions.module';
 
 @Module({
@@ -45,6 +46,7 @@ import { UserSessionsModule } from './sessions/user-sessions.module';
     AdminModule,
     OidcModule,
     HealthModule,
+    OpenApiModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })

@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import type { ErrorCode } from './error-codes';
-import type { Role, SessionId, UserId } from './ids';
-import type { SessionData } from './socket-events';
+import { ERROR_CODES, type ErrorCode } from './error-codes';
+import { roleSchema, sessionIdSchema, userIdSchema, type Role, type SessionId, type UserId } from './ids';
+import { jsonValueSchema, type SessionData } from './socket-events';
+
+// Each answer is declared twice on purpose: an interface (the client SDK's published types need nothing but
+// socket.io-client) and a zod schema that `satisfies` it, from which the auth service's OpenAPI document is generated.
 
 export const usernameSchema = z
   .string()
@@ -10,7 +13,7 @@ export const usernameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only, starting with a letter or digit');
 export const passwordSchema = z.string().min(8).max(1024);
 
-export const credentialsBodySchema = z.strictObject({ username: usernameSchema, password: passwordSchema });
+export const credentialsBodySchema = z.strictObject({ username: usernameSchema, password: passwordSchema }).meta({ id: 'Credentials' });
 export type CredentialsBody = z.infer<typeof credentialsBodySchema>;
 
 /** `?confirm=true` on logout endpoints: wait for the gateways' confirmations. */
@@ -26,13 +29,24 @@ export type UserLookupQuery = z.infer<typeof userLookupQuerySchema>;
 export interface RefreshBody {
   refreshToken: string;
 }
-export const refreshBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(512) }) satisfies z.ZodType<RefreshBody>;
+export const refreshBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(512) }).meta({ id: 'RefreshBody' }) satisfies z.ZodType<RefreshBody>;
+
+/**
+ * The form body of `POST /oidc/backchannel-logout` (OpenID Connect Back-Channel Logout 1.0, section 2.5). Other
+ * parameters are ignored, as the specification lets a receiver do.
+ */
+export const backchannelLogoutFormSchema = z.object({ logout_token: z.string().min(1) }).meta({ id: 'BackchannelLogoutForm' });
+export type BackchannelLogoutForm = z.infer<typeof backchannelLogoutFormSchema>;
 
 export interface UserView {
   id: UserId;
   username: string;
   roles: Role[];
 }
+
+export const userViewSchema = z.strictObject({ id: userIdSchema, username: z.string(), roles: z.array(roleSchema) }).meta({ id: 'User' }) satisfies z.ZodType<UserView>;
+/** `POST /auth/register`'s answer. */
+export const registeredUserSchema = userViewSchema.pick({ id: true, username: true }).meta({ id: 'RegisteredUser' }) satisfies z.ZodType<Pick<UserView, 'id' | 'username'>>;
 
 export interface TokenPair {
   accessToken: string;
@@ -41,16 +55,35 @@ export interface TokenPair {
   expiresIn: number;
 }
 
+const tokenPairShape = {
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int().positive().meta({ description: 'Seconds until `accessToken` expires.' }),
+};
+export const tokenPairSchema = z.strictObject(tokenPairShape).meta({ id: 'TokenPair' }) satisfies z.ZodType<TokenPair>;
+
 export interface LoginResponse extends TokenPair {
   sessionId: SessionId;
   user: UserView;
 }
+
+export const loginResponseSchema = z
+  .strictObject({ ...tokenPairShape, sessionId: sessionIdSchema, user: userViewSchema })
+  .meta({ id: 'LoginResponse' }) satisfies z.ZodType<LoginResponse>;
 
 export interface MeResponse extends UserView {
   sessionId: SessionId;
   /** The current session's data, as set from sockets with `session:set`. */
   sessionData: SessionData;
 }
+
+export const meResponseSchema = z
+  .strictObject({
+    ...userViewSchema.shape,
+    sessionId: sessionIdSchema,
+    sessionData: z.record(z.string(), jsonValueSchema).meta({ description: 'The current session\'s data, as set from sockets with `session:set`.' }),
+  })
+  .meta({ id: 'Me' }) satisfies z.ZodType<MeResponse>;
 
 export interface SessionView {
   sessionId: SessionId;
@@ -62,6 +95,18 @@ export interface SessionView {
   current?: boolean;
 }
 
+export const sessionViewSchema = z
+  .strictObject({
+    sessionId: sessionIdSchema,
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    lastSeenAt: z.iso.datetime(),
+    userAgent: z.string(),
+    ip: z.string(),
+    current: z.boolean().optional().meta({ description: 'In the user\'s own list: whether this is the session of the request.' }),
+  })
+  .meta({ id: 'Session' }) satisfies z.ZodType<SessionView>;
+
 export interface ConnectionView {
   nodeId: string;
   socketId: string;
@@ -69,10 +114,21 @@ export interface ConnectionView {
   connectedAt: string;
 }
 
+export const connectionViewSchema = z
+  .strictObject({ nodeId: z.string(), socketId: z.string(), sessionId: sessionIdSchema, connectedAt: z.iso.datetime() })
+  .meta({ id: 'Connection' }) satisfies z.ZodType<ConnectionView>;
+
 export interface ConnectionCounts {
   total: number;
   nodes: Array<{ nodeId: string; connections: number; alive: boolean }>;
 }
+
+export const connectionCountsSchema = z
+  .strictObject({
+    total: z.number().int().min(0),
+    nodes: z.array(z.strictObject({ nodeId: z.string(), connections: z.number().int().min(0), alive: z.boolean() })),
+  })
+  .meta({ id: 'ConnectionCounts' }) satisfies z.ZodType<ConnectionCounts>;
 
 export interface RevocationConfirmation {
   /** Sockets closed, over all nodes that confirmed. */
@@ -82,9 +138,21 @@ export interface RevocationConfirmation {
   unconfirmedNodes: string[];
 }
 
+const revocationConfirmationShape = {
+  closedSockets: z.number().int().min(0).meta({ description: 'Sockets closed, over all nodes that confirmed.' }),
+  nodes: z.array(z.strictObject({ nodeId: z.string(), closedSockets: z.number().int().min(0) })),
+  unconfirmedNodes: z.array(z.string()).meta({ description: 'Live nodes that did not confirm before the deadline.' }),
+};
+export const revocationConfirmationSchema = z
+  .strictObject(revocationConfirmationShape)
+  .meta({ id: 'RevocationConfirmation' }) satisfies z.ZodType<RevocationConfirmation>;
+
 export interface RevokeResponse extends RevocationConfirmation {
   revokedSessions: number;
 }
+export const revokeResponseSchema = z
+  .strictObject({ revokedSessions: z.number().int().min(0), ...revocationConfirmationShape })
+  .meta({ id: 'RevokeResponse' }) satisfies z.ZodType<RevokeResponse>;
 
 /** The body of every error response. `code` is stable and machine-readable; `message` is for humans. */
 export interface ErrorBody {
@@ -94,6 +162,14 @@ export interface ErrorBody {
   code?: ErrorCode;
 }
 
+const errorBodyShape = {
+  statusCode: z.number().int().min(400).max(599),
+  error: z.string().meta({ description: 'The HTTP reason phrase.' }),
+  message: z.string().meta({ description: 'For humans; may change.' }),
+  code: z.enum(ERROR_CODES).optional().meta({ description: 'Stable and machine-readable.' }),
+};
+export const errorBodySchema = z.strictObject(errorBodyShape).meta({ id: 'Error' }) satisfies z.ZodType<ErrorBody>;
+
 /**
  * The error body of `POST /oidc/backchannel-logout`: the usual fields plus OAuth 2.0's (RFC 6749, section 5.2), which
  * OpenID Connect Back-Channel Logout 1.0 (section 2.8) names. A refused request or token is a 400 with `error`
@@ -102,6 +178,31 @@ export interface ErrorBody {
 export interface BackchannelLogoutErrorBody extends ErrorBody {
   error_description: string;
 }
+export const backchannelLogoutErrorBodySchema = z
+  .strictObject({
+    ...errorBodyShape,
+    error: z.string().meta({ description: '`invalid_request` for a 400 (RFC 6749, section 5.2), else the HTTP reason phrase.' }),
+    error_description: z.string(),
+  })
+  .meta({ id: 'BackchannelLogoutError' }) satisfies z.ZodType<BackchannelLogoutErrorBody>;
+
+/** `GET /health`. */
+export const healthReportSchema = z.strictObject({ status: z.enum(['ok', 'degraded']), redis: z.string() }).meta({ id: 'HealthReport' });
+export type HealthReport = z.infer<typeof healthReportSchema>;
+/** `GET /health/live`. */
+export const livenessReportSchema = z.strictObject({ status: z.literal('ok') }).meta({ id: 'LivenessReport' });
+export type LivenessReport = z.infer<typeof livenessReportSchema>;
+/** `GET /health/ready`. */
+export const readinessReportSchema = z.strictObject({ status: z.enum(['ready', 'not_ready']), redis: z.string() }).meta({ id: 'ReadinessReport' });
+export type ReadinessReport = z.infer<typeof readinessReportSchema>;
+
+/** `GET /.well-known/jwks.json`: the public keys access tokens are verified with (RFC 7517). */
+export const jwksSchema = z
+  .object({
+    keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.literal('sig') })),
+  })
+  .meta({ id: 'JWKS' });
+export type Jwks = z.infer<typeof jwksSchema>;
 
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'INVALID_INPUT',

@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { userIdSchema, type Role, type SessionId, type UserId } from './ids';
-import type { Ack, AuthRefreshPayload, SessionClientToServerEvents, SessionServerToClientEvents } from './session-protocol';
+import { ERROR_CODES } from './error-codes';
+import { roleSchema, sessionIdSchema, userIdSchema, type Role, type SessionId, type UserId } from './ids';
+import {
+  HANDSHAKE_ERROR_CODES,
+  SOCKET_END_REASONS,
+  type Ack,
+  type AuthRefreshPayload,
+  type SessionClientToServerEvents,
+  type SessionServerToClientEvents,
+} from './session-protocol';
 
 /**
  * How deeply an event's payload may nest arrays and objects (the payload itself is level 1). A deeper event is
@@ -18,9 +26,13 @@ const roomPayloadSchema = z.strictObject({ room: roomNameSchema });
 const roomMessagePayloadSchema = z.strictObject({ room: roomNameSchema, text });
 /** `value` is any JSON value; its serialized size is limited by the gateway's config. */
 export const authRefreshPayloadSchema = z.strictObject({ token: z.string().min(1).max(4096) }) satisfies z.ZodType<AuthRefreshPayload>;
-const sessionSetPayloadSchema = z.strictObject({ key: sessionDataKeySchema, value: z.json() });
+/** Any JSON value (a session data value). */
+// Registered rather than `.meta()` (which copies): its recursion then refers to this very schema, so the JSON Schema has
+// one `JsonValue` definition instead of an anonymous one beside it.
+export const jsonValueSchema = z.json().register(z.globalRegistry, { id: 'JsonValue' });
+const sessionSetPayloadSchema = z.strictObject({ key: sessionDataKeySchema, value: jsonValueSchema });
 
-export type SessionData = Record<string, z.infer<ReturnType<typeof z.json>>>;
+export type SessionData = Record<string, z.infer<typeof jsonValueSchema>>;
 
 export interface WhoAmI {
   userId: UserId;
@@ -28,24 +40,33 @@ export interface WhoAmI {
   nodeId: string;
   roles: Role[];
 }
+const whoAmISchema = z.strictObject({ userId: userIdSchema, sessionId: sessionIdSchema, nodeId: z.string(), roles: z.array(roleSchema) }) satisfies z.ZodType<WhoAmI>;
 
 export interface NodeStats {
   nodeId: string;
   connections: number;
 }
+const nodeStatsSchema = z.strictObject({ nodeId: z.string(), connections: z.number().int().min(0) }) satisfies z.ZodType<NodeStats>;
 
 /**
  * A client → server event: its payload's schema (`null`: the event carries only its ack callback) and, as a type
- * only, what its ack answers on success.
+ * only, what its ack answers on success (`ack`, the same as a schema, for the AsyncAPI document).
  */
 export interface ClientEventSpec<Payload extends z.ZodType | null, Reply extends object> {
   payload: Payload;
+  /** What the ack carries besides `ok: true`. */
+  ack: ReplySchema<Reply>;
   /** Never set: carries the ack's result type. */
   readonly reply?: Reply;
 }
 
-function clientEvent<Reply extends object = object>() {
-  return <Payload extends z.ZodType | null>(payload: Payload): ClientEventSpec<Payload, Reply> => ({ payload });
+/** An ack's result as a schema: an object schema, so that `ok` can be added to it. */
+export type ReplySchema<Reply extends object> = z.ZodObject & z.ZodType<Reply>;
+
+const noReplySchema = z.strictObject({});
+
+function clientEvent<Reply extends object = object>(ack: ReplySchema<Reply> = noReplySchema as ReplySchema<Reply>) {
+  return <Payload extends z.ZodType | null>(payload: Payload): ClientEventSpec<Payload, Reply> => ({ payload, ack });
 }
 
 /**
@@ -54,15 +75,15 @@ function clientEvent<Reply extends object = object>() {
  * take their names and schemas from it.
  */
 export const clientEvents = {
-  whoami: clientEvent<WhoAmI>()(null),
+  whoami: clientEvent<WhoAmI>(whoAmISchema)(null),
   dm: clientEvent()(dmPayloadSchema),
   'room:join': clientEvent()(roomPayloadSchema),
   'room:leave': clientEvent()(roomPayloadSchema),
   'room:message': clientEvent()(roomMessagePayloadSchema),
-  'session:get': clientEvent<{ data: SessionData }>()(null),
+  'session:get': clientEvent<{ data: SessionData }>(z.strictObject({ data: z.record(z.string(), jsonValueSchema) }))(null),
   'session:set': clientEvent()(sessionSetPayloadSchema),
   /** Admin only. */
-  'admin:stats': clientEvent<NodeStats>()(null),
+  'admin:stats': clientEvent<NodeStats>(nodeStatsSchema)(null),
 };
 export type ClientEventName = keyof typeof clientEvents;
 /** The events of the table that carry a payload. */
@@ -90,6 +111,36 @@ export interface ServerToClientEvents extends SessionServerToClientEvents {
   /** A value of this session's data changed (from any socket of the session, on any node). */
   'session:data': (payload: { key: string; value: SessionData[string] }) => void;
 }
+
+/** Why an event failed: the error of a failed ack, and the payload of `exception` (an event sent without an ack failed). */
+export const eventErrorSchema = z.strictObject({ code: z.enum(ERROR_CODES), message: z.string() });
+
+/** What event `spec`'s ack answers, as a schema: `{ok: true, ...result}` or `{ok: false, error}`. */
+export function ackSchemaOf(spec: ClientEventSpec<z.ZodType | null, object>) {
+  return z.union([spec.ack.extend({ ok: z.literal(true) }), z.strictObject({ ok: z.literal(false), error: eventErrorSchema })]);
+}
+
+/** `auth:refresh` (the session layer's client event): its payload and what its ack carries. */
+export const authRefreshEvent = clientEvent<{ exp: number }>(z.strictObject({ exp: z.number().int().positive() }))(authRefreshPayloadSchema);
+
+/**
+ * The payloads of the server → client events, as schemas (for the AsyncAPI document); `satisfies` keeps them equal to
+ * `ServerToClientEvents`, event for event.
+ */
+export const serverEvents = {
+  'session:ended': z.strictObject({ reason: z.enum(SOCKET_END_REASONS), sessionId: sessionIdSchema }),
+  'auth:expiring': z.strictObject({ exp: z.number().int().positive().meta({ description: 'Epoch seconds.' }) }),
+  'server:draining': z.strictObject({ reconnect: z.literal(true) }),
+  dm: z.strictObject({ fromUserId: userIdSchema, text: z.string(), at: z.number().int().positive() }),
+  'room:message': z.strictObject({ room: z.string(), fromUserId: userIdSchema, text: z.string(), at: z.number().int().positive() }),
+  'session:data': z.strictObject({ key: z.string(), value: jsonValueSchema }),
+} satisfies { [Name in keyof ServerToClientEvents]-?: z.ZodType<Parameters<ServerToClientEvents[Name]>[0]> };
+
+/** A refused handshake's `connect_error`: `message` is the code, `data` is `{code, message}`. */
+export const connectErrorSchema = z.strictObject({
+  message: z.enum(HANDSHAKE_ERROR_CODES),
+  data: z.strictObject({ code: z.enum(HANDSHAKE_ERROR_CODES), message: z.string() }),
+});
 
 /** Gateway ↔ gateway messages through the Socket.IO Redis adapter. */
 /** A socket the per-user limit evicted: its id (it may live on any node) and its session, for `session:ended`. */

@@ -1,20 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { HealthReport, LivenessReport, ReadinessReport } from '@app/contracts';
 import { probeRedis, REDIS_CLIENT, type RedisClient } from '@app/redis';
 import type { Response } from 'express';
-
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  redis: string;
-}
-
-export interface LivenessReport {
-  status: 'ok';
-}
-
-export interface ReadinessReport {
-  status: 'ready' | 'not_ready';
-  redis: string;
-}
 
 /**
  * `/health/live`: the process answers (it asks nothing of Redis, so an outage never gets the app restarted).

@@ -1,3 +1,4 @@
+import { backchannelLogoutFormSchema } from '@app/contracts';
 import type { Request } from 'express';
 import { BackchannelLogoutRefusal, invalidLogoutRequest } from './backchannel-logout-errors';
 
@@ -29,8 +30,9 @@ export async function readLogoutToken(request: Request, limitBytes: number): Pro
     throw invalidLogoutRequest(400, 'The request body could not be read');
   }
 
-  const tokens = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).getAll('logout_token');
-  if (tokens.length > 1) throw invalidLogoutRequest(400, 'logout_token is given more than once');
-  if (tokens.length === 0 || tokens[0] === '') throw invalidLogoutRequest(400, 'logout_token is missing');
-  return tokens[0];
+  const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  if (form.getAll('logout_token').length > 1) throw invalidLogoutRequest(400, 'logout_token is given more than once');
+  const parsed = backchannelLogoutFormSchema.safeParse(Object.fromEntries(form));
+  if (!parsed.success) throw invalidLogoutRequest(400, 'logout_token is missing');
+  return parsed.data.logout_token;
 }
