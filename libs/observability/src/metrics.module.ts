@@ -1,6 +1,7 @@
 import { Controller, Get, Global, Header, Module, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { HttpRequestMetrics } from './http-request-metrics';
 
 @Controller('metrics')
 class MetricsController {
@@ -17,7 +18,8 @@ class MetricsController {
 
 /**
  * One Prometheus registry per application instance (not prom-client's global one), so several apps
- * in one test process do not collide. Features register their own metrics on the injected `Registry`.
+ * in one test process do not collide. Features register their own metrics on the injected `Registry`. The app
+ * installs `HttpRequestMetrics.middleware()` first thing (`app.use`), before any body parser.
  */
 @Global()
 @Module({
@@ -31,7 +33,8 @@ class MetricsController {
         return registry;
       },
     },
+    HttpRequestMetrics,
   ],
-  exports: [Registry],
+  exports: [Registry, HttpRequestMetrics],
 })
 export class MetricsModule {}
