@@ -1,5 +1,6 @@
 import { TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
 import { setupAuth } from '../support/auth-setup';
+import { eventually } from '../support/eventually';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { LogCapture } from '../support/log-capture';
 import { MetricsScrape } from '../support/metrics';
@@ -132,6 +133,21 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
       adminRevoke: count('/admin/users/:userId/revoke', 'POST', '2xx'),
     }).toEqual({ revokeOwnSession: 1, refreshed: 3, refreshRefused: 3, adminRevoke: 1 });
     expect(pathParameters.filter((parameter) => scrape.text.includes(parameter))).toEqual([]);
+  });
+
+  it('counts a request its route’s guard refuses under that route, and an unknown path as `unmatched`', async () => {
+    const counts = async () => {
+      const scrape = await MetricsScrape.of(auth.baseUrl);
+      return {
+        refused: scrape.value('sessionwire_http_request_duration_seconds_count', { route: '/auth/sessions', method: 'GET', status_class: '4xx' }),
+        unmatched: scrape.value('sessionwire_http_request_duration_seconds_count', { route: 'unmatched', method: 'GET', status_class: '4xx' }),
+      };
+    };
+    const before = await counts();
+    expect((await request(auth.baseUrl, 'GET', '/auth/sessions')).status).toBe(401);
+    expect((await request(auth.baseUrl, 'GET', '/auth/no-such-route')).status).toBe(404);
+    // Observed when the response has been flushed, which may come after the client has it.
+    await eventually(async () => expect(await counts()).toEqual({ refused: before.refused + 1, unmatched: before.unmatched + 1 }));
   });
 
   it('logs each grace answer once, with the user and session ids and no token', () => {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { Histogram, Registry } from 'prom-client';
 
@@ -7,12 +7,13 @@ const LABELLED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE
 
 /**
  * `sessionwire_http_request_duration_seconds{route, method, status_class}`: every HTTP request the app answers,
- * from its arrival to the response's end. `route` is the matched route's template (`/auth/sessions/:sessionId`),
- * `unmatched` when none matched: never the raw URL, whose path and query a client chooses.
+ * from its arrival to the response flushed. `route` is the template of the controller route that took the request
+ * (`/auth/sessions/:sessionId`), `unmatched` when none did: never the raw URL, whose path and query a client chooses.
  */
 @Injectable()
 export class HttpRequestMetrics {
   private readonly duration: Histogram<'route' | 'method' | 'status_class'>;
+  private readonly routes = new WeakMap<Request, string>();
 
   constructor(registry: Registry) {
     this.duration = new Histogram({
@@ -29,10 +30,9 @@ export class HttpRequestMetrics {
     return (request, response, next) => {
       const startedAt = performance.now();
       response.once('finish', () => {
-        const route: unknown = (request.route as { path?: unknown } | undefined)?.path;
         this.duration.observe(
           {
-            route: typeof route === 'string' ? route : 'unmatched',
+            route: this.routes.get(request) ?? 'unmatched',
             method: LABELLED_METHODS.has(request.method) ? request.method : 'other',
             status_class: `${Math.floor(response.statusCode / 100)}xx`,
           },
@@ -41,5 +41,29 @@ export class HttpRequestMetrics {
       });
       next();
     };
+  }
+
+  /** Called by RouteTemplateGuard once a controller route took the request. */
+  routeTaken(request: Request, template: string): void {
+    this.routes.set(request, template);
+  }
+}
+
+/**
+ * The app's first guard (global), which only notes the template of the controller route a request reached: Express's
+ * `req.route` is also set by Nest's catch-all middleware routes, so after the response it may name one of those
+ * rather than a controller's, and by the guard stage it names the controller's. Guards run before any other guard of
+ * the route, so a request refused by one (401, 403) is still counted under its route.
+ */
+@Injectable()
+export class RouteTemplateGuard implements CanActivate {
+  constructor(private readonly metrics: HttpRequestMetrics) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const template: unknown = (request.route as { path?: unknown } | undefined)?.path;
+    if (typeof template === 'string') this.metrics.routeTaken(request, template);
+    return true;
   }
 }
