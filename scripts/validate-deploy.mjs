@@ -10,13 +10,16 @@
 //   - nginx/nginx.conf.template: every placeholder is provided by compose, and the file as `npm start`
 //     renders it (plain and with --tls) passes `nginx -t`;
 //   - deploy/kubernetes: every overlay rendered with kustomize, validated against the Kubernetes API schemas, and
-//     checked against the code (probe paths, config variables, images, drain): scripts/lib/kubernetes-checks.mjs.
+//     checked against the code (probe paths, config variables, images, drain): scripts/lib/kubernetes-checks.mjs;
+//   - deploy/observability: the alert rules pass `promtool check rules` and their unit tests, and the dashboard and
+//     rules query only metrics the code registers: scripts/lib/observability-checks.mjs.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkKubernetes } from './lib/kubernetes-checks.mjs';
 import { GATEWAY_SERVER_PARAMETERS, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
+import { checkObservability } from './lib/observability-checks.mjs';
 import { findExecutable } from './lib/prerequisites.mjs';
 import { ensureDevCertificate } from './lib/tls.mjs';
 import { parseYamlDocuments } from './lib/yaml.mjs';
@@ -370,6 +373,7 @@ async function main() {
   await checkNginxTemplate(template);
   if (!composeConfig) note('docker-compose.yml could not be resolved: the Kubernetes images and commands were not compared with it');
   await checkKubernetes({ root: ROOT, check, note, templatePlaceholders: placeholders, dockerStages, compose: composeConfig });
+  await checkObservability({ root: ROOT, check });
   const failed = results.filter((result) => result.problem);
   process.stdout.write(
     failed.length === 0 ? `\nvalidate:deploy: all ${results.length} checks ok\n` : `\nvalidate:deploy: ${failed.length} of ${results.length} checks FAILED\n`,

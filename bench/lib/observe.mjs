@@ -89,7 +89,7 @@ export async function serverStats(service) {
   }
   const samples = await scrape(`${service.url}/metrics`);
   return {
-    sockets: samples.get('gateway_connected_sockets') ?? 0,
+    sockets: samples.get('sessionwire_gateway_connected_sockets') ?? 0,
     heapUsed: samples.get('nodejs_heap_size_used_bytes') ?? 0,
     heapTotal: samples.get('nodejs_heap_size_total_bytes') ?? 0,
     newSpace: [...samples].find(([key]) => key.startsWith('nodejs_heap_space_size_total_bytes{space="new"'))?.[1] ?? 0,

@@ -196,7 +196,7 @@ export function renderMarkdown(results, chartFile) {
       lines.push(row('(b) Socket.IO adapter disconnectSockets()', adapter.latencyMs, adapter.httpMs));
       lines.push(row('(a) Redis PUBLISH → subscriber', level.floorMs, null));
     }
-    lines.push('', 'Server side, from each gateway\'s own `gateway_logout_propagation_seconds` (message `at` → last local socket closed; p50/p99 interpolated inside the histogram buckets, so only as precise as they are):', '');
+    lines.push('', 'Server side, from each gateway\'s own `sessionwire_gateway_logout_propagation_seconds` (message `at` → last local socket closed; p50/p99 interpolated inside the histogram buckets, so only as precise as they are):', '');
     lines.push('| other sockets | node | messages | mean ms | p50 ms | p99 ms |', '| --- | --- | --- | --- | --- | --- |');
     for (const level of [...fl.system, ...fl.scale.steps.filter((step) => step.serverSide)]) {
       for (const node of level.serverSide) {

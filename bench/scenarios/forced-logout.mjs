@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { histogram, histogramDelta, histogramQuantile, processUsage, scrape, waitForSockets } from '../lib/observe.mjs';
 import { summarize } from '../lib/stats.mjs';
 
-const PROPAGATION = 'gateway_logout_propagation_seconds';
+const PROPAGATION = 'sessionwire_gateway_logout_propagation_seconds';
 /** Idle time after background sockets connect, so the probe does not race the last handshakes' side work. */
 const SETTLE_MS = 2000;
 

@@ -122,10 +122,10 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
     expect(response.headers.get('content-type')).toMatch(/^application\/json\b/);
   }
 
-  /** `auth_backchannel_logouts_total` by result, from the auth service's /metrics. */
+  /** `sessionwire_auth_backchannel_logouts_total` by result, from the auth service's /metrics. */
   async function backchannelLogoutCounts(): Promise<Record<string, number>> {
     const text = await (await fetch(`${cluster.authUrl}/metrics`)).text();
-    return Object.fromEntries([...text.matchAll(/^auth_backchannel_logouts_total\{result="(\w+)"\} (\d+)$/gm)].map(([, result, count]) => [result, Number(count)]));
+    return Object.fromEntries([...text.matchAll(/^sessionwire_auth_backchannel_logouts_total\{result="(\w+)"\} (\d+)$/gm)].map(([, result, count]) => [result, Number(count)]));
   }
 
   const sessionRecord = (sid: string) => redisKeys.externalSessionEnded(externalSessionId(provider.issuer, sid));

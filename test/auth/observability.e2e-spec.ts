@@ -1,7 +1,9 @@
 import { TEST_AUTH_ENV, type AuthApp } from '../support/auth-app';
 import { setupAuth } from '../support/auth-setup';
+import { eventually } from '../support/eventually';
 import { bearer, login, registerUser, request, type LoggedIn } from '../support/http';
 import { LogCapture } from '../support/log-capture';
+import { MetricsScrape } from '../support/metrics';
 
 const PASSWORD = 'obs-password-that-must-never-be-logged';
 const WRONG_PASSWORD = 'obs-wrong-password-that-must-never-be-logged';
@@ -22,6 +24,8 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
   const logs = new LogCapture();
   /** The session whose previous refresh token was presented again within the grace window. */
   let graceSession: LoggedIn;
+  /** Path parameters the flows sent, which must not become label values. */
+  const pathParameters: string[] = [];
   /** Every credential handed out or presented during the flows. */
   const secrets: string[] = [PASSWORD, WRONG_PASSWORD, BROKEN_JSON_PASSWORD, TEST_AUTH_ENV.ADMIN_PASSWORD];
 
@@ -80,6 +84,7 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
     }
     expect((await post('/auth/logout-all', alice[3])).status).toBe(204);
     expect((await post(`/admin/users/${carol[0].user.id}/revoke`, admin)).status).toBe(200);
+    pathParameters.push(alice[1].sessionId, carol[0].user.id);
 
     // Credentials in places a careless log line would pick up.
     await request(auth.baseUrl, 'GET', `/auth/me?access_token=${admin.accessToken}`, { headers: { cookie: admin.cookie } });
@@ -88,32 +93,61 @@ describe('observability: /metrics counts what happened; logs carry no secret', (
 
   afterAll(() => cleanup?.());
 
-  it('counts logins by result: auth_logins_total{result}', async () => {
+  it('counts logins by result: sessionwire_auth_logins_total{result}', async () => {
     const metrics = await (await fetch(`${auth.baseUrl}/metrics`)).text();
 
     expect({
-      success: sample(metrics, 'auth_logins_total', { result: 'success' }),
-      invalid_credentials: sample(metrics, 'auth_logins_total', { result: 'invalid_credentials' }),
-      rate_limited: sample(metrics, 'auth_logins_total', { result: 'rate_limited' }),
+      success: sample(metrics, 'sessionwire_auth_logins_total', { result: 'success' }),
+      invalid_credentials: sample(metrics, 'sessionwire_auth_logins_total', { result: 'invalid_credentials' }),
+      rate_limited: sample(metrics, 'sessionwire_auth_logins_total', { result: 'rate_limited' }),
     }).toEqual({ success: 9, invalid_credentials: 3, rate_limited: 1 });
   });
 
-  it('counts ended sessions by reason: auth_sessions_ended_total{reason}', async () => {
+  it('counts ended sessions by reason: sessionwire_auth_sessions_ended_total{reason}', async () => {
     const response = await fetch(`${auth.baseUrl}/metrics`);
     const metrics = await response.text();
 
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const ended = Object.fromEntries(
-      ['logout', 'logout_all', 'session_revoked', 'refresh_reuse', 'admin_revoke'].map((reason) => [reason, sample(metrics, 'auth_sessions_ended_total', { reason })]),
+      ['logout', 'logout_all', 'session_revoked', 'refresh_reuse', 'admin_revoke'].map((reason) => [reason, sample(metrics, 'sessionwire_auth_sessions_ended_total', { reason })]),
     );
     expect(ended).toEqual({ logout: 1, logout_all: 2, session_revoked: 1, refresh_reuse: 1, admin_revoke: 3 });
   });
 
-  it('counts refresh token presentations by result: auth_refreshes_total{result}, the grace answers included', async () => {
+  it('counts refresh token presentations by result: sessionwire_auth_refreshes_total{result}, the grace answers included', async () => {
     const metrics = await (await fetch(`${auth.baseUrl}/metrics`)).text();
 
-    const refreshes = Object.fromEntries(['rotated', 'grace', 'reuse', 'invalid'].map((result) => [result, sample(metrics, 'auth_refreshes_total', { result })]));
+    const refreshes = Object.fromEntries(['rotated', 'grace', 'reuse', 'invalid'].map((result) => [result, sample(metrics, 'sessionwire_auth_refreshes_total', { result })]));
     expect(refreshes).toEqual({ rotated: 2, grace: 1, reuse: 1, invalid: 2 });
+  });
+
+  it('times HTTP requests by route template, method and status class: sessionwire_http_request_duration_seconds', async () => {
+    const scrape = await MetricsScrape.of(auth.baseUrl);
+    const count = (route: string, method: string, status_class: string) =>
+      scrape.value('sessionwire_http_request_duration_seconds_count', { route, method, status_class });
+
+    expect({
+      revokeOwnSession: count('/auth/sessions/:sessionId', 'DELETE', '2xx'),
+      refreshed: count('/auth/refresh', 'POST', '2xx'),
+      refreshRefused: count('/auth/refresh', 'POST', '4xx'),
+      adminRevoke: count('/admin/users/:userId/revoke', 'POST', '2xx'),
+    }).toEqual({ revokeOwnSession: 1, refreshed: 3, refreshRefused: 3, adminRevoke: 1 });
+    expect(pathParameters.filter((parameter) => scrape.text.includes(parameter))).toEqual([]);
+  });
+
+  it('counts a request its route’s guard refuses under that route, and an unknown path as `unmatched`', async () => {
+    const counts = async () => {
+      const scrape = await MetricsScrape.of(auth.baseUrl);
+      return {
+        refused: scrape.value('sessionwire_http_request_duration_seconds_count', { route: '/auth/sessions', method: 'GET', status_class: '4xx' }),
+        unmatched: scrape.value('sessionwire_http_request_duration_seconds_count', { route: 'unmatched', method: 'GET', status_class: '4xx' }),
+      };
+    };
+    const before = await counts();
+    expect((await request(auth.baseUrl, 'GET', '/auth/sessions')).status).toBe(401);
+    expect((await request(auth.baseUrl, 'GET', '/auth/no-such-route')).status).toBe(404);
+    // Observed when the response has been flushed, which may come after the client has it.
+    await eventually(async () => expect(await counts()).toEqual({ refused: before.refused + 1, unmatched: before.unmatched + 1 }));
   });
 
   it('logs each grace answer once, with the user and session ids and no token', () => {

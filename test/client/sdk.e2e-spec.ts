@@ -49,12 +49,12 @@ describe('client SDK (@sessionwire/client) against 3 gateways behind nginx', () 
 
   const liveGateways = () => cluster.gateways.filter((gateway) => gateway.process.running);
 
-  /** `gateway_handshakes_total` summed over every result and every live gateway. */
+  /** `sessionwire_gateway_handshakes_total` summed over every result and every live gateway. */
   async function handshakesTotal(): Promise<number> {
     let total = 0;
     for (const gateway of liveGateways()) {
       const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
-      for (const line of metrics.split('\n')) if (line.startsWith('gateway_handshakes_total{')) total += Number(line.split(' ').at(-1));
+      for (const line of metrics.split('\n')) if (line.startsWith('sessionwire_gateway_handshakes_total{')) total += Number(line.split(' ').at(-1));
     }
     return total;
   }

@@ -9,6 +9,7 @@ import { closeAllClients, nextClientEvent, recordClientEvents, sdkClient, whoami
 import { startCluster, TEST_ORIGIN, type Cluster, type GatewayNode } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
+import { MetricsScrape } from '../support/metrics';
 import { startNginx, type Nginx } from '../support/nginx';
 import { closeAllRawSocketIo, openRawSocketIo } from '../support/raw-socket-io';
 import { closeAllSockets, connectError, connectSocket, type ConnectOptions } from '../support/sockets';
@@ -372,25 +373,52 @@ describe('gateway handshake: origin allowlist, credentials, refusals with stable
     expect(health.body.connections).toBeGreaterThanOrEqual(1);
   });
 
-  it('/metrics counts handshakes by result: accepted and the refusal code', async () => {
-    const handshakes = async (result: string) => {
-      const response = await fetch(`${gateway(1).url}/metrics`);
-      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
-      const line = (await response.text()).split('\n').find((candidate) => candidate.startsWith(`gateway_handshakes_total{result="${result}"}`));
-      return line === undefined ? 0 : Number(line.split(' ')[1]);
+  it('/metrics counts handshakes and times them by result: accepted and the refusal code', async () => {
+    expect((await fetch(`${gateway(1).url}/metrics`)).headers.get('content-type')).toMatch(/^text\/plain/);
+    const results = ['accepted', 'TOKEN_EXPIRED', 'UNAUTHORIZED'];
+    const counts = async () => {
+      const scrape = await MetricsScrape.of(gateway(1).url);
+      return Object.fromEntries(
+        results.map((result) => [
+          result,
+          {
+            handshakes: scrape.value('sessionwire_gateway_handshakes_total', { result }),
+            timed: scrape.value('sessionwire_gateway_handshake_duration_seconds_count', { result }),
+          },
+        ]),
+      );
     };
     const alice = await newUser();
-    const before = { accepted: await handshakes('accepted'), expired: await handshakes('TOKEN_EXPIRED'), unauthorized: await handshakes('UNAUTHORIZED') };
+    const before = await counts();
 
     await connectSocket(gateway(1).url, { token: alice.accessToken });
     await expectRefused(gateway(1).url, { token: 'garbage' }, 'UNAUTHORIZED');
     await expectRefused(gateway(1).url, {}, 'UNAUTHORIZED');
     await expectRefused(gateway(1).url, { token: await signToken(realKey, realKid, tokenClaims(alice, expired())) }, 'TOKEN_EXPIRED');
 
-    expect({ accepted: await handshakes('accepted'), expired: await handshakes('TOKEN_EXPIRED'), unauthorized: await handshakes('UNAUTHORIZED') }).toEqual({
-      accepted: before.accepted + 1,
-      expired: before.expired + 1,
-      unauthorized: before.unauthorized + 2,
+    const moved = { accepted: 1, TOKEN_EXPIRED: 1, UNAUTHORIZED: 2 } as Record<string, number>;
+    expect(await counts()).toEqual(
+      Object.fromEntries(results.map((result) => [result, { handshakes: before[result].handshakes + moved[result], timed: before[result].timed + moved[result] }])),
+    );
+  });
+
+  it('/metrics times the HTTP routes by template, method and status class; an unknown path is `unmatched`, never its URL', async () => {
+    const series = { route: '/health/live', method: 'GET', status_class: '2xx' };
+    const unmatched = { route: 'unmatched', method: 'GET', status_class: '4xx' };
+    const name = 'sessionwire_http_request_duration_seconds_count';
+    const before = await MetricsScrape.of(gateway(1).url);
+    const probe = `/no-such-path-${randomUUID()}`;
+    expect((await request(gateway(1).url, 'GET', '/health/live')).status).toBe(200);
+    expect((await request(gateway(1).url, 'GET', probe)).status).toBe(404);
+
+    // A request is observed when its response has been flushed ('finish'), which may come after the client has it.
+    await eventually(async () => {
+      const after = await MetricsScrape.of(gateway(1).url);
+      expect({ live: after.value(name, series), unmatched: after.value(name, unmatched) }).toEqual({
+        live: before.value(name, series) + 1,
+        unmatched: before.value(name, unmatched) + 1,
+      });
+      expect(after.text).not.toContain(probe);
     });
   });
 });

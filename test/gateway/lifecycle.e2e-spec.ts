@@ -2,6 +2,7 @@ import type { RevokeResponse } from '@app/contracts';
 import { startCluster, type Cluster } from '../support/cluster';
 import { bearer, connectionsOf, login, registerUser, request, type LoggedIn } from '../support/http';
 import { startClientProcess } from '../support/client-process';
+import { MetricsScrape } from '../support/metrics';
 import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, recordEvents, type ClientSocket } from '../support/sockets';
 import { eventually } from '../support/eventually';
 
@@ -107,6 +108,19 @@ describe('confirmed revocation', () => {
     await cluster?.cleanup();
   });
 
+  /** The auth service's confirmation outcomes: per revocation, and per awaited node. */
+  async function confirmationOutcomes(): Promise<Record<string, number>> {
+    const scrape = await MetricsScrape.of(cluster.authUrl);
+    return {
+      complete: scrape.value('sessionwire_auth_revocation_confirmations_total', { outcome: 'complete' }),
+      incomplete: scrape.value('sessionwire_auth_revocation_confirmations_total', { outcome: 'incomplete' }),
+      confirmedNodes: scrape.value('sessionwire_auth_revocation_confirmation_nodes_total', { outcome: 'confirmed' }),
+      unconfirmedNodes: scrape.value('sessionwire_auth_revocation_confirmation_nodes_total', { outcome: 'unconfirmed' }),
+    };
+  }
+
+  const moved = (before: Record<string, number>, after: Record<string, number>) => Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - before[key]]));
+
   async function socketsOnEveryNode(perNode: number): Promise<{ id: string; sockets: ClientSocket[] }> {
     const { id, session } = await newUser(cluster);
     const sockets = await Promise.all(
@@ -118,6 +132,7 @@ describe('confirmed revocation', () => {
   it('admin revoke answers with per-node counts that add up to the sockets that really closed', async () => {
     const { id, sockets } = await socketsOnEveryNode(2);
     const closed = sockets.map((socket) => disconnected(socket));
+    const outcomesBefore = await confirmationOutcomes();
     const response = await request<RevokeResponse>(cluster.authUrl, 'POST', `/admin/users/${id}/revoke`, { headers: bearer(admin.accessToken) });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
@@ -131,6 +146,7 @@ describe('confirmed revocation', () => {
       unconfirmedNodes: [],
     });
     expect(await Promise.all(closed)).toHaveLength(6);
+    expect(moved(outcomesBefore, await confirmationOutcomes())).toEqual({ complete: 1, incomplete: 0, confirmedNodes: 3, unconfirmedNodes: 0 });
   });
 
   it('logout answers 204 at once, or 200 with the confirmation when asked', async () => {
@@ -153,6 +169,7 @@ describe('confirmed revocation', () => {
   it('names a frozen node as unconfirmed and still answers within the deadline', async () => {
     const { id, sockets } = await socketsOnEveryNode(1);
     const frozen = cluster.gateways[1];
+    const outcomesBefore = await confirmationOutcomes();
     frozen.process.signal('SIGSTOP');
     try {
       const started = Date.now();
@@ -164,6 +181,7 @@ describe('confirmed revocation', () => {
         { nodeId: 'gw-3', closedSockets: 1 },
       ]);
       expect(response.body.closedSockets).toBe(2);
+      expect(moved(outcomesBefore, await confirmationOutcomes())).toEqual({ complete: 0, incomplete: 1, confirmedNodes: 2, unconfirmedNodes: 1 });
     } finally {
       frozen.process.signal('SIGCONT');
     }

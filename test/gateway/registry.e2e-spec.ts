@@ -2,6 +2,7 @@ import type { ConnectionCounts } from '@app/contracts';
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
+import { MetricsScrape } from '../support/metrics';
 import { closeAllSockets, connectSocket, disconnected, type ClientSocket } from '../support/sockets';
 
 /** A node restarted in the no-resurrection test: a long heartbeat TTL, so no sweep can clear its entries first. */
@@ -96,6 +97,12 @@ describe('session registry across gateway processes: counts, kill -9 sweep, clea
     expect(await registered(bob.user.id)).toHaveLength(2);
     const swept = Promise.any([gw1(), gw2()].map((node) => node.process.waitForLog(/Swept registry entries of dead nodes: gw-3/, 10_000)));
     const cutOff = disconnected(aliceOnGw3);
+    // The auth service's view of the registry, for the alert on a node that stopped heartbeating.
+    const registryNodes = async () => {
+      const scrape = await MetricsScrape.of(cluster.authUrl);
+      return { alive: scrape.value('sessionwire_registry_nodes', { state: 'alive' }), stale: scrape.value('sessionwire_registry_nodes', { state: 'stale' }) };
+    };
+    expect(await registryNodes()).toEqual({ alive: 3, stale: 0 });
 
     await gw3().process.stop('SIGKILL');
     expect(await cutOff).toBe('transport close');
@@ -109,6 +116,7 @@ describe('session registry across gateway processes: counts, kill -9 sweep, clea
       ]),
     );
     expect((await counts()).nodes.map((node) => node.nodeId)).toEqual(['gw-1', 'gw-2']);
+    expect(await registryNodes()).toEqual({ alive: 2, stale: 0 });
     for (const socket of [aliceOnGw1, aliceOnGw2]) {
       expect(socket.connected).toBe(true);
       expect(await socket.emitWithAck('whoami')).toMatchObject({ ok: true, userId: alice.user.id });

@@ -4,6 +4,7 @@ import { closeAllClients, recordClientEvents, sdkClient, whoami } from '../suppo
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { bearer, connectionsOf, login, registerUser, request, type LoggedIn } from '../support/http';
+import { metricValue, MetricsScrape } from '../support/metrics';
 import { closeAllSockets, connectError, connectSocket, disconnected, expectAlive, nextEvent } from '../support/sockets';
 
 describe('gateway resilience: lost revocations and a Redis restart', () => {
@@ -65,6 +66,17 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
       const bob = await newUser();
       const [onGw1, onGw2, onGw3] = await socketsOn(alice, cluster.gateways);
       const survivors = [...(await socketsOn(aliceOtherSession, cluster.gateways)), ...(await socketsOn(bob, cluster.gateways))];
+      const recheckCounts = async () =>
+        Promise.all(
+          cluster.gateways.map(async (node) => {
+            const scrape = await MetricsScrape.of(node.url);
+            return {
+              closed: scrape.value('sessionwire_gateway_recheck_closed_sockets_total', { reason: 'session_revoked' }),
+              passes: scrape.value('sessionwire_gateway_recheck_duration_seconds_count'),
+            };
+          }),
+        );
+      const before = await recheckCounts();
 
       // A logout whose user-logged-out message never reached anyone: the session is simply gone.
       expect(await redis.del(redisKeys.session(alice.user.id, alice.sessionId))).toBe(1);
@@ -93,6 +105,14 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
       await expectAlive(survivors);
       await eventually(async () => {
         expect((await connectionsOf(cluster.authUrl, admin, alice.user.id)).map((connection) => connection.sessionId)).toEqual([0, 1, 2].map(() => aliceOtherSession.sessionId));
+      });
+      // Each node's re-check closed the one socket whose message it missed, in a pass it timed (recorded once the
+      // pass has also reconciled the registry, so possibly after the sockets closed).
+      await eventually(async () => {
+        const after = await recheckCounts();
+        expect(after.map((node, index) => ({ closed: node.closed - before[index].closed, timed: node.passes > before[index].passes }))).toEqual(
+          [0, 1, 2].map(() => ({ closed: 1, timed: true })),
+        );
       });
       for (const node of cluster.gateways) expect((await request(node.url, 'GET', '/health')).status).toBe(200);
     });
@@ -129,8 +149,11 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
       const bob = await newUser();
       const aliceSockets = await socketsOn(alice, cluster.gateways);
       const [bobOnGw2, bobLeaving] = await socketsOn(bob, [cluster.gateways[1], cluster.gateways[2]]);
+      const subscriberGauges = () => Promise.all(cluster.gateways.map((node) => metricValue(node.url, 'sessionwire_gateway_subscriber_connected')));
+      expect(await subscriberGauges()).toEqual([1, 1, 1]);
 
       await cluster.redis.stop();
+      await eventually(async () => expect(await subscriberGauges()).toEqual([0, 0, 0]), 10_000);
       // Its registry entry cannot be removed now; the re-check after the reconnect reconciles it.
       bobLeaving.close();
       await cluster.gateways[2].process.waitForLog(/Could not remove 1 registry entries/);
@@ -173,6 +196,7 @@ describe('gateway resilience: lost revocations and a Redis restart', () => {
         });
       }
       expect(await probe(cluster.authUrl, '/health/ready')).toEqual({ status: 200, body: { status: 'ready', redis: 'ready' } });
+      expect(await subscriberGauges()).toEqual([1, 1, 1]);
       await expectAlive([...aliceSockets, bobOnGw2]);
       await eventually(() => expect(retrying.state).toBe('connected'), 15_000);
       expect(sdkEvents.map(({ event }) => event)).not.toContain('signedOut');

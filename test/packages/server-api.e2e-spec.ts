@@ -142,12 +142,12 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     await connectSocket(url, { token: session.accessToken });
     await connectError(url, { token: 'not-a-token' });
 
-    const handshakes = await metrics.getSingleMetricAsString('gateway_handshakes_total');
-    expect(handshakes).toMatch(/gateway_handshakes_total\{result="accepted"\} [1-9]/);
-    expect(handshakes).toMatch(/gateway_handshakes_total\{result="UNAUTHORIZED"\} [1-9]/);
-    expect(await metrics.getSingleMetricAsString('gateway_connected_sockets')).toMatch(/gateway_connected_sockets [1-9]/);
-    expect(metrics.getSingleMetric('gateway_logout_propagation_seconds')).toBeDefined();
-    expect(metrics.getSingleMetric('gateway_forced_disconnects_total')).toBeDefined();
+    const handshakes = await metrics.getSingleMetricAsString('sessionwire_gateway_handshakes_total');
+    expect(handshakes).toMatch(/sessionwire_gateway_handshakes_total\{result="accepted"\} [1-9]/);
+    expect(handshakes).toMatch(/sessionwire_gateway_handshakes_total\{result="UNAUTHORIZED"\} [1-9]/);
+    expect(await metrics.getSingleMetricAsString('sessionwire_gateway_connected_sockets')).toMatch(/sessionwire_gateway_connected_sockets [1-9]/);
+    expect(metrics.getSingleMetric('sessionwire_gateway_logout_propagation_seconds')).toBeDefined();
+    expect(metrics.getSingleMetric('sessionwire_gateway_forced_disconnects_total')).toBeDefined();
   });
 
   it("runs the app's own allowRequest after the Origin check", async () => {

@@ -1,9 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { HttpRequestMetrics } from '@app/observability';
 import { Logger } from 'nestjs-pino';
 import type { AuthConfig } from './config/auth.config';
 
 /** Settings main.ts and the tests share, so the tested app is the deployed app. */
 export function configureAuthApp(app: NestExpressApplication, config: AuthConfig): void {
+  app.use(app.get(HttpRequestMetrics).middleware());
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');

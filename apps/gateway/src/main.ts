@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { HttpRequestMetrics } from '@app/observability';
 import { SessionwireIoAdapter } from '@sessionwire/nest';
 import { Logger } from 'nestjs-pino';
 import { gatewayConfig, type GatewayConfig } from './config/gateway.config';
@@ -8,6 +9,7 @@ import { GatewayAppModule } from './gateway-app.module';
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(GatewayAppModule, { bufferLogs: true, abortOnError: false });
   const config = app.get<GatewayConfig>(gatewayConfig.KEY);
+  app.use(app.get(HttpRequestMetrics).middleware());
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');

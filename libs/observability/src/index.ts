@@ -1,2 +1,3 @@
 export { loggerParams, REDACTED_PATHS, type LoggingOptions } from './logging';
 export { MetricsModule } from './metrics.module';
+export { HttpRequestMetrics } from './http-request-metrics';

@@ -1,6 +1,8 @@
 import { Controller, Get, Global, Header, Module, Res } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { HttpRequestMetrics, RouteTemplateGuard } from './http-request-metrics';
 
 @Controller('metrics')
 class MetricsController {
@@ -17,7 +19,9 @@ class MetricsController {
 
 /**
  * One Prometheus registry per application instance (not prom-client's global one), so several apps
- * in one test process do not collide. Features register their own metrics on the injected `Registry`.
+ * in one test process do not collide. Features register their own metrics on the injected `Registry`. The app
+ * installs `HttpRequestMetrics.middleware()` first thing (`app.use`), before any body parser; the module's global
+ * guard names the route.
  */
 @Global()
 @Module({
@@ -31,7 +35,9 @@ class MetricsController {
         return registry;
       },
     },
+    HttpRequestMetrics,
+    { provide: APP_GUARD, useClass: RouteTemplateGuard },
   ],
-  exports: [Registry],
+  exports: [Registry, HttpRequestMetrics],
 })
 export class MetricsModule {}

@@ -38,7 +38,7 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModule
       useFactory: async (options: RedisModuleOptions, registry: Registry) => {
         const logger = new Logger('Redis');
         const errors = new Counter({
-          name: 'redis_errors_total',
+          name: 'sessionwire_redis_errors_total',
           help: 'Redis connection errors seen by the command connection',
           registers: [registry],
         });

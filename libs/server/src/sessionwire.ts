@@ -149,7 +149,7 @@ async function assemble(
   const isExternal = (socket: WireSocket) => externalIssuerNames.has(socket.data.issuer);
   const writer = new RegistryWriter(registry, sessions, externalEnds, config, logger);
   const recentEnds = new RecentEnds(sessions, sockets, forcedLogout, logger);
-  const recheck = new SessionRecheck(config, redis, sessions, externalEnds, isExternal, registry, writer, sockets, forcedLogout, logger);
+  const recheck = new SessionRecheck(config, redis, sessions, externalEnds, isExternal, registry, writer, sockets, forcedLogout, metrics, logger);
   const presence = new NodePresence(config, registry, writer, sockets, logger);
   const drain = new NodeDrain(config, sockets, presence, logger);
   const expiry = new CredentialExpiry(config, forcedLogout);
@@ -173,6 +173,7 @@ async function assemble(
     recentEnds,
     logger,
   );
+  metrics.watchSubscriber(() => subscriber.status() === 'ready');
   await subscriber.open();
   cleanups.push(() => subscriber.close());
   await presence.start();

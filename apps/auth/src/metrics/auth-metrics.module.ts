@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { RegistryModule } from '@app/registry';
 import { AuthMetrics } from './auth-metrics';
+import { RegistryNodeMetrics } from './registry-node-metrics';
 
 @Global()
-@Module({ providers: [AuthMetrics], exports: [AuthMetrics] })
+@Module({ imports: [RegistryModule], providers: [AuthMetrics, RegistryNodeMetrics], exports: [AuthMetrics] })
 export class AuthMetricsModule {}

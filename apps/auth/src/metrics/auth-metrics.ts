@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SessionEndReason } from '@app/contracts';
+import type { RevocationConfirmation, SessionEndReason } from '@app/contracts';
 import { Counter, Registry } from 'prom-client';
 
 export type LoginResult = 'success' | 'invalid_credentials' | 'rate_limited';
@@ -21,20 +21,34 @@ export class AuthMetrics {
   private readonly sessionsEnded: Counter<'reason'>;
   private readonly refreshes: Counter<'result'>;
   private readonly backchannelLogouts: Counter<'result'>;
+  private readonly confirmations: Counter<'outcome'>;
+  private readonly confirmationNodes: Counter<'outcome'>;
 
   constructor(registry: Registry) {
-    this.logins = new Counter({ name: 'auth_logins_total', help: 'Login attempts by result', labelNames: ['result'], registers: [registry] });
+    this.logins = new Counter({ name: 'sessionwire_auth_logins_total', help: 'Login attempts by result', labelNames: ['result'], registers: [registry] });
     this.sessionsEnded = new Counter({
-      name: 'auth_sessions_ended_total',
+      name: 'sessionwire_auth_sessions_ended_total',
       help: 'Sessions ended, by reason',
       labelNames: ['reason'],
       registers: [registry],
     });
-    this.refreshes = new Counter({ name: 'auth_refreshes_total', help: 'Refresh token presentations by result', labelNames: ['result'], registers: [registry] });
+    this.refreshes = new Counter({ name: 'sessionwire_auth_refreshes_total', help: 'Refresh token presentations by result', labelNames: ['result'], registers: [registry] });
     this.backchannelLogouts = new Counter({
-      name: 'auth_backchannel_logouts_total',
+      name: 'sessionwire_auth_backchannel_logouts_total',
       help: 'OpenID Connect back-channel logout requests by result',
       labelNames: ['result'],
+      registers: [registry],
+    });
+    this.confirmations = new Counter({
+      name: 'sessionwire_auth_revocation_confirmations_total',
+      help: 'Confirmed revocations by outcome: complete (every live gateway node acknowledged by the deadline) or incomplete',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.confirmationNodes = new Counter({
+      name: 'sessionwire_auth_revocation_confirmation_nodes_total',
+      help: 'Gateway nodes awaited by confirmed revocations, by outcome: confirmed or unconfirmed (no acknowledgement by the deadline)',
+      labelNames: ['outcome'],
       registers: [registry],
     });
   }
@@ -49,6 +63,12 @@ export class AuthMetrics {
 
   backchannelLogout(result: BackchannelLogoutResult): void {
     this.backchannelLogouts.inc({ result });
+  }
+
+  revocationConfirmed({ nodes, unconfirmedNodes }: RevocationConfirmation): void {
+    this.confirmations.inc({ outcome: unconfirmedNodes.length === 0 ? 'complete' : 'incomplete' });
+    this.confirmationNodes.inc({ outcome: 'confirmed' }, nodes.length);
+    this.confirmationNodes.inc({ outcome: 'unconfirmed' }, unconfirmedNodes.length);
   }
 
   sessionsEndedBy(reason: SessionEndReason, count: number): void {

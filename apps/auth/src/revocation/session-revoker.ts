@@ -2,7 +2,14 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { sessionEnded, type Credential } from '@app/authentication';
 import type { RevocationConfirmation, SessionEndReason, SessionId, UserId } from '@app/contracts';
 import { REDIS_CLIENT, type RedisClient } from '@app/redis';
-import { CallerSessionEndedError, createRevoker, type EndProviderSessionsInput, type EndProviderSessionsResult, type Revoker } from '@sessionwire/revoke';
+import {
+  CallerSessionEndedError,
+  createRevoker,
+  type EndProviderSessionsInput,
+  type EndProviderSessionsResult,
+  type EndSessionsResult,
+  type Revoker,
+} from '@sessionwire/revoke';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 import { KnownLoginAddresses } from '../login-limits/known-login-addresses';
 import { AuthMetrics } from '../metrics/auth-metrics';
@@ -49,7 +56,7 @@ export class SessionRevoker implements OnApplicationShutdown {
     options: { confirm?: boolean; caller?: Credential } = {},
   ): Promise<Revocation> {
     const { caller } = options;
-    let revocation: Revocation;
+    let revocation: EndSessionsResult;
     try {
       revocation = await this.revoker.endSessions({
         userId,
@@ -66,6 +73,8 @@ export class SessionRevoker implements OnApplicationShutdown {
     // stay spared from the username ceiling.
     if (sessionIds === null) await this.knownAddresses.forgetAll(userId);
     this.metrics.sessionsEndedBy(reason, revocation.ended.length);
+    // Nothing published (no listed session existed), nothing awaited: not an outcome.
+    if (revocation.confirmation && revocation.messageId !== null) this.metrics.revocationConfirmed(revocation.confirmation);
     return revocation.confirmation ? { ended: revocation.ended, confirmation: revocation.confirmation } : { ended: revocation.ended };
   }
 

@@ -161,8 +161,9 @@ export interface SessionwireOptions {
    */
   drainWindowSeconds?: number;
   /**
-   * Register the gateway metrics (`gateway_handshakes_total`, `gateway_logout_propagation_seconds`,
-   * `gateway_connected_sockets`, `gateway_forced_disconnects_total`) on this prom-client registry.
+   * Register the gateway metrics (`sessionwire_gateway_*`: handshakes and their duration, logout propagation,
+   * connected sockets, forced disconnects, the re-check's passes and closes, the subscriber's state) on this
+   * prom-client registry.
    * @default undefined (no metrics registered)
    */
   metrics?: { registry: MetricsRegistry };

@@ -59,14 +59,16 @@ export class HandshakeAuthenticator {
   /** Socket.IO middleware; a refusal reaches the client as `connect_error` with `message` = the code. */
   middleware() {
     return (socket: WireSocket, next: (error?: ExtendedError) => void): void => {
+      const startedAt = performance.now();
+      const seconds = () => (performance.now() - startedAt) / 1000;
       this.authenticate(socket).then(
         () => {
-          this.metrics.handshake('accepted');
+          this.metrics.handshake('accepted', seconds());
           next();
         },
         (error: unknown) => {
           const refusal = this.toRefusal(error);
-          this.metrics.handshake(refusal.code);
+          this.metrics.handshake(refusal.code, seconds());
           this.logger.debug?.(`Handshake refused (${refusal.code}): ${refusal.message}`);
           const connectError: ExtendedError = new Error(refusal.code);
           connectError.data = { code: refusal.code, message: refusal.message };

@@ -7,6 +7,7 @@ import type { SessionwireLogger } from '../config/logger';
 import type { RegistryWriter } from '../registry/registry-writer';
 import type { WireSocket } from '../sockets/socket-types';
 import type { ExternalSessionEnds } from '../registry/external-session-ends';
+import type { WireMetrics } from '../sockets/metrics';
 
 /**
  * Sessions checked per pipeline. One pipeline for 10,000 sessions held the node's event loop for ~100 ms and
@@ -38,6 +39,7 @@ export class SessionRecheck {
     private readonly writer: RegistryWriter,
     private readonly sockets: LocalSockets,
     private readonly forcedLogout: ForcedLogout,
+    private readonly metrics: WireMetrics,
     private readonly logger: SessionwireLogger,
   ) {}
 
@@ -99,8 +101,9 @@ export class SessionRecheck {
       if (revoked.length + providerEnded.length > 0) this.logger.info(`Re-check dropped ${revoked.length + providerEnded.length} sockets of ended sessions`);
       await this.reconcileRegistry(sockets.filter((socket) => socket.connected));
       // The sweep's cost grows with the node's sockets; its duration is what to watch when sizing a node.
-      const durationMs = Math.round(performance.now() - startedAt);
-      this.logger.debug?.({ sessions: groups.length, sockets: sockets.length, durationMs }, 'Session re-check done');
+      const durationMs = performance.now() - startedAt;
+      this.metrics.recheckPass(durationMs / 1000, { session_revoked: revoked.length, provider_logout: providerEnded.length });
+      this.logger.debug?.({ sessions: groups.length, sockets: sockets.length, durationMs: Math.round(durationMs) }, 'Session re-check done');
     } catch (error) {
       this.logger.warn(`Session re-check failed, will retry: ${(error as Error).message}`);
     }
