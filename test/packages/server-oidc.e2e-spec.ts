@@ -183,6 +183,34 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     }
   });
 
+  it("starts while a provider is down: that provider's tokens are refused with UNAVAILABLE until its keys load in the background, the others' are accepted", async () => {
+    const down = await TestTokenIssuer.start();
+    await down.publish('ES256', 'down-1');
+    down.down = true;
+    const node = await startNode('oidc-down', {
+      oidcIssuers: [entry, { name: 'down-idp', issuer: down.issuer, audience: 'api' }],
+      oidcKeys: { cooldownMs: 1, waitMs: 300 },
+    });
+    try {
+      expect(node.wire.status().oidcIssuersWithoutKeys).toEqual(['down-idp']);
+      expect(node.wire.ready()).toBe(true);
+      expect((await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'up-user' }) })).connected).toBe(true);
+      const refused = await connectError(node.url, { token: await down.sign('down-1') });
+      expect(refused.data).toEqual({ code: 'UNAVAILABLE', message: 'The keys of issuer down-idp are not loaded yet; retry shortly' });
+
+      down.down = false;
+      await eventually(() => expect(node.wire.status().oidcIssuersWithoutKeys).toEqual([]), 20_000);
+      expect((await connectSocket(node.url, { token: await down.sign('down-1') })).connected).toBe(true);
+    } finally {
+      // Out of `nodes`: the tests below count the acknowledgements of every node there.
+      nodes.splice(nodes.indexOf(node), 1);
+      closeAllSockets();
+      await node.wire.close();
+      await node.io.close();
+      await down.close();
+    }
+  });
+
   it('the per-user limit counts the sockets of an external user across nodes and sessions', async () => {
     for (const [index, node] of [nodes[0], nodes[1], nodes[0], nodes[1]].entries()) {
       await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'gina', sid: `gina-${index % 2}` }) });

@@ -12,6 +12,8 @@ type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
  */
 export class TestTokenIssuer {
   jwksRequests = 0;
+  /** While true, the discovery document and the JWKS answer 503 (a provider that is down); JWKS requests still count. */
+  down = false;
   private readonly published: JWK[] = [];
   private readonly signingKeys = new Map<string, { alg: Alg } & KeyPair>();
 
@@ -22,10 +24,11 @@ export class TestTokenIssuer {
   /** @param documentIssuer the issuer its discovery document names, when another one (a provider lying about who it is). */
   private constructor(private readonly documentIssuer?: string) {
     this.server = createServer((request, response) => {
-      if (request.url === '/.well-known/openid-configuration') {
+      if (request.url === '/jwks') this.jwksRequests++;
+      if (this.down) response.writeHead(503).end();
+      else if (request.url === '/.well-known/openid-configuration') {
         response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: this.documentIssuer ?? this.issuer, jwks_uri: `${this.issuer}/jwks` }));
       } else if (request.url === '/jwks') {
-        this.jwksRequests++;
         response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.published }));
       } else response.writeHead(404).end();
     });

@@ -25,6 +25,14 @@ export class CredentialRefusal extends Error {
   }
 }
 
+/**
+ * The keys that would verify a credential cannot be had now (its issuer's JWKS is not loaded yet, or not answering):
+ * neither the credential's fault nor a verdict on it; the client should retry shortly.
+ */
+export class VerificationKeysUnavailable extends Error {
+  override readonly name = 'VerificationKeysUnavailable';
+}
+
 /** passport-jwt options of the one access-token strategy: bearer header, key by `kid`, pinned `alg`, `iss`, `aud`. */
 export function accessTokenStrategyOptions(accessTokens: AccessTokenVerificationConfig, verificationKeys: KeyResolver): StrategyOptionsWithoutRequest {
   return {

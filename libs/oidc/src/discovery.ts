@@ -10,7 +10,15 @@ export type DiscoveryDocument = z.infer<typeof discoveryDocumentSchema>;
 
 /** The provider's discovery document could not be fetched or is not one for this issuer. */
 export class DiscoveryError extends Error {
-  override readonly name = 'DiscoveryError';
+  override readonly name: string = 'DiscoveryError';
+}
+
+/**
+ * The provider answered with a discovery document that must not be trusted (it names another issuer): a
+ * misconfiguration or an attack, which asking again will not fix, unlike a provider that is down.
+ */
+export class UntrustedDiscoveryError extends DiscoveryError {
+  override readonly name = 'UntrustedDiscoveryError';
 }
 
 /**
@@ -30,7 +38,7 @@ export async function discover(issuer: string, timeoutMs: number): Promise<Disco
   }
   const parsed = discoveryDocumentSchema.safeParse(body);
   if (!parsed.success) throw new DiscoveryError(`${url} is not a discovery document: ${z.prettifyError(parsed.error)}`);
-  if (parsed.data.issuer !== issuer) throw new DiscoveryError(`${url} names issuer ${parsed.data.issuer}, not ${issuer}`);
+  if (parsed.data.issuer !== issuer) throw new UntrustedDiscoveryError(`${url} names issuer ${parsed.data.issuer}, not ${issuer}`);
   return parsed.data;
 }
 

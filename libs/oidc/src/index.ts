@@ -1,4 +1,4 @@
-export { discover, DiscoveryError, jwksUriOf, type DiscoveryDocument } from './discovery';
+export { discover, DiscoveryError, jwksUriOf, UntrustedDiscoveryError, type DiscoveryDocument } from './discovery';
 export { externalSessionId, externalUserId, isExternalUserId, sessionlessSessionId } from './external-ids';
 export {
   ASYMMETRIC_ALGORITHMS,

@@ -37,17 +37,10 @@ export class RemoteVerificationKeys implements KeyResolver {
 
   /** Fetches the JWKS, retrying with backoff until `waitMs` has passed (the issuer may still be starting). */
   static async load(config: RemoteJwksConfig, logger: SessionwireLogger): Promise<RemoteVerificationKeys> {
-    const remote = createRemoteJWKSet(new URL(config.url), {
-      cooldownDuration: config.cooldownMs,
-      cacheMaxAge: config.cacheMaxAgeMs,
-      timeoutDuration: config.timeoutMs,
-    });
     const deadline = Date.now() + config.waitMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        await remote.reload();
-        if (!hasSigningKey(remote.jwks(), config.algorithms)) throw new Error(`it holds no signing key for ${config.algorithms.join(', ')}`);
-        return new RemoteVerificationKeys(config.url, remote, logger);
+        return await RemoteVerificationKeys.fetch(config, logger);
       } catch (error) {
         const delay = Math.min(100 * 2 ** attempt, 2000);
         if (Date.now() + delay > deadline) {
@@ -56,6 +49,18 @@ export class RemoteVerificationKeys implements KeyResolver {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  /** Fetches the JWKS once; rejects when it cannot be fetched or holds no signing key for the issuer's algorithms. */
+  static async fetch(config: Omit<RemoteJwksConfig, 'waitMs' | 'source' | 'waitOption'>, logger: SessionwireLogger): Promise<RemoteVerificationKeys> {
+    const remote = createRemoteJWKSet(new URL(config.url), {
+      cooldownDuration: config.cooldownMs,
+      cacheMaxAge: config.cacheMaxAgeMs,
+      timeoutDuration: config.timeoutMs,
+    });
+    await remote.reload();
+    if (!hasSigningKey(remote.jwks(), config.algorithms)) throw new Error(`it holds no signing key for ${config.algorithms.join(', ')}`);
+    return new RemoteVerificationKeys(config.url, remote, logger);
   }
 
   async keyFor(header: KeyLookup): Promise<KeyObject | undefined> {

@@ -1,4 +1,4 @@
-import { CredentialRefusal, principalOf, sessionEndedRefusal, type CredentialVerifier, type ExternalCredential, type OwnCredential } from '@app/authentication';
+import { CredentialRefusal, principalOf, sessionEndedRefusal, VerificationKeysUnavailable, type CredentialVerifier, type ExternalCredential, type OwnCredential } from '@app/authentication';
 import { authRefreshPayloadSchema, type Ack, type ErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
 import type { SessionStore } from '@app/sessions';
@@ -82,6 +82,7 @@ export class CredentialRefresh {
   private toError(error: unknown): { code: ErrorCode; message: string } {
     if (error instanceof RefreshRefused || error instanceof CredentialRefusal) return { code: error.code, message: error.message };
     if (isRedisUnavailableError(error)) return { code: 'UNAVAILABLE', message: 'Session store unavailable, retry shortly' };
+    if (error instanceof VerificationKeysUnavailable) return { code: 'UNAVAILABLE', message: error.message };
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return { code: 'INTERNAL', message: 'Internal error' };
   }
