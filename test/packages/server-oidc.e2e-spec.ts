@@ -247,6 +247,34 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     expect((await connectError(nodes[0].url, { token: fresh })).data?.code).toBe('SESSION_REVOKED');
   });
 
+  it('a token refused because its session ended keeps the records of that end until it expires (handshake, auth:refresh)', async () => {
+    // Tokens the provider mints after the end (from a refresh token it did not revoke) may outlive the records' TTL.
+    const exp = Math.floor(Date.now() / 1000) + 500;
+    const expiryOf = (key: string) => commands.call('PEXPIRETIME', key);
+    const sessionKey = redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'late-a'));
+    await commands.set(sessionKey, Date.now(), 'PX', 60_000);
+    expect((await connectError(nodes[0].url, { token: await provider.sign('ES256-1', { sub: 'late', sid: 'late-a', exp }) })).data?.code).toBe('SESSION_REVOKED');
+    expect(await expiryOf(sessionKey)).toBe((exp + 5) * 1000);
+
+    const userKey = redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, 'late'));
+    const endedAt = Date.now();
+    await commands.set(userKey, endedAt, 'PX', 60_000);
+    const startedBefore = Math.floor(endedAt / 1000) - 10;
+    const userToken = await provider.sign('RS256-1', { sub: 'late', sid: 'late-b', auth_time: startedBefore, exp });
+    expect((await connectError(nodes[1].url, { token: userToken })).data?.code).toBe('SESSION_REVOKED');
+    expect(await expiryOf(userKey)).toBe((exp + 5) * 1000);
+
+    const client = await connectSocket(nodes[0].url, { token: await provider.sign('ES256-1', { sub: 'later', sid: 'late-c' }) });
+    const refreshKey = redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'late-c'));
+    await commands.set(refreshKey, Date.now(), 'PX', 60_000);
+    const refreshed = await client.emitWithAck('auth:refresh', { token: await provider.sign('ES256-1', { sub: 'later', sid: 'late-c', exp: exp + 1 }) });
+    expect(refreshed).toMatchObject({ ok: false, error: { code: 'SESSION_REVOKED' } });
+    expect(await expiryOf(refreshKey)).toBe((exp + 6) * 1000);
+    // Never shortened: an older token refused later leaves the longer life as it is.
+    expect((await connectError(nodes[0].url, { token: await provider.sign('ES256-1', { sub: 'late', sid: 'late-a', exp: exp - 100 }) })).data?.code).toBe('SESSION_REVOKED');
+    expect(await expiryOf(sessionKey)).toBe((exp + 5) * 1000);
+  });
+
   it("the provider's end of a session closes its sockets on every node with provider_logout; another session stays; a subject-only end closes the rest; old tokens cannot come back", async () => {
     const tokenA = await provider.sign('ES256-1', { sub: 'bob', sid: 'bob-a' });
     const tokenB = await provider.sign('RS256-1', { sub: 'bob', sid: 'bob-b' });
@@ -285,11 +313,15 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
   // Last: its node would acknowledge the messages of the tests above too.
   it('the periodic re-check closes the sockets of provider sessions whose end is recorded but whose message was lost', async () => {
     const node = await startNode('oidc-recheck', { recheckIntervalSeconds: 0.2 });
-    const first = await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'dave', sid: 'dave-a' }) });
+    const daveExp = Math.floor(Date.now() / 1000) + 400;
+    const first = await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'dave', sid: 'dave-a', exp: daveExp }) });
     const second = await connectSocket(node.url, { token: await provider.sign('EdDSA-1', { sub: 'dave', sid: 'dave-b' }) });
     const firstEnded = nextEvent(first, 'session:ended', 10_000);
-    await commands.set(redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'dave-a')), Date.now(), 'EX', 660);
+    const firstRecord = redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'dave-a'));
+    await commands.set(firstRecord, Date.now(), 'PX', 60_000);
     expect(await firstEnded).toEqual({ reason: 'provider_logout', sessionId: externalSessionId(provider.issuer, 'dave-a') });
+    // The record of the end now outlives the closed socket's token.
+    await eventually(async () => expect(await commands.call('PEXPIRETIME', firstRecord)).toBe(daveExp * 1000 + 5000));
     expect(second.connected).toBe(true);
     const secondEnded = nextEvent(second, 'session:ended', 10_000);
     await commands.set(redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, 'dave')), Date.now(), 'EX', 660);

@@ -152,7 +152,7 @@ async function assemble(
   // Sessionwire proves and slides sessions, it never creates one: only the idle timeout matters here.
   const sessions = new SessionStore(redis, { idleTtlSeconds: config.sessionIdleTimeoutSeconds, absoluteTtlSeconds: config.sessionIdleTimeoutSeconds });
   const registry = new ConnectionRegistry(redis);
-  const externalEnds = new ExternalSessionEnds(redis);
+  const externalEnds = new ExternalSessionEnds(redis, config.oidcIssuers);
   const externalIssuerNames = new Set(config.oidcIssuers.map((issuer) => issuer.issuer));
   const isExternal = (socket: WireSocket) => externalIssuerNames.has(socket.data.issuer);
   const writer = new RegistryWriter(registry, sessions, externalEnds, config, logger);

@@ -118,7 +118,7 @@ export class HandshakeAuthenticator {
   private async admitExternal(socket: WireSocket, credential: ExternalCredential, connectedAt: number): Promise<{ data: SessionwireSocketData; evicted: Connection[] }> {
     const admission = await this.registry.admitExternal(
       this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt }),
-      credential.sessionStartedAt,
+      credential,
     );
     if (!admission.accepted) throw this.refusalOf(admission.reason, credential);
     const data: SessionwireSocketData = {

@@ -75,7 +75,13 @@ export class CredentialRefresh {
       throw new RefreshRefused('UNAUTHORIZED', 'The token belongs to another session');
     }
     const [ended] = await this.externalEnds.whichEnded([{ userId: credential.userId, sessionId: credential.sessionId, sessionStartedAt: socket.data.sessionStartedAt }]);
-    if (ended) throw sessionEndedRefusal(credential);
+    if (ended) {
+      // The records of the end outlive this token (a failure leaves the refusal standing).
+      await this.externalEnds
+        .coverToken(credential, credential.issuer, credential.expiresAt)
+        .catch((error: Error) => this.logger.warn(`Could not extend the end records of session ${credential.sessionId}: ${error.message}`));
+      throw sessionEndedRefusal(credential);
+    }
     return { expiresAt: credential.expiresAt, roles: credential.roles };
   }
 
