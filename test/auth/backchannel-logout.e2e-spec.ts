@@ -45,6 +45,7 @@ async function startProvider(): Promise<TestProvider> {
     const send = (body: unknown) => outgoing.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (incoming.url === '/.well-known/openid-configuration') send({ issuer, jwks_uri: `${issuer}/jwks`, backchannel_logout_supported: true });
     else if (incoming.url === '/jwks') send({ keys: [jwk] });
+    else if (incoming.url === '/jwks-failing') outgoing.writeHead(503).end();
     else outgoing.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,6 +77,8 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
       // Keys out of reach: a JWKS on a port nothing listens on; an issuer with no discovery document (404).
       { name: 'jwks-down', issuer: `${provider.issuer}/jwks-down`, jwksUri: `http://127.0.0.1:${await freePort()}/jwks`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
       { name: 'no-discovery', issuer: `${provider.issuer}/no-discovery`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
+      // A JWKS that answers 503.
+      { name: 'jwks-failing', issuer: `${provider.issuer}/jwks-failing`, jwksUri: `${provider.issuer}/jwks-failing`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
     ];
     ttlSeconds = endedSessionTtlSeconds(trustedIssuerSchema.parse(entries[0]));
     cluster = await startCluster({ gateways: 0, authEnv: { OIDC_ISSUERS: JSON.stringify(entries) } });
@@ -242,6 +245,16 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
     }
     expect((await backchannelLogoutCounts()).unavailable).toBeGreaterThanOrEqual(2);
     expect(listener.payloads().filter((payload) => sids.some((sid) => payload.includes(sid)))).toEqual([]);
+  });
+
+  it('after a failed JWKS fetch, the issuer\'s tokens are answered 503 without asking the provider again for a while', async () => {
+    const iss = `${provider.issuer}/jwks-failing`;
+    const fetches = () => provider.requests.filter((url) => url === '/jwks-failing').length;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const response = await post(await sign(claims({ iss }), { kid: `forged-${attempt}` }));
+      expectRefused(response, 503, 'UNAVAILABLE', /keys/);
+    }
+    expect(fetches()).toBe(1);
   });
 
   it('requests without a usable logout_token: 4xx JSON, cookies and Origin mean nothing, the process stays up', async () => {

@@ -2,7 +2,7 @@ import { createExternalUserLoggedOut, parseUserLoggedOutAck, redisKeys, USER_LOG
 import { endedSessionTtlSeconds, externalSessionId, externalUserId, sessionlessSessionId, trustedIssuerSchema, type TrustedIssuerInput } from '@app/oidc';
 import { createSessionwire, JwksUnavailableError, type Sessionwire, type SessionwireOptions, type SessionwireSocketData } from '@sessionwire/server';
 import { Redis, type Cluster } from 'ioredis';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
@@ -208,6 +208,37 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
       await node.wire.close();
       await node.io.close();
       await down.close();
+    }
+  });
+
+  it('after a failed JWKS fetch, lookups fetch nothing for the cooldown: forged kids cost the provider one request, known keys still verify', async () => {
+    const flaky = await TestTokenIssuer.start();
+    await flaky.publish('ES256', 'flaky-1');
+    const node = await startNode('oidc-flaky', { oidcIssuers: [{ name: 'flaky-idp', issuer: flaky.issuer, audience: 'api' }], oidcKeys: { cooldownMs: 4000, waitMs: 5000 } });
+    try {
+      flaky.down = true;
+      const forged = async () => {
+        const token = await flaky.sign('flaky-1');
+        const [header, payload, signature] = token.split('.');
+        const withKid = `${base64url({ ...JSON.parse(Buffer.from(header, 'base64url').toString()), kid: `forged-${randomUUID()}` })}.${payload}.${signature}`;
+        return (await connectError(node.url, { token: withKid })).data?.code;
+      };
+      // Once jose's cooldown after the start's fetch is over, a forged kid makes it fetch: that fetch fails.
+      const before = flaky.jwksRequests;
+      await eventually(async () => {
+        expect(await forged()).toBe('UNAUTHORIZED');
+        expect(flaky.jwksRequests).toBeGreaterThan(before);
+      }, 15_000);
+      const afterFailure = flaky.jwksRequests;
+      for (let attempt = 0; attempt < 10; attempt++) expect(await forged()).toBe('UNAUTHORIZED');
+      expect((await connectSocket(node.url, { token: await flaky.sign('flaky-1') })).connected).toBe(true);
+      expect(flaky.jwksRequests).toBe(afterFailure);
+    } finally {
+      nodes.splice(nodes.indexOf(node), 1);
+      closeAllSockets();
+      await node.wire.close();
+      await node.io.close();
+      await flaky.close();
     }
   });
 

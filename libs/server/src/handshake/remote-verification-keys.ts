@@ -1,3 +1,4 @@
+import { VerificationKeysUnavailable } from '@app/authentication';
 import type { KeyLookup, KeyResolver } from '@app/tokens';
 import { KeyObject, type webcrypto } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet } from 'jose';
@@ -22,15 +23,20 @@ export interface RemoteJwksConfig {
  * One issuer's public keys through jose's remote JWKS (the auth service's, or an external OpenID Provider's): fetched at
  * start, refetched when older than `cacheMaxAgeMs`, and at once for a token naming an unknown `kid` (a key published
  * since), unless the last fetch is younger than `cooldownMs`: forged `kid`s cannot make a client hammer the issuer.
+ * jose counts only successful fetches for its cooldown; a failed one is remembered here, and for `cooldownMs` after it
+ * no fetch is tried (nor waited for): the keys fetched before verify, as when a refetch fails.
  * Concurrent lookups share one fetch. jose picks only keys whose type fits the token's `alg` (RSA for RS/PS, the
  * curve of ES256/384/512, Ed25519 for EdDSA); the caller checks `alg` against the issuer's list first.
  */
 export class RemoteVerificationKeys implements KeyResolver {
   /** jsonwebtoken (under passport-jwt) takes a Node `KeyObject`; jose hands out one `CryptoKey` per JWK and fetch. */
   private readonly keyObjects = new WeakMap<webcrypto.CryptoKey, KeyObject>();
+  /** When the last fetch failed (performance.now()). */
+  private lastFailureAt = -Infinity;
 
   private constructor(
     private readonly url: string,
+    private readonly cooldownMs: number,
     private readonly remote: ReturnType<typeof createRemoteJWKSet>,
     private readonly logger: SessionwireLogger,
   ) {}
@@ -60,25 +66,32 @@ export class RemoteVerificationKeys implements KeyResolver {
     });
     await remote.reload();
     if (!hasSigningKey(remote.jwks(), config.algorithms)) throw new Error(`it holds no signing key for ${config.algorithms.join(', ')}`);
-    return new RemoteVerificationKeys(config.url, remote, logger);
+    return new RemoteVerificationKeys(config.url, config.cooldownMs, remote, logger);
   }
 
   async keyFor(header: KeyLookup): Promise<KeyObject | undefined> {
+    if (performance.now() - this.lastFailureAt < this.cooldownMs) return this.lastFetchedKeyFor(header);
     try {
       return this.toKeyObject(await this.remote({ alg: header.alg, kid: header.kid }));
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey) return undefined;
+      if (!isFetchFailure(error)) throw error;
+      this.lastFailureAt = performance.now();
       // The issuer is unreachable while the keys are due for a refetch: the keys fetched before still verify,
       // as they did before they aged (jose keeps no stale keys of its own).
-      const lastFetched = this.remote.jwks();
-      if (!lastFetched || !isFetchFailure(error)) throw error;
-      this.logger.warn(`JWKS refetch from ${this.url} failed (${error.message}); verifying with the keys fetched before`);
-      try {
-        return this.toKeyObject(await createLocalJWKSet(lastFetched)({ alg: header.alg, kid: header.kid }));
-      } catch (localError) {
-        if (localError instanceof errors.JWKSNoMatchingKey) return undefined;
-        throw localError;
-      }
+      this.logger.warn(`JWKS refetch from ${this.url} failed (${error.message}); verifying with the keys fetched before, no refetch for ${this.cooldownMs} ms`);
+      return this.lastFetchedKeyFor(header);
+    }
+  }
+
+  private async lastFetchedKeyFor(header: KeyLookup): Promise<KeyObject | undefined> {
+    const lastFetched = this.remote.jwks();
+    if (!lastFetched) throw new VerificationKeysUnavailable("The issuer's keys could not be fetched; retry shortly");
+    try {
+      return this.toKeyObject(await createLocalJWKSet(lastFetched)({ alg: header.alg, kid: header.kid }));
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) return undefined;
+      throw error;
     }
   }
 
