@@ -228,6 +228,13 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
     await expectNothingPublishedFor(sids);
   });
 
+  it('a sub or sid with a lone surrogate (which the gateways refuse, and whose digest would match another value): 400, nothing recorded', async () => {
+    const sid = `s-${randomUUID()}\uDC00`;
+    expectRefused(await post(await sign(claims({ sid }))), 400, 'INVALID_LOGOUT_TOKEN', /sid holds a lone surrogate/);
+    expectRefused(await post(await sign(claims({ sub: 'alice\uD800', sid: undefined }))), 400, 'INVALID_LOGOUT_TOKEN', /sub holds a lone surrogate/);
+    expect(await redis.exists(sessionRecord(sid), redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, 'alice\uD800')))).toBe(0);
+  });
+
   it('an untrusted issuer is refused before any key is looked up: the provider gets no request', async () => {
     const before = provider.requests.length;
     expectRefused(await post(await sign(claims({ iss: 'https://evil.example.com' }))), 400, 'INVALID_LOGOUT_TOKEN', /not trusted/);

@@ -66,6 +66,11 @@ describe('externalTokenCredential (claim mapping)', () => {
     ['no sub', { ...claims, sub: undefined }, /no sub/],
     ['an empty sub', { ...claims, sub: '' }, /no sub/],
     ['a sid that is not a string', { ...claims, sid: 42 }, /claim sid is not a session id/],
+    ['a sub with a lone surrogate', { ...claims, sub: 'alice\uD800' }, /sub holds a lone surrogate/],
+    ['a sid with a lone surrogate', { ...claims, sid: 's\uDC00' }, /claim sid is not a session id: holds a lone surrogate/],
+    ['a sub over 1024 characters', { ...claims, sub: 'a'.repeat(1025) }, /sub not a string of 1 to 1024 characters/],
+    ['a sid over 1024 characters', { ...claims, sid: 's'.repeat(1025) }, /claim sid is not a session id: not a string of 1 to 1024/],
+    ['a sub that is not a string', { ...claims, sub: 7 }, /no sub/],
   ])('refuses a token with %s', (_label, payload, reason) => {
     expect(refusalOf(() => externalTokenCredential(issuer, payload, now * 1000))).toMatch(new RegExp(`^UNAUTHORIZED: .*${reason.source}`));
   });

@@ -1,4 +1,4 @@
-import { claimAt, externalSessionId, externalUserId, sessionlessSessionId, type TrustedIssuer } from '@app/oidc';
+import { claimAt, externalSessionId, externalUserId, providerValueProblem, sessionlessSessionId, type TrustedIssuer } from '@app/oidc';
 import type { KeyResolver } from '@app/tokens';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import type { KeyObject } from 'node:crypto';
@@ -75,7 +75,8 @@ export async function verifyJoseOnlyToken(issuer: TrustedIssuer, keys: KeyResolv
 /**
  * The credential of a verified external token's payload: `exp` and `iat` required, `iat` not in the future (beyond the
  * skew), `exp - iat` at most the issuer's `maxTokenLifetimeSeconds` (so the record of an ended session outlives every
- * token of it), `sub` and the user id claim non-empty strings, the session id claim absent or a non-empty string.
+ * token of it), the user id claim a non-empty string, `sub` and the session id claim (absent, or) what a logout token
+ * may name (`providerValueProblem`: 1 to 1024 characters, no lone surrogate).
  */
 export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<string, unknown>, now = Date.now()): ExternalCredential {
   const refuse = (reason: string) => new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${reason}`);
@@ -86,10 +87,14 @@ export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<s
   // Sessions are tracked per `sub`, whatever claim the app reads as the user id: a logout token names users by `sub`.
   const { sub } = payload;
   if (typeof sub !== 'string' || sub.length === 0) throw refuse('no sub');
+  const subProblem = providerValueProblem(sub);
+  if (subProblem !== undefined) throw refuse(`sub ${subProblem}`);
   const subject = claimAt(payload, issuer.claims.userId);
   if (typeof subject !== 'string' || subject.length === 0) throw refuse(`no user id in claim ${issuer.claims.userId}`);
   const sid = claimAt(payload, issuer.claims.sessionId);
-  if (sid !== undefined && (typeof sid !== 'string' || sid.length === 0)) throw refuse(`claim ${issuer.claims.sessionId} is not a session id`);
+  if (sid !== undefined && typeof sid !== 'string') throw refuse(`claim ${issuer.claims.sessionId} is not a session id`);
+  const sidProblem = sid === undefined ? undefined : providerValueProblem(sid);
+  if (sidProblem !== undefined) throw refuse(`claim ${issuer.claims.sessionId} is not a session id: ${sidProblem}`);
   const providerSessionId = sid ?? null;
   const authTime = payload.auth_time;
   const startedAt = typeof authTime === 'number' && Number.isFinite(authTime) ? authTime : iat;

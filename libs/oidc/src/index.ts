@@ -1,5 +1,5 @@
 export { discover, DiscoveryError, jwksUriOf, UntrustedDiscoveryError, type DiscoveryDocument } from './discovery';
-export { externalSessionId, externalUserId, isExternalUserId, sessionlessSessionId } from './external-ids';
+export { externalSessionId, externalUserId, isExternalUserId, PROVIDER_VALUE_MAX_LENGTH, providerValueProblem, sessionlessSessionId } from './external-ids';
 export {
   ASYMMETRIC_ALGORITHMS,
   claimAt,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { externalUserLoggedOutSchema } from '@app/contracts';
-import type { TrustedIssuer } from '@app/oidc';
+import { providerValueProblem, type TrustedIssuer } from '@app/oidc';
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 import { invalidLogoutToken, IssuerKeysUnavailableError } from './backchannel-logout-errors';
@@ -110,6 +110,9 @@ function claimValue(payload: JWTPayload, claim: 'jti' | 'sub' | 'sid'): string |
   if (payload[claim] === undefined) return null;
   const parsed = claimValueSchema.safeParse(payload[claim]);
   if (!parsed.success) throw invalidLogoutToken(`Logout token ${claim} is not a string of 1 to 1024 characters`);
+  // The rule the gateways admit sub and sid by: one they refuse named no session that opened sockets.
+  const problem = claim === 'jti' ? undefined : providerValueProblem(parsed.data);
+  if (problem !== undefined) throw invalidLogoutToken(`Logout token ${claim} ${problem}`);
   return parsed.data;
 }
 
