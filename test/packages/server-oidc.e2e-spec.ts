@@ -51,6 +51,14 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     return node;
   }
 
+  /** Stops a node the test started for itself, and takes it out of `nodes` (whose acknowledgements tests count). */
+  async function stopNode(node: (typeof nodes)[number]) {
+    nodes.splice(nodes.indexOf(node), 1);
+    closeAllSockets();
+    await node.wire.close();
+    await node.io.close();
+  }
+
   beforeAll(async () => {
     redis = await startRedisServer();
     commands = new Redis(redis.url);
@@ -202,11 +210,7 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
       await eventually(() => expect(node.wire.status().oidcIssuersWithoutKeys).toEqual([]), 20_000);
       expect((await connectSocket(node.url, { token: await down.sign('down-1') })).connected).toBe(true);
     } finally {
-      // Out of `nodes`: the tests below count the acknowledgements of every node there.
-      nodes.splice(nodes.indexOf(node), 1);
-      closeAllSockets();
-      await node.wire.close();
-      await node.io.close();
+      await stopNode(node);
       await down.close();
     }
   });
@@ -234,10 +238,7 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
       expect((await connectSocket(node.url, { token: await flaky.sign('flaky-1') })).connected).toBe(true);
       expect(flaky.jwksRequests).toBe(afterFailure);
     } finally {
-      nodes.splice(nodes.indexOf(node), 1);
-      closeAllSockets();
-      await node.wire.close();
-      await node.io.close();
+      await stopNode(node);
       await flaky.close();
     }
   });
@@ -248,6 +249,22 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     }
     const refused = await connectError(nodes[0].url, { token: await provider.sign('RS256-1', { sub: 'gina', sid: 'gina-2' }) });
     expect(refused.data?.code).toBe('TOO_MANY_CONNECTIONS');
+  });
+
+  it('a token of an ended session evicts no one: with evict_oldest, the live socket keeps its registry entries', async () => {
+    const node = await startNode('oidc-evict', { connectionLimit: { perUser: 1, policy: 'evict_oldest' } });
+    try {
+      const live = await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'erin', sid: 'erin-a' }) });
+      const userId = externalUserId(provider.issuer, 'erin');
+      await commands.set(redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'erin-b')), Date.now(), 'EX', 660);
+      expect((await connectError(node.url, { token: await provider.sign('ES256-1', { sub: 'erin', sid: 'erin-b' }) })).data?.code).toBe('SESSION_REVOKED');
+      expect(live.connected).toBe(true);
+      // The refused socket's own entry goes on the next turn: wait for that, then the live one must be there.
+      await eventually(async () => expect(Object.keys(await commands.hgetall(redisKeys.userSockets(userId)))).toEqual([live.id]));
+      expect(Object.keys(await commands.hgetall(redisKeys.nodeSockets('oidc-evict')))).toEqual([live.id]);
+    } finally {
+      await stopNode(node);
+    }
   });
 
   it('warns before the token expires and ends the socket at exp', async () => {

@@ -42,8 +42,8 @@ export class RegistryWriter {
   /**
    * Records a socket of an external provider's session: the user's ended-before time is checked inside the admission
    * script (the user's slot), the provider session's own end in the same round trip beside it (another slot). When that
-   * one has ended, the admission is undone and its evictions are not carried out (the evicted sockets' entries come back
-   * at the next reconcile): a dead token must not end the user's live sockets. A token refused because its session
+   * one has ended, the admission is undone and its evictions are not carried out (the evicted sockets' entries are
+   * written back at once): a dead token must not end the user's live sockets, nor hide them from the registry. A token refused because its session
    * ended makes the records of that end outlive it.
    */
   async admitExternal(connection: Connection, credential: Pick<ExternalCredential, 'sessionStartedAt' | 'issuer' | 'expiresAt'>): Promise<ExternalAdmission> {
@@ -56,6 +56,7 @@ export class RegistryWriter {
       ]);
       if (admitted.accepted && !sessionEnded) return admitted;
       this.remove(connection.socketId, connection.userId);
+      if (admitted.accepted) await this.restore(admitted.evicted);
       admission = admitted.accepted ? { accepted: false, reason: 'session_ended' } : admitted;
     } catch (error) {
       this.remove(connection.socketId, connection.userId);
@@ -63,6 +64,11 @@ export class RegistryWriter {
     }
     if (admission.reason === 'session_ended') await this.coverRefusedToken(connection, credential);
     return admission;
+  }
+
+  /** Writes back the entries an undone admission evicted; should that fail, the next reconcile does. */
+  private restore(evicted: readonly Connection[]): Promise<void> {
+    return this.registry.add(evicted).catch((error: Error) => this.logger.warn(`Could not restore ${evicted.length} evicted registry entries: ${error.message}`));
   }
 
   /** Keeps the records of an ended session until the refused token expires; a failure leaves the refusal standing. */
