@@ -330,19 +330,21 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     const a2 = await connectSocket(nodes[1].url, { token: tokenA });
     const b1 = await connectSocket(nodes[0].url, { token: tokenB });
     const b2 = await connectSocket(nodes[1].url, { token: tokenB });
-    // Another user's session with the same provider session id is untouched.
-    const carol = await connectSocket(nodes[1].url, { token: await provider.sign('ES256-1', { sub: 'carol', sid: 'bob-a' }) });
+    // A socket of the same provider session under another sub (pairwise subjects) ends with it, as its handshakes are refused.
+    const pairwise = await connectSocket(nodes[1].url, { token: await provider.sign('ES256-1', { sub: 'bob-pairwise', sid: 'bob-a' }) });
+    const carol = await connectSocket(nodes[1].url, { token: await provider.sign('ES256-1', { sub: 'carol', sid: 'carol-a' }) });
 
-    const endedA = [nextEvent(a1, 'session:ended'), nextEvent(a2, 'session:ended')];
-    const goneA = [disconnected(a1), disconnected(a2)];
+    const endedA = [nextEvent(a1, 'session:ended'), nextEvent(a2, 'session:ended'), nextEvent(pairwise, 'session:ended')];
+    const goneA = [disconnected(a1), disconnected(a2), disconnected(pairwise)];
     const sessionEnd = await endAtProvider({ subject: 'bob', providerSessionId: 'bob-a' });
     const sessionA = externalSessionId(provider.issuer, 'bob-a');
     expect(await Promise.all(endedA)).toEqual([
       { reason: 'provider_logout', sessionId: sessionA },
       { reason: 'provider_logout', sessionId: sessionA },
+      { reason: 'provider_logout', sessionId: sessionA },
     ]);
     await Promise.all(goneA);
-    expect(await closedByEveryNode(sessionEnd.id)).toEqual([1, 1]);
+    expect(await closedByEveryNode(sessionEnd.id)).toEqual([1, 2]);
     expect([b1.connected, b2.connected, carol.connected]).toEqual([true, true, true]);
     expect((await connectError(nodes[0].url, { token: tokenA })).data?.code).toBe('SESSION_REVOKED');
     expect((await connectError(nodes[1].url, { token: await provider.sign('RS256-1', { sub: 'bob', sid: 'bob-a' }) })).data?.code).toBe('SESSION_REVOKED');
