@@ -24,6 +24,21 @@ export function externalTokenStrategyOptions(issuer: TrustedIssuer, keys: KeyRes
   };
 }
 
+/**
+ * `typ` values an access token may carry: none, the generic `JWT`, or RFC 9068's `at+jwt`. Anything else (a logout
+ * token's `logout+jwt`, a `secevent+jwt`…) is another kind of token signed by the same keys, refused before any key
+ * is looked up.
+ */
+const ACCESS_TOKEN_TYPES = new Set(['jwt', 'at+jwt']);
+
+function refuseOtherTokenTypes(header: Pick<JWTHeaderParameters, 'typ'>): void {
+  const { typ } = header;
+  if (typ === undefined) return;
+  if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase().replace(/^application\//, ''))) {
+    throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: its typ says it is not an access token');
+  }
+}
+
 /** The key of an external token, by `alg` (one the issuer allows, checked before any lookup) and `kid` (if any). */
 function externalKeyProviderFor(issuer: TrustedIssuer, keys: KeyResolver): SecretOrKeyProvider {
   return (_request, rawToken: string, done) => {
@@ -32,6 +47,11 @@ function externalKeyProviderFor(issuer: TrustedIssuer, keys: KeyResolver): Secre
       header = decodeProtectedHeader(rawToken) as JWTHeaderParameters;
     } catch {
       return done(new Error('malformed token'));
+    }
+    try {
+      refuseOtherTokenTypes(header);
+    } catch (refusal) {
+      return done(refusal as CredentialRefusal);
     }
     const alg = String(header.alg);
     if (!(issuer.algorithms as readonly string[]).includes(alg) || alg === JOSE_ONLY_ALGORITHM) return done(new Error(`alg ${alg} not accepted`));
@@ -57,6 +77,7 @@ export async function verifyJoseOnlyToken(issuer: TrustedIssuer, keys: KeyResolv
     const { payload } = await jwtVerify(
       token,
       async (header) => {
+        refuseOtherTokenTypes(header);
         const key = await keys.keyFor({ alg: header.alg, kid: header.kid });
         if (!key) throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: unknown kid');
         return key;
@@ -73,13 +94,17 @@ export async function verifyJoseOnlyToken(issuer: TrustedIssuer, keys: KeyResolv
 }
 
 /**
- * The credential of a verified external token's payload: `exp` and `iat` required, `iat` not in the future (beyond the
+ * The credential of a verified external token's payload: no `events` (a logout token), `exp` and `iat` required, `iat` not in the future (beyond the
  * skew), `exp - iat` at most the issuer's `maxTokenLifetimeSeconds` (so the record of an ended session outlives every
  * token of it), the user id claim a non-empty string, `sub` and the session id claim (absent, or) what a logout token
  * may name (`providerValueProblem`: 1 to 1024 characters, no lone surrogate).
  */
 export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<string, unknown>, now = Date.now()): ExternalCredential {
   const refuse = (reason: string) => new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${reason}`);
+  // A logout token the provider signed with the same keys is no access token. A `nonce` is not refused: Keycloak before
+  // version 25 puts it in access tokens; ID tokens are kept out by their `aud` (the client id, which no entry's
+  // audience may include).
+  if (Object.hasOwn(payload, 'events')) throw refuse('a logout token (events) is not an access token');
   const { exp, iat } = payload;
   if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof iat !== 'number' || !Number.isFinite(iat)) throw refuse('exp and iat are required');
   if (exp - iat > issuer.maxTokenLifetimeSeconds) throw refuse(`lives longer than ${issuer.maxTokenLifetimeSeconds} s (exp - iat)`);
