@@ -146,9 +146,10 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     const hs256 = `${base64url({ alg: 'HS256', kid: 'RS256-1' })}.${base64url(claims)}`;
     const cases: Array<[string, Promise<string> | string, string, RegExp]> = [
       ['unknown iss', provider.sign('ES256-1', { iss: 'https://evil.example.com' }), 'UNAUTHORIZED', /issuer \(iss\) is not trusted/],
-      ['wrong aud', provider.sign('RS256-1', { aud: 'another-api' }), 'UNAUTHORIZED', /audience invalid/],
+      ['wrong aud', provider.sign('RS256-1', { aud: 'another-api' }), 'UNAUTHORIZED', /^Access token rejected: jwt audience invalid$/],
       ['wrong aud (EdDSA)', provider.sign('EdDSA-1', { aud: 'another-api' }), 'UNAUTHORIZED', /aud/],
       ['alg none', `${base64url({ alg: 'none', kid: 'RS256-1' })}.${base64url(claims)}.`, 'UNAUTHORIZED', /alg none not accepted/],
+      ['an alg that is no algorithm name (not echoed)', `${base64url({ alg: 'x'.repeat(200), kid: 'RS256-1' })}.${base64url(claims)}.`, 'UNAUTHORIZED', /^Access token rejected: alg \(unrecognised\) not accepted$/],
       ['HS256 signed with the public key', `${hs256}.${createHmac('sha256', provider.publicPem('RS256-1')).update(hs256).digest('base64url')}`, 'UNAUTHORIZED', /alg HS256 not accepted/],
       ['expired beyond the skew', provider.sign('ES256-1', { iat: now - 120, exp: now - 6 }), 'TOKEN_EXPIRED', /expired/],
       ['expired beyond the skew (EdDSA)', provider.sign('EdDSA-1', { iat: now - 120, exp: now - 6 }), 'TOKEN_EXPIRED', /expired/],

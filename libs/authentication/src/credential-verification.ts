@@ -72,9 +72,27 @@ export function credentialRefusalOf(info: unknown): CredentialRefusal {
     if (challenge instanceof CredentialRefusal) return challenge;
     if (!(challenge instanceof Error) || challenge.message === 'No auth token') continue;
     if (challenge.name === 'TokenExpiredError') return new CredentialRefusal('TOKEN_EXPIRED', 'Access token expired');
-    return new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${challenge.message}`);
+    return new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${reasonOf(challenge)}`);
   }
   return new CredentialRefusal('UNAUTHORIZED', 'No credentials: send an access token (Authorization: Bearer) or the session cookie');
+}
+
+/**
+ * jsonwebtoken's reasons, as fixed texts: its own messages name the configuration (`jwt audience invalid. expected:
+ * <every accepted audience>`) or echo the token. Reasons of the key lookup (ours) are fixed already.
+ */
+const JSONWEBTOKEN_REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/^jwt audience invalid/, 'jwt audience invalid'],
+  [/^jwt issuer invalid/, 'jwt issuer invalid'],
+  [/^invalid signature$/, 'invalid signature'],
+  [/^invalid algorithm$/, 'invalid algorithm'],
+  [/^jwt malformed$|^invalid token$|^jwt signature is required$/, 'malformed token'],
+  [/^jwt not active$/, 'not valid yet (nbf)'],
+];
+
+function reasonOf(challenge: Error): string {
+  if (challenge.name !== 'JsonWebTokenError' && challenge.name !== 'NotBeforeError') return challenge.message;
+  return JSONWEBTOKEN_REASONS.find(([pattern]) => pattern.test(challenge.message))?.[1] ?? 'invalid token';
 }
 
 /** The principal a credential stands for once its session is proven alive (`session`, as loaded by that proof). */

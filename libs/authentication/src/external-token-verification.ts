@@ -54,7 +54,7 @@ function externalKeyProviderFor(issuer: TrustedIssuer, keys: KeyResolver): Secre
       return done(refusal as CredentialRefusal);
     }
     const alg = String(header.alg);
-    if (!(issuer.algorithms as readonly string[]).includes(alg) || alg === JOSE_ONLY_ALGORITHM) return done(new Error(`alg ${alg} not accepted`));
+    if (!(issuer.algorithms as readonly string[]).includes(alg) || alg === JOSE_ONLY_ALGORITHM) return done(new Error(`alg ${algorithmName(alg)} not accepted`));
     if (header.kid !== undefined && typeof header.kid !== 'string') return done(new Error('malformed kid'));
     keys.keyFor({ alg, kid: header.kid }).then(
       (key: KeyObject | undefined) => {
@@ -65,6 +65,11 @@ function externalKeyProviderFor(issuer: TrustedIssuer, keys: KeyResolver): Secre
       (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
     );
   };
+}
+
+/** A refused `alg` as it may be repeated (to the client, in logs): a short algorithm-shaped name, or nothing of it. */
+function algorithmName(alg: string): string {
+  return /^[A-Za-z0-9+-]{1,16}$/.test(alg) ? alg : '(unrecognised)';
 }
 
 /**
