@@ -38,13 +38,15 @@ async function startProvider(): Promise<TestProvider> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const kid = 'provider-key-1';
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  // A second ES256 key, published first (the next one of a rotation): a token without kid must find the right one.
+  const next: JWK = { ...(await exportJWK((await generateKeyPair('ES256')).publicKey)), kid: 'provider-key-2', alg: 'ES256', use: 'sig' };
   const requests: string[] = [];
   let issuer = '';
   const server: Server = createServer((incoming, outgoing) => {
     requests.push(incoming.url ?? '');
     const send = (body: unknown) => outgoing.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (incoming.url === '/.well-known/openid-configuration') send({ issuer, jwks_uri: `${issuer}/jwks`, backchannel_logout_supported: true });
-    else if (incoming.url === '/jwks') send({ keys: [jwk] });
+    else if (incoming.url === '/jwks') send({ keys: [next, jwk] });
     else if (incoming.url === '/jwks-failing') outgoing.writeHead(503).end();
     else outgoing.writeHead(404).end();
   });
@@ -233,6 +235,14 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
     expectRefused(await post(await sign(claims({ sid }))), 400, 'INVALID_LOGOUT_TOKEN', /sid holds a lone surrogate/);
     expectRefused(await post(await sign(claims({ sub: 'alice\uD800', sid: undefined }))), 400, 'INVALID_LOGOUT_TOKEN', /sub holds a lone surrogate/);
     expect(await redis.exists(sessionRecord(sid), redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, 'alice\uD800')))).toBe(0);
+  });
+
+  it('a token without kid while the provider publishes two keys of its type: verified with the one that fits', async () => {
+    const payload = claims();
+    expectEnded(await post(await sign(payload, { kid: undefined })));
+    expect(await redis.exists(sessionRecord(payload.sid as string))).toBe(1);
+    const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'logout+jwt' }).sign((await generateKeyPair('ES256')).privateKey);
+    expectRefused(await post(forged), 400, 'INVALID_LOGOUT_TOKEN', /signature/);
   });
 
   it('an untrusted issuer is refused before any key is looked up: the provider gets no request', async () => {

@@ -172,6 +172,10 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     const client = await connectSocket(nodes[1].url, { token: await provider.sign('ES256-new') });
     expect(client.connected).toBe(true);
     expect(provider.jwksRequests).toBe(requestsBefore + 1);
+    // Now two ES256 keys: a token naming none is refused, saying why; with one RS256 key, one naming none verifies.
+    const refused = await connectError(nodes[1].url, { token: await provider.sign('ES256-new', {}, { kid: false }) });
+    expect(refused.data).toEqual({ code: 'UNAUTHORIZED', message: 'Access token rejected: it names no key (kid) while its issuer publishes several for its alg' });
+    expect((await connectSocket(nodes[1].url, { token: await provider.sign('RS256-1', {}, { kid: false }) })).connected).toBe(true);
   });
 
   it('refuses to start when the discovery document names another issuer, naming the entry', async () => {

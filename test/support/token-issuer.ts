@@ -53,13 +53,16 @@ export class TestTokenIssuer {
     return KeyObject.from(this.signingKeys.get(kid)!.publicKey).export({ type: 'spki', format: 'pem' }).toString();
   }
 
-  /** A token signed with the key `kid`: `sub` alice, `sid` session-a, `aud` api, 5 minutes; `claims` override. */
-  sign(kid: string, claims: Record<string, unknown> = {}): Promise<string> {
+  /**
+   * A token signed with the key `kid`: `sub` alice, `sid` session-a, `aud` api, 5 minutes; `claims` override.
+   * `header.kid: false` leaves the kid out of the header.
+   */
+  sign(kid: string, claims: Record<string, unknown> = {}, header: { kid?: false } = {}): Promise<string> {
     const { alg, privateKey } = this.signingKeys.get(kid)!;
     const now = Math.floor(Date.now() / 1000);
     const payload = { iss: this.issuer, sub: 'alice', sid: 'session-a', aud: 'api', iat: now, exp: now + 300, ...claims };
     const defined = Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== undefined));
-    return new SignJWT(defined).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(privateKey);
+    return new SignJWT(defined).setProtectedHeader({ alg, ...(header.kid === false ? {} : { kid }), typ: 'JWT' }).sign(privateKey);
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { VerificationKeysUnavailable } from '@app/authentication';
+import { CredentialRefusal, VerificationKeysUnavailable } from '@app/authentication';
 import type { KeyLookup, KeyResolver } from '@app/tokens';
 import { KeyObject, type webcrypto } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet } from 'jose';
@@ -75,6 +75,7 @@ export class RemoteVerificationKeys implements KeyResolver {
       return this.toKeyObject(await this.remote({ alg: header.alg, kid: header.kid }));
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey) return undefined;
+      if (error instanceof errors.JWKSMultipleMatchingKeys) throw severalKeysRefusal();
       if (!isFetchFailure(error)) throw error;
       this.lastFailureAt = performance.now();
       // The issuer is unreachable while the keys are due for a refetch: the keys fetched before still verify,
@@ -91,6 +92,7 @@ export class RemoteVerificationKeys implements KeyResolver {
       return this.toKeyObject(await createLocalJWKSet(lastFetched)({ alg: header.alg, kid: header.kid }));
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey) return undefined;
+      if (error instanceof errors.JWKSMultipleMatchingKeys) throw severalKeysRefusal();
       throw error;
     }
   }
@@ -103,6 +105,14 @@ export class RemoteVerificationKeys implements KeyResolver {
     }
     return keyObject;
   }
+}
+
+/**
+ * A token without `kid` while the issuer publishes several keys for its `alg`. jsonwebtoken (under passport-jwt) takes
+ * one key per token, so trying each would mean verifying outside it: such tokens are refused, saying why.
+ */
+function severalKeysRefusal(): CredentialRefusal {
+  return new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: it names no key (kid) while its issuer publishes several for its alg');
 }
 
 /** The JWKS request failed: no answer, a timeout, not 200, or no JWKS in the body. */
