@@ -248,6 +248,34 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     }
   });
 
+  it('a discovery document or JWKS over 256 KiB is not read: that issuer stays without keys', async () => {
+    const bigDocument = await TestTokenIssuer.start();
+    const bigJwks = await TestTokenIssuer.start();
+    await bigDocument.publish('ES256', 'doc-1');
+    await bigJwks.publish('ES256', 'jwks-1');
+    bigDocument.padding = { document: 300 * 1024 };
+    bigJwks.padding = { jwks: 300 * 1024 };
+    const node = await startNode('oidc-oversized', {
+      oidcIssuers: [
+        { name: 'big-document', issuer: bigDocument.issuer, audience: 'api' },
+        { name: 'big-jwks', issuer: bigJwks.issuer, audience: 'api' },
+      ],
+      oidcKeys: { cooldownMs: 1, waitMs: 300 },
+    });
+    try {
+      expect(node.wire.status().oidcIssuersWithoutKeys).toEqual(['big-document', 'big-jwks']);
+      expect((await connectError(node.url, { token: await bigJwks.sign('jwks-1') })).data?.code).toBe('UNAVAILABLE');
+      // Within the limit again, the keys load.
+      bigDocument.padding = {};
+      bigJwks.padding = { jwks: 200 * 1024 };
+      await eventually(() => expect(node.wire.status().oidcIssuersWithoutKeys).toEqual([]), 20_000);
+    } finally {
+      await stopNode(node);
+      await bigDocument.close();
+      await bigJwks.close();
+    }
+  });
+
   it('the per-user limit counts the sockets of an external user across nodes and sessions', async () => {
     for (const [index, node] of [nodes[0], nodes[1], nodes[0], nodes[1]].entries()) {
       await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'gina', sid: `gina-${index % 2}` }) });

@@ -14,6 +14,8 @@ export class TestTokenIssuer {
   jwksRequests = 0;
   /** While true, the discovery document and the JWKS answer 503 (a provider that is down); JWKS requests still count. */
   down = false;
+  /** Characters of padding added to the discovery document (`document`) or the JWKS (`jwks`): an oversized answer. */
+  padding: { document?: number; jwks?: number } = {};
   private readonly published: JWK[] = [];
   private readonly signingKeys = new Map<string, { alg: Alg } & KeyPair>();
 
@@ -27,9 +29,10 @@ export class TestTokenIssuer {
       if (request.url === '/jwks') this.jwksRequests++;
       if (this.down) response.writeHead(503).end();
       else if (request.url === '/.well-known/openid-configuration') {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: this.documentIssuer ?? this.issuer, jwks_uri: `${this.issuer}/jwks` }));
+        const document = { issuer: this.documentIssuer ?? this.issuer, jwks_uri: `${this.issuer}/jwks`, padding: 'x'.repeat(this.padding.document ?? 0) };
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
       } else if (request.url === '/jwks') {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.published }));
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.published, padding: 'x'.repeat(this.padding.jwks ?? 0) }));
       } else response.writeHead(404).end();
     });
   }

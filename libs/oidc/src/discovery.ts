@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fetchBounded } from './bounded-fetch';
 import { providerUrlSchema, type TrustedIssuer } from './trusted-issuer';
 
 const discoveryDocumentSchema = z.object({
@@ -29,7 +30,7 @@ export async function discover(issuer: string, timeoutMs: number): Promise<Disco
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   let body: unknown;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' }, redirect: 'error' });
+    const response = await fetchBounded(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' }, redirect: 'error' });
     if (!response.ok) throw new DiscoveryError(`GET ${url} answered ${response.status}`);
     body = await response.json();
   } catch (error) {
@@ -39,7 +40,19 @@ export async function discover(issuer: string, timeoutMs: number): Promise<Disco
   const parsed = discoveryDocumentSchema.safeParse(body);
   if (!parsed.success) throw new DiscoveryError(`${url} is not a discovery document: ${z.prettifyError(parsed.error)}`);
   if (parsed.data.issuer !== issuer) throw new UntrustedDiscoveryError(`${url} names issuer ${parsed.data.issuer}, not ${issuer}`);
+  const jwksUriProblem = discoveredJwksUriProblem(issuer, parsed.data.jwks_uri);
+  if (jwksUriProblem !== undefined) throw new UntrustedDiscoveryError(`${url}: ${jwksUriProblem}`);
   return parsed.data;
+}
+
+/**
+ * Why a discovered `jwks_uri` must not be fetched, or undefined: an https issuer's keys come over https too (the plain
+ * http allowed on loopback is for a provider on the same machine, not for one on the network pointing us at our own
+ * loopback services).
+ */
+export function discoveredJwksUriProblem(issuer: string, jwksUri: string): string | undefined {
+  if (new URL(issuer).protocol === 'https:' && new URL(jwksUri).protocol !== 'https:') return `jwks_uri ${jwksUri} is not https, as the issuer is`;
+  return undefined;
 }
 
 /** The issuer's JWKS URI: configured, or discovered. */

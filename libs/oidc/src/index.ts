@@ -1,4 +1,5 @@
-export { discover, DiscoveryError, jwksUriOf, UntrustedDiscoveryError, type DiscoveryDocument } from './discovery';
+export { fetchBounded, MAX_PROVIDER_ANSWER_BYTES, ProviderAnswerTooLargeError } from './bounded-fetch';
+export { discover, discoveredJwksUriProblem, DiscoveryError, jwksUriOf, UntrustedDiscoveryError, type DiscoveryDocument } from './discovery';
 export { externalSessionId, externalUserId, isExternalUserId, PROVIDER_VALUE_MAX_LENGTH, providerValueProblem, sessionlessSessionId } from './external-ids';
 export {
   ASYMMETRIC_ALGORITHMS,

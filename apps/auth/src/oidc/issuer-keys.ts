@@ -1,5 +1,5 @@
-import { jwksUriOf, type TrustedIssuer } from '@app/oidc';
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { fetchBounded, jwksUriOf, type TrustedIssuer } from '@app/oidc';
+import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import { IssuerKeysUnavailableError } from './backchannel-logout-errors';
 
 /** How long discovering an issuer's JWKS URI may take; the JWKS requests themselves use jose's default (5 s). */
@@ -46,7 +46,7 @@ export class IssuerKeys {
     let keySet = this.keySets.get(issuer.issuer);
     if (!keySet) {
       keySet = jwksUriOf(issuer, DISCOVERY_TIMEOUT_MS).then(
-        (uri) => createRemoteJWKSet(new URL(uri)),
+        (uri) => createRemoteJWKSet(new URL(uri), { [customFetch]: fetchBounded }),
         (error: Error) => {
           // Not at once: a flood of tokens naming this issuer must not become a flood of requests to the provider.
           setTimeout(() => this.keySets.delete(issuer.issuer), RETRY_AFTER_FAILURE_MS).unref();

@@ -1,7 +1,8 @@
 import { CredentialRefusal, VerificationKeysUnavailable } from '@app/authentication';
 import type { KeyLookup, KeyResolver } from '@app/tokens';
 import { KeyObject, type webcrypto } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet } from 'jose';
+import { fetchBounded, ProviderAnswerTooLargeError } from '@app/oidc';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JSONWebKeySet } from 'jose';
 import { JwksUnavailableError } from '../config/errors';
 import type { SessionwireLogger } from '../config/logger';
 
@@ -63,6 +64,7 @@ export class RemoteVerificationKeys implements KeyResolver {
       cooldownDuration: config.cooldownMs,
       cacheMaxAge: config.cacheMaxAgeMs,
       timeoutDuration: config.timeoutMs,
+      [customFetch]: fetchBounded,
     });
     await remote.reload();
     if (!hasSigningKey(remote.jwks(), config.algorithms)) throw new Error(`it holds no signing key for ${config.algorithms.join(', ')}`);
@@ -115,10 +117,11 @@ function severalKeysRefusal(): CredentialRefusal {
   return new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: it names no key (kid) while its issuer publishes several for its alg');
 }
 
-/** The JWKS request failed: no answer, a timeout, not 200, or no JWKS in the body. */
+/** The JWKS request failed: no answer, a timeout, not 200, too large, or no JWKS in the body. */
 function isFetchFailure(error: unknown): error is Error {
   return (
     error instanceof TypeError ||
+    error instanceof ProviderAnswerTooLargeError ||
     error instanceof errors.JWKSTimeout ||
     error instanceof errors.JWKSInvalid ||
     (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')
