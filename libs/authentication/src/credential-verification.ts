@@ -78,21 +78,16 @@ export function credentialRefusalOf(info: unknown): CredentialRefusal {
 }
 
 /**
- * jsonwebtoken's reasons, as fixed texts: its own messages name the configuration (`jwt audience invalid. expected:
- * <every accepted audience>`) or echo the token. Reasons of the key lookup (ours) are fixed already.
+ * jsonwebtoken's reasons, as fixed texts: some of its messages name the configuration (`jwt audience invalid. expected:
+ * <every accepted audience>`). Its fixed messages pass as they are; the others lose what follows the check's name, or
+ * become `invalid token`. Reasons of the key lookup (ours) are fixed already.
  */
-const JSONWEBTOKEN_REASONS: ReadonlyArray<[RegExp, string]> = [
-  [/^jwt audience invalid/, 'jwt audience invalid'],
-  [/^jwt issuer invalid/, 'jwt issuer invalid'],
-  [/^invalid signature$/, 'invalid signature'],
-  [/^invalid algorithm$/, 'invalid algorithm'],
-  [/^jwt malformed$|^invalid token$|^jwt signature is required$/, 'malformed token'],
-  [/^jwt not active$/, 'not valid yet (nbf)'],
-];
+const JSONWEBTOKEN_FIXED_REASONS = new Set(['jwt malformed', 'jwt signature is required', 'invalid signature', 'invalid algorithm', 'invalid token', 'jwt not active', 'maxAge exceeded']);
 
 function reasonOf(challenge: Error): string {
   if (challenge.name !== 'JsonWebTokenError' && challenge.name !== 'NotBeforeError') return challenge.message;
-  return JSONWEBTOKEN_REASONS.find(([pattern]) => pattern.test(challenge.message))?.[1] ?? 'invalid token';
+  if (JSONWEBTOKEN_FIXED_REASONS.has(challenge.message)) return challenge.message;
+  return /^(jwt (?:audience|issuer|subject|jwtid|id) invalid)\./.exec(challenge.message)?.[1] ?? 'invalid token';
 }
 
 /** The principal a credential stands for once its session is proven alive (`session`, as loaded by that proof). */
