@@ -48,6 +48,7 @@ async function startProvider(): Promise<TestProvider> {
     if (incoming.url === '/.well-known/openid-configuration') send({ issuer, jwks_uri: `${issuer}/jwks`, backchannel_logout_supported: true });
     else if (incoming.url === '/jwks') send({ keys: [next, jwk] });
     else if (incoming.url === '/jwks-failing') outgoing.writeHead(503).end();
+    else if (incoming.url === '/jwks-oversized') send({ keys: [next, jwk], padding: 'x'.repeat(300 * 1024) });
     else outgoing.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -79,6 +80,8 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
       // Keys out of reach: a JWKS on a port nothing listens on; an issuer with no discovery document (404).
       { name: 'jwks-down', issuer: `${provider.issuer}/jwks-down`, jwksUri: `http://127.0.0.1:${await freePort()}/jwks`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
       { name: 'no-discovery', issuer: `${provider.issuer}/no-discovery`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
+      // A JWKS over the 256 KiB read limit (with the right key in it).
+      { name: 'jwks-oversized', issuer: `${provider.issuer}/jwks-oversized`, jwksUri: `${provider.issuer}/jwks-oversized`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
       // A JWKS that answers 503.
       { name: 'jwks-failing', issuer: `${provider.issuer}/jwks-failing`, jwksUri: `${provider.issuer}/jwks-failing`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
     ];
@@ -262,6 +265,12 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
     }
     expect((await backchannelLogoutCounts()).unavailable).toBeGreaterThanOrEqual(2);
     expect(listener.payloads().filter((payload) => sids.some((sid) => payload.includes(sid)))).toEqual([]);
+  });
+
+  it('a JWKS over 256 KiB is not read: 503, nothing ended', async () => {
+    const payload = claims({ iss: `${provider.issuer}/jwks-oversized` });
+    expectRefused(await post(await sign(payload)), 503, 'UNAVAILABLE', /keys/);
+    expect(await redis.exists(redisKeys.externalSessionEnded(externalSessionId(`${provider.issuer}/jwks-oversized`, payload.sid as string)))).toBe(0);
   });
 
   it('after a failed JWKS fetch, the issuer\'s tokens are answered 503 without asking the provider again for a while', async () => {
