@@ -38,13 +38,17 @@ async function startProvider(): Promise<TestProvider> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const kid = 'provider-key-1';
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  // A second ES256 key, published first (the next one of a rotation): a token without kid must find the right one.
+  const next: JWK = { ...(await exportJWK((await generateKeyPair('ES256')).publicKey)), kid: 'provider-key-2', alg: 'ES256', use: 'sig' };
   const requests: string[] = [];
   let issuer = '';
   const server: Server = createServer((incoming, outgoing) => {
     requests.push(incoming.url ?? '');
     const send = (body: unknown) => outgoing.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (incoming.url === '/.well-known/openid-configuration') send({ issuer, jwks_uri: `${issuer}/jwks`, backchannel_logout_supported: true });
-    else if (incoming.url === '/jwks') send({ keys: [jwk] });
+    else if (incoming.url === '/jwks') send({ keys: [next, jwk] });
+    else if (incoming.url === '/jwks-failing') outgoing.writeHead(503).end();
+    else if (incoming.url === '/jwks-oversized') send({ keys: [next, jwk], padding: 'x'.repeat(300 * 1024) });
     else outgoing.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,6 +80,10 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
       // Keys out of reach: a JWKS on a port nothing listens on; an issuer with no discovery document (404).
       { name: 'jwks-down', issuer: `${provider.issuer}/jwks-down`, jwksUri: `http://127.0.0.1:${await freePort()}/jwks`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
       { name: 'no-discovery', issuer: `${provider.issuer}/no-discovery`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
+      // A JWKS over the 256 KiB read limit (with the right key in it).
+      { name: 'jwks-oversized', issuer: `${provider.issuer}/jwks-oversized`, jwksUri: `${provider.issuer}/jwks-oversized`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
+      // A JWKS that answers 503.
+      { name: 'jwks-failing', issuer: `${provider.issuer}/jwks-failing`, jwksUri: `${provider.issuer}/jwks-failing`, audience: 'a', clientId: CLIENT_ID, algorithms: ['ES256'] },
     ];
     ttlSeconds = endedSessionTtlSeconds(trustedIssuerSchema.parse(entries[0]));
     cluster = await startCluster({ gateways: 0, authEnv: { OIDC_ISSUERS: JSON.stringify(entries) } });
@@ -236,6 +244,21 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
     await expectNothingPublishedFor(sids);
   });
 
+  it('a sub or sid with a lone surrogate (which the gateways refuse, and whose digest would match another value): 400, nothing recorded', async () => {
+    const sid = `s-${randomUUID()}\uDC00`;
+    expectRefused(await post(await sign(claims({ sid }))), 400, 'INVALID_LOGOUT_TOKEN', /sid holds a lone surrogate/);
+    expectRefused(await post(await sign(claims({ sub: 'alice\uD800', sid: undefined }))), 400, 'INVALID_LOGOUT_TOKEN', /sub holds a lone surrogate/);
+    expect(await redis.exists(sessionRecord(sid), redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, 'alice\uD800')))).toBe(0);
+  });
+
+  it('a token without kid while the provider publishes two keys of its type: verified with the one that fits', async () => {
+    const payload = claims();
+    expectEnded(await post(await sign(payload, { kid: undefined })));
+    expect(await redis.exists(sessionRecord(payload.sid as string))).toBe(1);
+    const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'logout+jwt' }).sign((await generateKeyPair('ES256')).privateKey);
+    expectRefused(await post(forged), 400, 'INVALID_LOGOUT_TOKEN', /signature/);
+  });
+
   it('an untrusted issuer is refused before any key is looked up: the provider gets no request', async () => {
     const before = provider.requests.length;
     expectRefused(await post(await sign(claims({ iss: 'https://evil.example.com' }))), 400, 'INVALID_LOGOUT_TOKEN', /not trusted/);
@@ -253,6 +276,22 @@ describe('POST /oidc/backchannel-logout (OpenID Connect Back-Channel Logout 1.0)
     }
     expect((await backchannelLogoutCounts()).unavailable).toBeGreaterThanOrEqual(2);
     expect(listener.payloads().filter((payload) => sids.some((sid) => payload.includes(sid)))).toEqual([]);
+  });
+
+  it('a JWKS over 256 KiB is not read: 503, nothing ended', async () => {
+    const payload = claims({ iss: `${provider.issuer}/jwks-oversized` });
+    expectRefused(await post(await sign(payload)), 503, 'UNAVAILABLE', /keys/);
+    expect(await redis.exists(redisKeys.externalSessionEnded(externalSessionId(`${provider.issuer}/jwks-oversized`, payload.sid as string)))).toBe(0);
+  });
+
+  it('after a failed JWKS fetch, the issuer\'s tokens are answered 503 without asking the provider again for a while', async () => {
+    const iss = `${provider.issuer}/jwks-failing`;
+    const fetches = () => provider.requests.filter((url) => url === '/jwks-failing').length;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const response = await post(await sign(claims({ iss }), { kid: `forged-${attempt}` }));
+      expectRefused(response, 503, 'UNAVAILABLE', /keys/);
+    }
+    expect(fetches()).toBe(1);
   });
 
   it('requests without a usable logout_token: 4xx JSON, cookies and Origin mean nothing, the process stays up', async () => {

@@ -2,7 +2,7 @@ import { createExternalUserLoggedOut, parseUserLoggedOutAck, redisKeys, USER_LOG
 import { endedSessionTtlSeconds, externalSessionId, externalUserId, sessionlessSessionId, trustedIssuerSchema, type TrustedIssuerInput } from '@app/oidc';
 import { createSessionwire, JwksUnavailableError, type Sessionwire, type SessionwireOptions, type SessionwireSocketData } from '@sessionwire/server';
 import { Redis, type Cluster } from 'ioredis';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
@@ -49,6 +49,14 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     const node = { wire, io: io as Server, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
     nodes.push(node);
     return node;
+  }
+
+  /** Stops a node the test started for itself, and takes it out of `nodes` (whose acknowledgements tests count). */
+  async function stopNode(node: (typeof nodes)[number]) {
+    nodes.splice(nodes.indexOf(node), 1);
+    closeAllSockets();
+    await node.wire.close();
+    await node.io.close();
   }
 
   beforeAll(async () => {
@@ -138,9 +146,10 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     const hs256 = `${base64url({ alg: 'HS256', kid: 'RS256-1' })}.${base64url(claims)}`;
     const cases: Array<[string, Promise<string> | string, string, RegExp]> = [
       ['unknown iss', provider.sign('ES256-1', { iss: 'https://evil.example.com' }), 'UNAUTHORIZED', /issuer \(iss\) is not trusted/],
-      ['wrong aud', provider.sign('RS256-1', { aud: 'another-api' }), 'UNAUTHORIZED', /audience invalid/],
+      ['wrong aud', provider.sign('RS256-1', { aud: 'another-api' }), 'UNAUTHORIZED', /^Access token rejected: jwt audience invalid$/],
       ['wrong aud (EdDSA)', provider.sign('EdDSA-1', { aud: 'another-api' }), 'UNAUTHORIZED', /aud/],
       ['alg none', `${base64url({ alg: 'none', kid: 'RS256-1' })}.${base64url(claims)}.`, 'UNAUTHORIZED', /alg none not accepted/],
+      ['an alg that is no algorithm name (not echoed)', `${base64url({ alg: 'x'.repeat(200), kid: 'RS256-1' })}.${base64url(claims)}.`, 'UNAUTHORIZED', /^Access token rejected: alg \(unrecognised\) not accepted$/],
       ['HS256 signed with the public key', `${hs256}.${createHmac('sha256', provider.publicPem('RS256-1')).update(hs256).digest('base64url')}`, 'UNAUTHORIZED', /alg HS256 not accepted/],
       ['expired beyond the skew', provider.sign('ES256-1', { iat: now - 120, exp: now - 6 }), 'TOKEN_EXPIRED', /expired/],
       ['expired beyond the skew (EdDSA)', provider.sign('EdDSA-1', { iat: now - 120, exp: now - 6 }), 'TOKEN_EXPIRED', /expired/],
@@ -163,6 +172,10 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     const client = await connectSocket(nodes[1].url, { token: await provider.sign('ES256-new') });
     expect(client.connected).toBe(true);
     expect(provider.jwksRequests).toBe(requestsBefore + 1);
+    // Now two ES256 keys: a token naming none is refused, saying why; with one RS256 key, one naming none verifies.
+    const refused = await connectError(nodes[1].url, { token: await provider.sign('ES256-new', {}, { kid: false }) });
+    expect(refused.data).toEqual({ code: 'UNAUTHORIZED', message: 'Access token rejected: it names no key (kid) while its issuer publishes several for its alg' });
+    expect((await connectSocket(nodes[1].url, { token: await provider.sign('RS256-1', {}, { kid: false }) })).connected).toBe(true);
   });
 
   it('refuses to start when the discovery document names another issuer, naming the entry', async () => {
@@ -183,12 +196,108 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     }
   });
 
+  it("starts while a provider is down: that provider's tokens are refused with UNAVAILABLE until its keys load in the background, the others' are accepted", async () => {
+    const down = await TestTokenIssuer.start();
+    await down.publish('ES256', 'down-1');
+    down.down = true;
+    const node = await startNode('oidc-down', {
+      oidcIssuers: [entry, { name: 'down-idp', issuer: down.issuer, audience: 'api' }],
+      oidcKeys: { cooldownMs: 1, waitMs: 300 },
+    });
+    try {
+      expect(node.wire.status().oidcIssuersWithoutKeys).toEqual(['down-idp']);
+      expect(node.wire.ready()).toBe(true);
+      expect((await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'up-user' }) })).connected).toBe(true);
+      const refused = await connectError(node.url, { token: await down.sign('down-1') });
+      expect(refused.data).toEqual({ code: 'UNAVAILABLE', message: 'The keys of issuer down-idp are not loaded yet; retry shortly' });
+
+      down.down = false;
+      await eventually(() => expect(node.wire.status().oidcIssuersWithoutKeys).toEqual([]), 20_000);
+      expect((await connectSocket(node.url, { token: await down.sign('down-1') })).connected).toBe(true);
+    } finally {
+      await stopNode(node);
+      await down.close();
+    }
+  });
+
+  it('after a failed JWKS fetch, lookups fetch nothing for the cooldown: forged kids cost the provider one request, known keys still verify', async () => {
+    const flaky = await TestTokenIssuer.start();
+    await flaky.publish('ES256', 'flaky-1');
+    const node = await startNode('oidc-flaky', { oidcIssuers: [{ name: 'flaky-idp', issuer: flaky.issuer, audience: 'api' }], oidcKeys: { cooldownMs: 4000, waitMs: 5000 } });
+    try {
+      flaky.down = true;
+      const forged = async () => {
+        const token = await flaky.sign('flaky-1');
+        const [header, payload, signature] = token.split('.');
+        const withKid = `${base64url({ ...JSON.parse(Buffer.from(header, 'base64url').toString()), kid: `forged-${randomUUID()}` })}.${payload}.${signature}`;
+        return (await connectError(node.url, { token: withKid })).data?.code;
+      };
+      // Once jose's cooldown after the start's fetch is over, a forged kid makes it fetch: that fetch fails.
+      const before = flaky.jwksRequests;
+      await eventually(async () => {
+        expect(await forged()).toBe('UNAUTHORIZED');
+        expect(flaky.jwksRequests).toBeGreaterThan(before);
+      }, 15_000);
+      const afterFailure = flaky.jwksRequests;
+      for (let attempt = 0; attempt < 10; attempt++) expect(await forged()).toBe('UNAUTHORIZED');
+      expect((await connectSocket(node.url, { token: await flaky.sign('flaky-1') })).connected).toBe(true);
+      expect(flaky.jwksRequests).toBe(afterFailure);
+    } finally {
+      await stopNode(node);
+      await flaky.close();
+    }
+  });
+
+  it('a discovery document or JWKS over 256 KiB is not read: that issuer stays without keys', async () => {
+    const bigDocument = await TestTokenIssuer.start();
+    const bigJwks = await TestTokenIssuer.start();
+    await bigDocument.publish('ES256', 'doc-1');
+    await bigJwks.publish('ES256', 'jwks-1');
+    bigDocument.padding = { document: 300 * 1024 };
+    bigJwks.padding = { jwks: 300 * 1024 };
+    const node = await startNode('oidc-oversized', {
+      oidcIssuers: [
+        { name: 'big-document', issuer: bigDocument.issuer, audience: 'api' },
+        { name: 'big-jwks', issuer: bigJwks.issuer, audience: 'api' },
+      ],
+      oidcKeys: { cooldownMs: 1, waitMs: 300 },
+    });
+    try {
+      expect(node.wire.status().oidcIssuersWithoutKeys).toEqual(['big-document', 'big-jwks']);
+      expect((await connectError(node.url, { token: await bigJwks.sign('jwks-1') })).data?.code).toBe('UNAVAILABLE');
+      // Within the limit again, the keys load.
+      bigDocument.padding = {};
+      bigJwks.padding = { jwks: 200 * 1024 };
+      await eventually(() => expect(node.wire.status().oidcIssuersWithoutKeys).toEqual([]), 20_000);
+    } finally {
+      await stopNode(node);
+      await bigDocument.close();
+      await bigJwks.close();
+    }
+  });
+
   it('the per-user limit counts the sockets of an external user across nodes and sessions', async () => {
     for (const [index, node] of [nodes[0], nodes[1], nodes[0], nodes[1]].entries()) {
       await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'gina', sid: `gina-${index % 2}` }) });
     }
     const refused = await connectError(nodes[0].url, { token: await provider.sign('RS256-1', { sub: 'gina', sid: 'gina-2' }) });
     expect(refused.data?.code).toBe('TOO_MANY_CONNECTIONS');
+  });
+
+  it('a token of an ended session evicts no one: with evict_oldest, the live socket keeps its registry entries', async () => {
+    const node = await startNode('oidc-evict', { connectionLimit: { perUser: 1, policy: 'evict_oldest' } });
+    try {
+      const live = await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'erin', sid: 'erin-a' }) });
+      const userId = externalUserId(provider.issuer, 'erin');
+      await commands.set(redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'erin-b')), Date.now(), 'EX', 660);
+      expect((await connectError(node.url, { token: await provider.sign('ES256-1', { sub: 'erin', sid: 'erin-b' }) })).data?.code).toBe('SESSION_REVOKED');
+      expect(live.connected).toBe(true);
+      // The refused socket's own entry goes on the next turn: wait for that, then the live one must be there.
+      await eventually(async () => expect(Object.keys(await commands.hgetall(redisKeys.userSockets(userId)))).toEqual([live.id]));
+      expect(Object.keys(await commands.hgetall(redisKeys.nodeSockets('oidc-evict')))).toEqual([live.id]);
+    } finally {
+      await stopNode(node);
+    }
   });
 
   it('warns before the token expires and ends the socket at exp', async () => {
@@ -219,6 +328,34 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     expect((await connectError(nodes[0].url, { token: fresh })).data?.code).toBe('SESSION_REVOKED');
   });
 
+  it('a token refused because its session ended keeps the records of that end until it expires (handshake, auth:refresh)', async () => {
+    // Tokens the provider mints after the end (from a refresh token it did not revoke) may outlive the records' TTL.
+    const exp = Math.floor(Date.now() / 1000) + 500;
+    const expiryOf = (key: string) => commands.call('PEXPIRETIME', key);
+    const sessionKey = redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'late-a'));
+    await commands.set(sessionKey, Date.now(), 'PX', 60_000);
+    expect((await connectError(nodes[0].url, { token: await provider.sign('ES256-1', { sub: 'late', sid: 'late-a', exp }) })).data?.code).toBe('SESSION_REVOKED');
+    expect(await expiryOf(sessionKey)).toBe((exp + 5) * 1000);
+
+    const userKey = redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, 'late'));
+    const endedAt = Date.now();
+    await commands.set(userKey, endedAt, 'PX', 60_000);
+    const startedBefore = Math.floor(endedAt / 1000) - 10;
+    const userToken = await provider.sign('RS256-1', { sub: 'late', sid: 'late-b', auth_time: startedBefore, exp });
+    expect((await connectError(nodes[1].url, { token: userToken })).data?.code).toBe('SESSION_REVOKED');
+    expect(await expiryOf(userKey)).toBe((exp + 5) * 1000);
+
+    const client = await connectSocket(nodes[0].url, { token: await provider.sign('ES256-1', { sub: 'later', sid: 'late-c' }) });
+    const refreshKey = redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'late-c'));
+    await commands.set(refreshKey, Date.now(), 'PX', 60_000);
+    const refreshed = await client.emitWithAck('auth:refresh', { token: await provider.sign('ES256-1', { sub: 'later', sid: 'late-c', exp: exp + 1 }) });
+    expect(refreshed).toMatchObject({ ok: false, error: { code: 'SESSION_REVOKED' } });
+    expect(await expiryOf(refreshKey)).toBe((exp + 6) * 1000);
+    // Never shortened: an older token refused later leaves the longer life as it is.
+    expect((await connectError(nodes[0].url, { token: await provider.sign('ES256-1', { sub: 'late', sid: 'late-a', exp: exp - 100 }) })).data?.code).toBe('SESSION_REVOKED');
+    expect(await expiryOf(sessionKey)).toBe((exp + 5) * 1000);
+  });
+
   it("the provider's end of a session closes its sockets on every node with provider_logout; another session stays; a subject-only end closes the rest; old tokens cannot come back", async () => {
     const tokenA = await provider.sign('ES256-1', { sub: 'bob', sid: 'bob-a' });
     const tokenB = await provider.sign('RS256-1', { sub: 'bob', sid: 'bob-b' });
@@ -226,19 +363,21 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
     const a2 = await connectSocket(nodes[1].url, { token: tokenA });
     const b1 = await connectSocket(nodes[0].url, { token: tokenB });
     const b2 = await connectSocket(nodes[1].url, { token: tokenB });
-    // Another user's session with the same provider session id is untouched.
-    const carol = await connectSocket(nodes[1].url, { token: await provider.sign('ES256-1', { sub: 'carol', sid: 'bob-a' }) });
+    // A socket of the same provider session under another sub (pairwise subjects) ends with it, as its handshakes are refused.
+    const pairwise = await connectSocket(nodes[1].url, { token: await provider.sign('ES256-1', { sub: 'bob-pairwise', sid: 'bob-a' }) });
+    const carol = await connectSocket(nodes[1].url, { token: await provider.sign('ES256-1', { sub: 'carol', sid: 'carol-a' }) });
 
-    const endedA = [nextEvent(a1, 'session:ended'), nextEvent(a2, 'session:ended')];
-    const goneA = [disconnected(a1), disconnected(a2)];
+    const endedA = [nextEvent(a1, 'session:ended'), nextEvent(a2, 'session:ended'), nextEvent(pairwise, 'session:ended')];
+    const goneA = [disconnected(a1), disconnected(a2), disconnected(pairwise)];
     const sessionEnd = await endAtProvider({ subject: 'bob', providerSessionId: 'bob-a' });
     const sessionA = externalSessionId(provider.issuer, 'bob-a');
     expect(await Promise.all(endedA)).toEqual([
       { reason: 'provider_logout', sessionId: sessionA },
       { reason: 'provider_logout', sessionId: sessionA },
+      { reason: 'provider_logout', sessionId: sessionA },
     ]);
     await Promise.all(goneA);
-    expect(await closedByEveryNode(sessionEnd.id)).toEqual([1, 1]);
+    expect(await closedByEveryNode(sessionEnd.id)).toEqual([1, 2]);
     expect([b1.connected, b2.connected, carol.connected]).toEqual([true, true, true]);
     expect((await connectError(nodes[0].url, { token: tokenA })).data?.code).toBe('SESSION_REVOKED');
     expect((await connectError(nodes[1].url, { token: await provider.sign('RS256-1', { sub: 'bob', sid: 'bob-a' }) })).data?.code).toBe('SESSION_REVOKED');
@@ -257,11 +396,15 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
   // Last: its node would acknowledge the messages of the tests above too.
   it('the periodic re-check closes the sockets of provider sessions whose end is recorded but whose message was lost', async () => {
     const node = await startNode('oidc-recheck', { recheckIntervalSeconds: 0.2 });
-    const first = await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'dave', sid: 'dave-a' }) });
+    const daveExp = Math.floor(Date.now() / 1000) + 400;
+    const first = await connectSocket(node.url, { token: await provider.sign('ES256-1', { sub: 'dave', sid: 'dave-a', exp: daveExp }) });
     const second = await connectSocket(node.url, { token: await provider.sign('EdDSA-1', { sub: 'dave', sid: 'dave-b' }) });
     const firstEnded = nextEvent(first, 'session:ended', 10_000);
-    await commands.set(redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'dave-a')), Date.now(), 'EX', 660);
+    const firstRecord = redisKeys.externalSessionEnded(externalSessionId(provider.issuer, 'dave-a'));
+    await commands.set(firstRecord, Date.now(), 'PX', 60_000);
     expect(await firstEnded).toEqual({ reason: 'provider_logout', sessionId: externalSessionId(provider.issuer, 'dave-a') });
+    // The record of the end now outlives the closed socket's token.
+    await eventually(async () => expect(await commands.call('PEXPIRETIME', firstRecord)).toBe(daveExp * 1000 + 5000));
     expect(second.connected).toBe(true);
     const secondEnded = nextEvent(second, 'session:ended', 10_000);
     await commands.set(redisKeys.externalUserEndedBefore(externalUserId(provider.issuer, 'dave')), Date.now(), 'EX', 660);

@@ -12,6 +12,10 @@ type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
  */
 export class TestTokenIssuer {
   jwksRequests = 0;
+  /** While true, the discovery document and the JWKS answer 503 (a provider that is down); JWKS requests still count. */
+  down = false;
+  /** Characters of padding added to the discovery document (`document`) or the JWKS (`jwks`): an oversized answer. */
+  padding: { document?: number; jwks?: number } = {};
   private readonly published: JWK[] = [];
   private readonly signingKeys = new Map<string, { alg: Alg } & KeyPair>();
 
@@ -22,11 +26,13 @@ export class TestTokenIssuer {
   /** @param documentIssuer the issuer its discovery document names, when another one (a provider lying about who it is). */
   private constructor(private readonly documentIssuer?: string) {
     this.server = createServer((request, response) => {
-      if (request.url === '/.well-known/openid-configuration') {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: this.documentIssuer ?? this.issuer, jwks_uri: `${this.issuer}/jwks` }));
+      if (request.url === '/jwks') this.jwksRequests++;
+      if (this.down) response.writeHead(503).end();
+      else if (request.url === '/.well-known/openid-configuration') {
+        const document = { issuer: this.documentIssuer ?? this.issuer, jwks_uri: `${this.issuer}/jwks`, padding: 'x'.repeat(this.padding.document ?? 0) };
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
       } else if (request.url === '/jwks') {
-        this.jwksRequests++;
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.published }));
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.published, padding: 'x'.repeat(this.padding.jwks ?? 0) }));
       } else response.writeHead(404).end();
     });
   }
@@ -50,13 +56,16 @@ export class TestTokenIssuer {
     return KeyObject.from(this.signingKeys.get(kid)!.publicKey).export({ type: 'spki', format: 'pem' }).toString();
   }
 
-  /** A token signed with the key `kid`: `sub` alice, `sid` session-a, `aud` api, 5 minutes; `claims` override. */
-  sign(kid: string, claims: Record<string, unknown> = {}): Promise<string> {
+  /**
+   * A token signed with the key `kid`: `sub` alice, `sid` session-a, `aud` api, 5 minutes; `claims` override.
+   * `header.kid: false` leaves the kid out of the header.
+   */
+  sign(kid: string, claims: Record<string, unknown> = {}, header: { kid?: false } = {}): Promise<string> {
     const { alg, privateKey } = this.signingKeys.get(kid)!;
     const now = Math.floor(Date.now() / 1000);
     const payload = { iss: this.issuer, sub: 'alice', sid: 'session-a', aud: 'api', iat: now, exp: now + 300, ...claims };
     const defined = Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== undefined));
-    return new SignJWT(defined).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(privateKey);
+    return new SignJWT(defined).setProtectedHeader({ alg, ...(header.kid === false ? {} : { kid }), typ: 'JWT' }).sign(privateKey);
   }
 
   close(): Promise<void> {

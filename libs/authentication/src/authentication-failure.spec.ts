@@ -20,6 +20,15 @@ describe('toAuthenticationFailure', () => {
     expect(failure.message).toContain('invalid signature');
   });
 
+  it("gives jsonwebtoken's reasons as fixed texts that name no configuration", () => {
+    const rejection = (name: string, message: string) => Object.assign(new Error(message), { name });
+    expect(toAuthenticationFailure(rejection('JsonWebTokenError', 'jwt audience invalid. expected: urn:secret-api or other')).message).toBe('Access token rejected: jwt audience invalid');
+    expect(toAuthenticationFailure(rejection('JsonWebTokenError', 'jwt issuer invalid. expected: https://internal.example')).message).toBe('Access token rejected: jwt issuer invalid');
+    expect(toAuthenticationFailure(rejection('JsonWebTokenError', 'jwt subject invalid. expected: internal-subject')).message).toBe('Access token rejected: jwt subject invalid');
+    expect(toAuthenticationFailure(rejection('NotBeforeError', 'jwt not active')).message).toBe('Access token rejected: jwt not active');
+    expect(toAuthenticationFailure(rejection('JsonWebTokenError', 'error in secret or public key callback: anything')).message).toBe('Access token rejected: invalid token');
+  });
+
   it('asks for credentials when none were sent', () => {
     const failure = toAuthenticationFailure([new Error('No auth token'), undefined]);
     expect(failure.code).toBe('UNAUTHORIZED');

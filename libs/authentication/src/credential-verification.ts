@@ -25,6 +25,14 @@ export class CredentialRefusal extends Error {
   }
 }
 
+/**
+ * The keys that would verify a credential cannot be had now (its issuer's JWKS is not loaded yet, or not answering):
+ * neither the credential's fault nor a verdict on it; the client should retry shortly.
+ */
+export class VerificationKeysUnavailable extends Error {
+  override readonly name = 'VerificationKeysUnavailable';
+}
+
 /** passport-jwt options of the one access-token strategy: bearer header, key by `kid`, pinned `alg`, `iss`, `aud`. */
 export function accessTokenStrategyOptions(accessTokens: AccessTokenVerificationConfig, verificationKeys: KeyResolver): StrategyOptionsWithoutRequest {
   return {
@@ -64,9 +72,22 @@ export function credentialRefusalOf(info: unknown): CredentialRefusal {
     if (challenge instanceof CredentialRefusal) return challenge;
     if (!(challenge instanceof Error) || challenge.message === 'No auth token') continue;
     if (challenge.name === 'TokenExpiredError') return new CredentialRefusal('TOKEN_EXPIRED', 'Access token expired');
-    return new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${challenge.message}`);
+    return new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${reasonOf(challenge)}`);
   }
   return new CredentialRefusal('UNAUTHORIZED', 'No credentials: send an access token (Authorization: Bearer) or the session cookie');
+}
+
+/**
+ * jsonwebtoken's reasons, as fixed texts: some of its messages name the configuration (`jwt audience invalid. expected:
+ * <every accepted audience>`). Its fixed messages pass as they are; the others lose what follows the check's name, or
+ * become `invalid token`. Reasons of the key lookup (ours) are fixed already.
+ */
+const JSONWEBTOKEN_FIXED_REASONS = new Set(['jwt malformed', 'jwt signature is required', 'invalid signature', 'invalid algorithm', 'invalid token', 'jwt not active', 'maxAge exceeded']);
+
+function reasonOf(challenge: Error): string {
+  if (challenge.name !== 'JsonWebTokenError' && challenge.name !== 'NotBeforeError') return challenge.message;
+  if (JSONWEBTOKEN_FIXED_REASONS.has(challenge.message)) return challenge.message;
+  return /^(jwt (?:audience|issuer|subject|jwtid|id) invalid)\./.exec(challenge.message)?.[1] ?? 'invalid token';
 }
 
 /** The principal a credential stands for once its session is proven alive (`session`, as loaded by that proof). */

@@ -7,7 +7,7 @@ import passport from 'passport';
 import { Strategy as CustomStrategy } from 'passport-custom';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import type { Credential } from './credential';
-import { accessTokenCredential, accessTokenStrategyOptions, CredentialRefusal, credentialRefusalOf, sessionCookieCredential } from './credential-verification';
+import { accessTokenCredential, accessTokenStrategyOptions, CredentialRefusal, credentialRefusalOf, sessionCookieCredential, VerificationKeysUnavailable } from './credential-verification';
 import { externalTokenCredential, externalTokenStrategyOptions, JOSE_ONLY_ALGORITHM, verifyJoseOnlyToken } from './external-token-verification';
 
 export interface CredentialVerifierOptions {
@@ -38,7 +38,7 @@ interface IssuerRoute {
  * (a library inside someone else's app). A bearer token is routed by its unverified `iss` to exactly one trusted issuer
  * (our auth service's access-token strategy, or an external issuer's) before any key is looked up: a token of an
  * unknown issuer is refused without a request. Without a bearer token, the session cookie (when configured). Only
- * `headers` is read; the session is not proven yet. Rejects with `CredentialRefusal` (anything else is a fault).
+ * `headers` is read; the session is not proven yet. Rejects with `CredentialRefusal`, or `VerificationKeysUnavailable` (retry later); anything else is a fault.
  */
 export class CredentialVerifier {
   private readonly passport = new passport.Passport();
@@ -105,12 +105,17 @@ export class CredentialVerifier {
     return new Promise((resolve, reject) => {
       const authenticate = this.passport.authenticate(strategies, { session: false }, (error: unknown, credential: Credential | false, info: unknown) => {
         if (error) reject(error);
-        else if (!credential) reject(credentialRefusalOf(info));
+        else if (!credential) reject(keysUnavailableIn(info) ?? credentialRefusalOf(info));
         else resolve(credential);
       }) as (request: unknown, response: unknown, next: (error?: unknown) => void) => void;
       authenticate({ headers }, {}, reject);
     });
   }
+}
+
+/** passport-jwt reports a key provider's error as a challenge: missing keys are no refusal of the token. */
+function keysUnavailableIn(info: unknown): VerificationKeysUnavailable | undefined {
+  return (Array.isArray(info) ? info : [info]).find((challenge): challenge is VerificationKeysUnavailable => challenge instanceof VerificationKeysUnavailable);
 }
 
 /** The bearer token of an Authorization header, read by the extractor the strategies use. */

@@ -70,6 +70,12 @@ describe('externalTokenCredential (claim mapping)', () => {
     ['no sub', { ...claims, sub: undefined }, /no sub/],
     ['an empty sub', { ...claims, sub: '' }, /no sub/],
     ['a sid that is not a string', { ...claims, sid: 42 }, /claim sid is not a session id/],
+    ['events (a logout token)', { ...claims, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }, /not an access token/],
+    ['a sub with a lone surrogate', { ...claims, sub: 'alice\uD800' }, /sub holds a lone surrogate/],
+    ['a sid with a lone surrogate', { ...claims, sid: 's\uDC00' }, /claim sid is not a session id: holds a lone surrogate/],
+    ['a sub over 1024 characters', { ...claims, sub: 'a'.repeat(1025) }, /sub not a string of 1 to 1024 characters/],
+    ['a sid over 1024 characters', { ...claims, sid: 's'.repeat(1025) }, /claim sid is not a session id: not a string of 1 to 1024/],
+    ['a sub that is not a string', { ...claims, sub: 7 }, /no sub/],
   ])('refuses a token with %s', (_label, payload, reason) => {
     expect(refusalOf(() => externalTokenCredential(issuer, payload, now * 1000))).toMatch(new RegExp(`^UNAUTHORIZED: .*${reason.source}`));
   });
@@ -113,6 +119,20 @@ describe('CredentialVerifier routing by iss', () => {
     const credential = await verifier.verify({ authorization: `Bearer ${await sign({ iss: issuer.issuer })}` });
     expect(credential).toMatchObject({ kind: 'external_token', subject: 'alice', providerSessionId: 's-1' });
     expect(lookups).toBe(1);
+  });
+
+  it('takes typ JWT, at+jwt or none, and refuses any other type (a logout token) before any key is looked up', async () => {
+    const verifier = new CredentialVerifier({ externalIssuers: [{ issuer, keys }] });
+    const typed = (typ: string | undefined) =>
+      new SignJWT({ sid: 's-1', iss: issuer.issuer }).setProtectedHeader({ alg: 'ES256', kid: 'k1', ...(typ === undefined ? {} : { typ }) }).setSubject('alice').setAudience('api').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+    for (const typ of [undefined, 'JWT', 'at+jwt', 'application/at+jwt']) {
+      await expect(verifier.verify({ authorization: `Bearer ${await typed(typ)}` })).resolves.toMatchObject({ kind: 'external_token' });
+    }
+    lookups = 0;
+    for (const typ of ['logout+jwt', 'secevent+jwt']) {
+      await expect(verifier.verify({ authorization: `Bearer ${await typed(typ)}` })).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/typ says it is not an access token/) });
+    }
+    expect(lookups).toBe(0);
   });
 
   it('refuses a token of an unknown issuer, or without one, before any key is looked up', async () => {

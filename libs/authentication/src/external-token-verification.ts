@@ -1,4 +1,4 @@
-import { claimAt, externalSessionId, externalUserId, sessionlessSessionId, type TrustedIssuer } from '@app/oidc';
+import { claimAt, externalSessionId, externalUserId, providerValueProblem, sessionlessSessionId, type TrustedIssuer } from '@app/oidc';
 import type { KeyResolver } from '@app/tokens';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import type { KeyObject } from 'node:crypto';
@@ -24,6 +24,21 @@ export function externalTokenStrategyOptions(issuer: TrustedIssuer, keys: KeyRes
   };
 }
 
+/**
+ * `typ` values an access token may carry: none, the generic `JWT`, or RFC 9068's `at+jwt`. Anything else (a logout
+ * token's `logout+jwt`, a `secevent+jwt`…) is another kind of token signed by the same keys, refused before any key
+ * is looked up.
+ */
+const ACCESS_TOKEN_TYPES = new Set(['jwt', 'at+jwt']);
+
+function refuseOtherTokenTypes(header: Pick<JWTHeaderParameters, 'typ'>): void {
+  const { typ } = header;
+  if (typ === undefined) return;
+  if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase().replace(/^application\//, ''))) {
+    throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: its typ says it is not an access token');
+  }
+}
+
 /** The key of an external token, by `alg` (one the issuer allows, checked before any lookup) and `kid` (if any). */
 function externalKeyProviderFor(issuer: TrustedIssuer, keys: KeyResolver): SecretOrKeyProvider {
   return (_request, rawToken: string, done) => {
@@ -33,8 +48,13 @@ function externalKeyProviderFor(issuer: TrustedIssuer, keys: KeyResolver): Secre
     } catch {
       return done(new Error('malformed token'));
     }
+    try {
+      refuseOtherTokenTypes(header);
+    } catch (refusal) {
+      return done(refusal as CredentialRefusal);
+    }
     const alg = String(header.alg);
-    if (!(issuer.algorithms as readonly string[]).includes(alg) || alg === JOSE_ONLY_ALGORITHM) return done(new Error(`alg ${alg} not accepted`));
+    if (!(issuer.algorithms as readonly string[]).includes(alg) || alg === JOSE_ONLY_ALGORITHM) return done(new Error(`alg ${algorithmName(alg)} not accepted`));
     if (header.kid !== undefined && typeof header.kid !== 'string') return done(new Error('malformed kid'));
     keys.keyFor({ alg, kid: header.kid }).then(
       (key: KeyObject | undefined) => {
@@ -47,6 +67,11 @@ function externalKeyProviderFor(issuer: TrustedIssuer, keys: KeyResolver): Secre
   };
 }
 
+/** A refused `alg` as it may be repeated (to the client, in logs): a short algorithm-shaped name, or nothing of it. */
+function algorithmName(alg: string): string {
+  return /^[A-Za-z0-9+-]{1,16}$/.test(alg) ? alg : '(unrecognised)';
+}
+
 /**
  * Verifies an EdDSA token of an issuer that allows EdDSA with jose (jsonwebtoken 9, under passport-jwt, has no EdDSA:
  * it refuses the algorithm name), with the same checks passport-jwt makes for the other algorithms; the claims are then
@@ -57,6 +82,7 @@ export async function verifyJoseOnlyToken(issuer: TrustedIssuer, keys: KeyResolv
     const { payload } = await jwtVerify(
       token,
       async (header) => {
+        refuseOtherTokenTypes(header);
         const key = await keys.keyFor({ alg: header.alg, kid: header.kid });
         if (!key) throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: unknown kid');
         return key;
@@ -73,12 +99,17 @@ export async function verifyJoseOnlyToken(issuer: TrustedIssuer, keys: KeyResolv
 }
 
 /**
- * The credential of a verified external token's payload: `exp` and `iat` required, `iat` not in the future (beyond the
+ * The credential of a verified external token's payload: no `events` (a logout token), `exp` and `iat` required, `iat` not in the future (beyond the
  * skew), `exp - iat` at most the issuer's `maxTokenLifetimeSeconds` (so the record of an ended session outlives every
- * token of it), `sub` and the user id claim non-empty strings, the session id claim absent or a non-empty string.
+ * token of it), the user id claim a non-empty string, `sub` and the session id claim (absent, or) what a logout token
+ * may name (`providerValueProblem`: 1 to 1024 characters, no lone surrogate).
  */
 export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<string, unknown>, now = Date.now()): ExternalCredential {
   const refuse = (reason: string) => new CredentialRefusal('UNAUTHORIZED', `Access token rejected: ${reason}`);
+  // A logout token the provider signed with the same keys is no access token. A `nonce` is not refused: Keycloak before
+  // version 25 puts it in access tokens; ID tokens are kept out by their `aud` (the client id, which no entry's
+  // audience may include).
+  if (Object.hasOwn(payload, 'events')) throw refuse('a logout token (events) is not an access token');
   const { exp, iat } = payload;
   if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof iat !== 'number' || !Number.isFinite(iat)) throw refuse('exp and iat are required');
   if (exp - iat > issuer.maxTokenLifetimeSeconds) throw refuse(`lives longer than ${issuer.maxTokenLifetimeSeconds} s (exp - iat)`);
@@ -86,10 +117,14 @@ export function externalTokenCredential(issuer: TrustedIssuer, payload: Record<s
   // Sessions are tracked per `sub`, whatever claim the app reads as the user id: a logout token names users by `sub`.
   const { sub } = payload;
   if (typeof sub !== 'string' || sub.length === 0) throw refuse('no sub');
+  const subProblem = providerValueProblem(sub);
+  if (subProblem !== undefined) throw refuse(`sub ${subProblem}`);
   const subject = claimAt(payload, issuer.claims.userId);
   if (typeof subject !== 'string' || subject.length === 0) throw refuse(`no user id in claim ${issuer.claims.userId}`);
   const sid = claimAt(payload, issuer.claims.sessionId);
-  if (sid !== undefined && (typeof sid !== 'string' || sid.length === 0)) throw refuse(`claim ${issuer.claims.sessionId} is not a session id`);
+  if (sid !== undefined && typeof sid !== 'string') throw refuse(`claim ${issuer.claims.sessionId} is not a session id`);
+  const sidProblem = sid === undefined ? undefined : providerValueProblem(sid);
+  if (sidProblem !== undefined) throw refuse(`claim ${issuer.claims.sessionId} is not a session id: ${sidProblem}`);
   const providerSessionId = sid ?? null;
   const authTime = payload.auth_time;
   // Never later than the token itself: an `auth_time` after `iat` would let a session dodge an end covering its token.

@@ -10,6 +10,7 @@ export {
   principalOf,
   sessionCookieCredential,
   sessionEndedRefusal,
+  VerificationKeysUnavailable,
   type AuthenticationFailureCode,
 } from './credential-verification';
 export { CredentialVerifier, type CredentialVerifierOptions } from './credential-verifier';

@@ -1,5 +1,5 @@
 import { sessionIdSchema, userIdSchema } from '@app/contracts';
-import { externalSessionId, externalUserId, isExternalUserId, sessionlessSessionId } from './external-ids';
+import { externalSessionId, externalUserId, isExternalUserId, providerValueProblem, sessionlessSessionId } from './external-ids';
 
 describe('external ids', () => {
   const issuer = 'https://idp.example.com/realms/main';
@@ -21,5 +21,17 @@ describe('external ids', () => {
     expect(externalSessionId('https://other.example.com', 'sid-1')).not.toBe(id);
     expect(sessionlessSessionId(issuer, 'sid-1')).not.toBe(id);
     expect(sessionIdSchema.safeParse(sessionlessSessionId(issuer, 'alice')).success).toBe(true);
+  });
+
+  it('takes a sub or sid of 1 to 1024 characters of valid Unicode, whose digests then differ', () => {
+    for (const value of ['alice', 'a'.repeat(1024), 'émile 😀']) expect(providerValueProblem(value)).toBeUndefined();
+    expect(providerValueProblem('')).toMatch(/1 to 1024/);
+    expect(providerValueProblem('a'.repeat(1025))).toMatch(/1 to 1024/);
+    expect(providerValueProblem(42)).toMatch(/1 to 1024/);
+    // These three hash alike (UTF-8 turns lone surrogates into U+FFFD): the two with one are refused.
+    expect(externalUserId(issuer, 'alice\uD800')).toBe(externalUserId(issuer, 'alice\uFFFD'));
+    expect(providerValueProblem('alice\uD800')).toMatch(/lone surrogate/);
+    expect(providerValueProblem('alice\uDC00')).toMatch(/lone surrogate/);
+    expect(providerValueProblem('alice\uFFFD')).toBeUndefined();
   });
 });

@@ -6,6 +6,21 @@ import { createHash } from 'node:crypto';
  * The issuer is part of every digest: two providers' equal `sub`s or `sid`s are different users and sessions.
  */
 
+/** The longest `sub` or `sid` taken (the `user-logged-out` message's bound on them). */
+export const PROVIDER_VALUE_MAX_LENGTH = 1024;
+
+/**
+ * Why a provider's `sub` or `sid` cannot name a user or session here, or undefined when it can: a string of 1 to
+ * `PROVIDER_VALUE_MAX_LENGTH` characters with no lone surrogate. Digests hash UTF-8, where every lone surrogate
+ * becomes U+FFFD: "a\uD800", "a\uDC00" and "a\uFFFD" would be one user. Admission and logout use the same rule, so
+ * every session that opens sockets can be ended by a logout token.
+ */
+export function providerValueProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > PROVIDER_VALUE_MAX_LENGTH) return `not a string of 1 to ${PROVIDER_VALUE_MAX_LENGTH} characters`;
+  if (/\p{Cs}/u.test(value)) return 'holds a lone surrogate (not valid Unicode)';
+  return undefined;
+}
+
 function digest(issuer: string, kind: string, value: string): Buffer {
   return createHash('sha256').update(`${issuer}\n${kind}\n${value}`).digest();
 }

@@ -53,6 +53,9 @@ export const trustedIssuerSchema = z.strictObject({
    * the skew), so no token issued before a logout can outlive the record of it.
    */
   maxTokenLifetimeSeconds: z.number().int().positive().max(86_400).default(3600),
+}).refine((entry) => entry.clientId === undefined || ![entry.audience].flat().includes(entry.clientId), {
+  path: ['audience'],
+  message: "must not include clientId: ID tokens and logout tokens carry the client id as aud, and must not open sockets; set the API's audience",
 });
 export type TrustedIssuerInput = z.input<typeof trustedIssuerSchema>;
 export type TrustedIssuer = z.output<typeof trustedIssuerSchema>;

@@ -12,7 +12,7 @@ import { SessionwireAttachError, SessionwireRedisUnreachableError } from './conf
 import { ForcedLogout } from './sockets/forced-logout';
 import { HandshakeAuthenticator } from './handshake/handshake-authenticator';
 import { RemoteVerificationKeys } from './handshake/remote-verification-keys';
-import { loadTrustedIssuerKeys, type TrustedIssuerKeys } from './handshake/trusted-issuer-keys';
+import { TrustedIssuerKeys } from './handshake/trusted-issuer-keys';
 import { ExternalSessionEnds } from './registry/external-session-ends';
 import { ACCESS_TOKEN_ALGORITHM } from '@app/tokens';
 import { selectingProtocol, type HandleProtocols } from './handshake/subprotocol-carrier';
@@ -48,6 +48,11 @@ export interface SessionwireStatus {
   subscriber: string;
   /** The command connection's ioredis status. */
   redis: string;
+  /**
+   * The names of the `oidcIssuers` entries whose keys are not loaded yet (their tokens are refused with UNAVAILABLE
+   * meanwhile). Not part of `ready()`: one provider's outage must not take every node out of rotation.
+   */
+  oidcIssuersWithoutKeys: string[];
 }
 
 /** The handle `createSessionwire` resolves with. */
@@ -88,11 +93,12 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /**
  * Connects to Redis, loads the keys (JWKS) of the auth service and of every external OpenID Provider (discovered when
  * no `jwksUri` is given), subscribes to `user-logged-out` and joins the registry; then `attach()` wires a Socket.IO
- * server.
+ * server. An external provider whose keys do not load within `oidcKeys.waitMs` does not stop the start: its keys go
+ * on loading in the background, its tokens are refused with UNAVAILABLE until they do.
  * @throws InvalidSessionwireOptionsError naming each bad option.
  * @throws SessionwireRedisUnreachableError when Redis does not answer within 10 s.
- * @throws JwksUnavailableError when a JWKS (or an issuer's discovery document, which must name exactly that issuer)
- * cannot be loaded within `accessTokens.jwksWaitMs` / `oidcKeys.waitMs`, naming the `oidcIssuers` entry.
+ * @throws JwksUnavailableError when the auth service's JWKS cannot be loaded within `accessTokens.jwksWaitMs`, or an
+ * external issuer's discovery document names another issuer (naming the `oidcIssuers` entry).
  */
 export async function createSessionwire(options: SessionwireOptions): Promise<Sessionwire> {
   const config = resolveOptions(options);
@@ -108,7 +114,9 @@ export async function createSessionwire(options: SessionwireOptions): Promise<Se
   }
   try {
     await waitUntilReady(redis);
-    const [keys, externalIssuers] = await Promise.all([
+    const externalIssuers = TrustedIssuerKeys.startAll(config.oidcIssuers, config.oidcKeys, logger);
+    cleanups.push(() => externalIssuers.forEach((issuerKeys) => issuerKeys.stop()));
+    const [keys] = await Promise.all([
       config.jwks &&
         RemoteVerificationKeys.load(
           {
@@ -119,7 +127,7 @@ export async function createSessionwire(options: SessionwireOptions): Promise<Se
           },
           logger,
         ),
-      loadTrustedIssuerKeys(config.oidcIssuers, config.oidcKeys, logger),
+      TrustedIssuerKeys.untilLoaded(externalIssuers, config.oidcKeys.waitMs, logger),
     ]);
     return await assemble(config, options, logger, redis, keys, externalIssuers, cleanups, undo);
   } catch (error) {
@@ -144,7 +152,7 @@ async function assemble(
   // Sessionwire proves and slides sessions, it never creates one: only the idle timeout matters here.
   const sessions = new SessionStore(redis, { idleTtlSeconds: config.sessionIdleTimeoutSeconds, absoluteTtlSeconds: config.sessionIdleTimeoutSeconds });
   const registry = new ConnectionRegistry(redis);
-  const externalEnds = new ExternalSessionEnds(redis);
+  const externalEnds = new ExternalSessionEnds(redis, config.oidcIssuers);
   const externalIssuerNames = new Set(config.oidcIssuers.map((issuer) => issuer.issuer));
   const isExternal = (socket: WireSocket) => externalIssuerNames.has(socket.data.issuer);
   const writer = new RegistryWriter(registry, sessions, externalEnds, config, logger);
@@ -153,7 +161,12 @@ async function assemble(
   const presence = new NodePresence(config, registry, writer, sockets, logger);
   const drain = new NodeDrain(config, sockets, presence, logger);
   const expiry = new CredentialExpiry(config, forcedLogout);
-  const verifier = new CredentialVerifier({ accessTokens: config.accessTokens, verificationKeys: keys, externalIssuers, cookieName: config.cookieName });
+  const verifier = new CredentialVerifier({
+    accessTokens: config.accessTokens,
+    verificationKeys: keys,
+    externalIssuers: externalIssuers.map((issuerKeys) => ({ issuer: issuerKeys.issuer, keys: issuerKeys })),
+    cookieName: config.cookieName,
+  });
   const refresh = new CredentialRefresh(verifier, sessions, externalEnds, expiry, logger);
   let closed = false;
   const authenticator = new HandshakeAuthenticator(config, verifier, writer, metrics, recentEnds, () => {
@@ -255,7 +268,12 @@ async function assemble(
       });
       return io;
     },
-    status: () => ({ draining: drain.draining, subscriber: subscriber.status(), redis: redis.status }),
+    status: () => ({
+      draining: drain.draining,
+      subscriber: subscriber.status(),
+      redis: redis.status,
+      oidcIssuersWithoutKeys: externalIssuers.filter((issuerKeys) => !issuerKeys.loaded).map((issuerKeys) => issuerKeys.issuer.name),
+    }),
     ready: () => !closed && !drain.draining && redis.status === 'ready' && subscriber.status() === 'ready',
     drain: () => drain.drain(),
     async close() {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { externalUserLoggedOutSchema } from '@app/contracts';
-import type { TrustedIssuer } from '@app/oidc';
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { providerValueProblem, type TrustedIssuer } from '@app/oidc';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 import { invalidLogoutToken, IssuerKeysUnavailableError } from './backchannel-logout-errors';
 import { IssuerKeys } from './issuer-keys';
@@ -48,23 +48,44 @@ export class LogoutTokenVerifier {
     const clientId = issuer.clientId;
     if (clientId === undefined) throw invalidLogoutToken(`Issuer ${issuer.name} has no clientId configured: it cannot send logout tokens`);
     let payload: JWTPayload;
+    const options: JWTVerifyOptions = {
+      issuer: issuer.issuer,
+      audience: clientId,
+      algorithms: issuer.algorithms,
+      clockTolerance: issuer.clockSkewSeconds,
+      // Also refuses an iat in the future beyond the skew. Older than the longest token lifetime, a logout ends
+      // nothing that has not expired anyway; the bound keeps a jti's record (same TTL) longer than its token is accepted.
+      maxTokenAge: issuer.maxTokenLifetimeSeconds,
+      requiredClaims: ['iat', 'jti'],
+    };
     try {
-      ({ payload } = await jwtVerify(token, this.keys.resolverFor(issuer), {
-        issuer: issuer.issuer,
-        audience: clientId,
-        algorithms: issuer.algorithms,
-        clockTolerance: issuer.clockSkewSeconds,
-        // Also refuses an iat in the future beyond the skew. Older than the longest token lifetime, a logout ends
-        // nothing that has not expired anyway; the bound keeps a jti's record (same TTL) longer than its token is accepted.
-        maxTokenAge: issuer.maxTokenLifetimeSeconds,
-        requiredClaims: ['iat', 'jti'],
-      }));
+      ({ payload } = await this.verifySigned(token, issuer, options));
     } catch (error) {
       if (error instanceof IssuerKeysUnavailableError) throw error;
       if (error instanceof errors.JOSEError) throw invalidLogoutToken(`Logout token refused: ${error.message}`);
       throw error;
     }
     return { issuer, ...checkLogoutClaims(payload) };
+  }
+
+  /**
+   * `jwtVerify` with the issuer's keys. A token with no `kid` while the issuer publishes several keys that fit its `alg`
+   * (a provider mid-rotation) is tried against each of them: the one that verifies it decides.
+   */
+  private async verifySigned(token: string, issuer: TrustedIssuer, options: JWTVerifyOptions) {
+    try {
+      return await jwtVerify(token, this.keys.resolverFor(issuer), options);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+      for await (const candidate of error) {
+        try {
+          return await jwtVerify(token, candidate, options);
+        } catch (candidateError) {
+          if (!(candidateError instanceof errors.JWSSignatureVerificationFailed)) throw candidateError;
+        }
+      }
+      throw new errors.JWSSignatureVerificationFailed();
+    }
   }
 
   /** Section 2.6 step 3 needs the issuer's keys and algorithms: found by the unverified `iss`, before any key is fetched. */
@@ -114,6 +135,9 @@ function claimValue(payload: JWTPayload, claim: 'jti' | 'sub' | 'sid'): string |
   if (payload[claim] === undefined) return null;
   const parsed = claimValueSchema.safeParse(payload[claim]);
   if (!parsed.success) throw invalidLogoutToken(`Logout token ${claim} is not a string of 1 to 1024 characters`);
+  // The rule the gateways admit sub and sid by: one they refuse named no session that opened sockets.
+  const problem = claim === 'jti' ? undefined : providerValueProblem(parsed.data);
+  if (problem !== undefined) throw invalidLogoutToken(`Logout token ${claim} ${problem}`);
   return parsed.data;
 }
 

@@ -1,4 +1,4 @@
-import { CredentialRefusal, CredentialVerifier, principalOf, sessionEndedRefusal, type Credential, type ExternalCredential, type OwnCredential } from '@app/authentication';
+import { CredentialRefusal, CredentialVerifier, principalOf, sessionEndedRefusal, VerificationKeysUnavailable, type Credential, type ExternalCredential, type OwnCredential } from '@app/authentication';
 import type { HandshakeErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
 import { parse as parseCookieHeader } from 'cookie';
@@ -120,7 +120,7 @@ export class HandshakeAuthenticator {
   private async admitExternal(socket: WireSocket, credential: ExternalCredential, connectedAt: number): Promise<{ data: SessionwireSocketData; evicted: Connection[] }> {
     const admission = await this.registry.admitExternal(
       this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt }),
-      credential.sessionStartedAt,
+      credential,
     );
     if (!admission.accepted) throw this.refusalOf(admission.reason, credential);
     const data: SessionwireSocketData = {
@@ -183,6 +183,7 @@ export class HandshakeAuthenticator {
   private toRefusal(error: unknown): HandshakeRefused {
     if (error instanceof HandshakeRefused) return error;
     if (error instanceof CredentialRefusal) return new HandshakeRefused(error.code, error.message);
+    if (error instanceof VerificationKeysUnavailable) return new HandshakeRefused('UNAVAILABLE', error.message);
     if (isRedisUnavailableError(error)) return new HandshakeRefused('UNAVAILABLE', 'Session store unavailable, retry shortly');
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return new HandshakeRefused('UNAVAILABLE', 'Handshake failed on the server, retry shortly');

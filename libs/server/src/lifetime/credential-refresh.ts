@@ -1,4 +1,4 @@
-import { CredentialRefusal, principalOf, sessionEndedRefusal, type CredentialVerifier, type ExternalCredential, type OwnCredential } from '@app/authentication';
+import { CredentialRefusal, principalOf, sessionEndedRefusal, VerificationKeysUnavailable, type CredentialVerifier, type ExternalCredential, type OwnCredential } from '@app/authentication';
 import { authRefreshPayloadSchema, type Ack, type ErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
 import type { SessionStore } from '@app/sessions';
@@ -75,13 +75,20 @@ export class CredentialRefresh {
       throw new RefreshRefused('UNAUTHORIZED', 'The token belongs to another session');
     }
     const [ended] = await this.externalEnds.whichEnded([{ userId: credential.userId, sessionId: credential.sessionId, sessionStartedAt: socket.data.sessionStartedAt }]);
-    if (ended) throw sessionEndedRefusal(credential);
+    if (ended) {
+      // The records of the end outlive this token (a failure leaves the refusal standing).
+      await this.externalEnds
+        .coverToken(credential, credential.issuer, credential.expiresAt)
+        .catch((error: Error) => this.logger.warn(`Could not extend the end records of session ${credential.sessionId}: ${error.message}`));
+      throw sessionEndedRefusal(credential);
+    }
     return { expiresAt: credential.expiresAt, roles: credential.roles };
   }
 
   private toError(error: unknown): { code: ErrorCode; message: string } {
     if (error instanceof RefreshRefused || error instanceof CredentialRefusal) return { code: error.code, message: error.message };
     if (isRedisUnavailableError(error)) return { code: 'UNAVAILABLE', message: 'Session store unavailable, retry shortly' };
+    if (error instanceof VerificationKeysUnavailable) return { code: 'UNAVAILABLE', message: error.message };
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return { code: 'INTERNAL', message: 'Internal error' };
   }

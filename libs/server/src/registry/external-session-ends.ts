@@ -1,4 +1,5 @@
 import { redisKeys } from '@app/contracts';
+import type { TrustedIssuer } from '@app/oidc';
 import { execBatch, type BatchCommand, type RedisClient } from '@app/redis';
 
 /** A session of an external OpenID Provider, as far as its liveness goes. */
@@ -15,7 +16,28 @@ export interface ExternalSessionRef {
  * `externalUserEndedBefore` holds a time at or after the session's start.
  */
 export class ExternalSessionEnds {
-  constructor(private readonly redis: RedisClient) {}
+  private readonly skewMsOf: Map<string, number>;
+
+  constructor(
+    private readonly redis: RedisClient,
+    issuers: readonly Pick<TrustedIssuer, 'issuer' | 'clockSkewSeconds'>[],
+  ) {
+    this.skewMsOf = new Map(issuers.map((issuer) => [issuer.issuer, issuer.clockSkewSeconds * 1000]));
+  }
+
+  /**
+   * A token of this ended session was refused (or a socket of it closed): the records of its end live at least until
+   * that token expires (its `exp` plus the issuer's skew). A provider may go on minting tokens of a session it ended
+   * (refresh tokens it did not revoke); were the record to expire first, they would open sockets again. `GT` never
+   * shortens a record; a key that is gone (or was never written) stays gone.
+   */
+  async coverToken(session: Pick<ExternalSessionRef, 'userId' | 'sessionId'>, issuer: string, expiresAt: number): Promise<void> {
+    const until = expiresAt + (this.skewMsOf.get(issuer) ?? 0);
+    await execBatch(this.redis, [
+      ['pexpireat', redisKeys.externalSessionEnded(session.sessionId), until, 'GT'],
+      ['pexpireat', redisKeys.externalUserEndedBefore(session.userId), until, 'GT'],
+    ]);
+  }
 
   /** Whether this provider session's own end is recorded. */
   async sessionEnded(sessionId: string): Promise<boolean> {

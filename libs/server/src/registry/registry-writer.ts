@@ -1,3 +1,4 @@
+import type { ExternalCredential } from '@app/authentication';
 import type { Admission, Connection, ConnectionRegistry, ExternalAdmission } from '@app/registry';
 import type { SessionStore } from '@app/sessions';
 import type { SessionwireLogger } from '../config/logger';
@@ -41,23 +42,40 @@ export class RegistryWriter {
   /**
    * Records a socket of an external provider's session: the user's ended-before time is checked inside the admission
    * script (the user's slot), the provider session's own end in the same round trip beside it (another slot). When that
-   * one has ended, the admission is undone and its evictions are not carried out (the evicted sockets' entries come back
-   * at the next reconcile): a dead token must not end the user's live sockets.
+   * one has ended, the admission is undone and its evictions are not carried out (the evicted sockets' entries are
+   * written back at once): a dead token must not end the user's live sockets, nor hide them from the registry. A token refused because its session
+   * ended makes the records of that end outlive it.
    */
-  async admitExternal(connection: Connection, sessionStartedAt: number): Promise<ExternalAdmission> {
+  async admitExternal(connection: Connection, credential: Pick<ExternalCredential, 'sessionStartedAt' | 'issuer' | 'expiresAt'>): Promise<ExternalAdmission> {
     this.registry.addToNode(connection).catch((error: Error) => this.logger.warn(`Could not record ${connection.socketId} on this node: ${error.message}`));
+    let admission: ExternalAdmission;
     try {
-      const [admission, sessionEnded] = await Promise.all([
-        this.registry.admitExternal(connection, this.config.connectionLimit, sessionStartedAt),
+      const [admitted, sessionEnded] = await Promise.all([
+        this.registry.admitExternal(connection, this.config.connectionLimit, credential.sessionStartedAt),
         this.externalEnds.sessionEnded(connection.sessionId),
       ]);
-      if (admission.accepted && !sessionEnded) return admission;
+      if (admitted.accepted && !sessionEnded) return admitted;
       this.remove(connection.socketId, connection.userId);
-      return admission.accepted ? { accepted: false, reason: 'session_ended' } : admission;
+      if (admitted.accepted) await this.restore(admitted.evicted);
+      admission = admitted.accepted ? { accepted: false, reason: 'session_ended' } : admitted;
     } catch (error) {
       this.remove(connection.socketId, connection.userId);
       throw error;
     }
+    if (admission.reason === 'session_ended') await this.coverRefusedToken(connection, credential);
+    return admission;
+  }
+
+  /** Writes back the entries an undone admission evicted; should that fail, the next reconcile does. */
+  private restore(evicted: readonly Connection[]): Promise<void> {
+    return this.registry.add(evicted).catch((error: Error) => this.logger.warn(`Could not restore ${evicted.length} evicted registry entries: ${error.message}`));
+  }
+
+  /** Keeps the records of an ended session until the refused token expires; a failure leaves the refusal standing. */
+  coverRefusedToken(session: Pick<Connection, 'userId' | 'sessionId'>, credential: Pick<ExternalCredential, 'issuer' | 'expiresAt'>): Promise<void> {
+    return this.externalEnds
+      .coverToken(session, credential.issuer, credential.expiresAt)
+      .catch((error: Error) => this.logger.warn(`Could not extend the end records of session ${session.sessionId}: ${error.message}`));
   }
 
   connection(socketId: string, data: Pick<SessionwireSocketData, 'userId' | 'sessionId' | 'connectedAt'>): Connection {

@@ -76,13 +76,17 @@ describe('RecentEnds', () => {
     expect(ended).toEqual([]);
   });
 
-  it("an external provider's session end (v2) ends a socket of that session, of the named user only", async () => {
+  it("an external provider's session end (v2) ends every socket of that session, whatever user the message names", async () => {
     const session = externalSessionId(ISSUER, 'provider-session');
     recent.rememberSessionEnd(createExternalUserLoggedOut(ISSUER, { subject: 'alice', providerSessionId: 'provider-session' }, 'provider_logout'));
     await recent.endIfEnded(socketOf(externalUserId(ISSUER, 'alice'), session, 'alice'));
-    await recent.endIfEnded(socketOf(externalUserId(ISSUER, 'bob'), session, 'bob'));
+    // A pairwise subject: the logout token's sub is not the access token's.
+    await recent.endIfEnded(socketOf(externalUserId(ISSUER, 'alice-pairwise'), session, 'pairwise'));
     await recent.endIfEnded(socketOf(externalUserId(ISSUER, 'alice'), externalSessionId(ISSUER, 'another'), 'alice-elsewhere'));
-    expect(ended).toEqual([{ socketId: 'alice', reason: 'provider_logout' }]);
+    expect(ended).toEqual([
+      { socketId: 'alice', reason: 'provider_logout' },
+      { socketId: 'pairwise', reason: 'provider_logout' },
+    ]);
   });
 
   it('an end of every session of an external user (v2 without sid) ends the sockets of sessions started at or before it', async () => {

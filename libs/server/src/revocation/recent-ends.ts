@@ -47,9 +47,11 @@ type UserSessionsEnd =
   /** Every session of an external provider's user that started at or before `at` (v2 without a session). */
   | { startedAtOrBefore: number; reason: SessionEndReason };
 
-/** An external provider session (v2 with a session): only the sockets of `userId` when the message named the user. */
+/**
+ * An external provider session (v2 with a session): every socket of it, whatever user the message names, as the
+ * record of its end (keyed by the session alone) refuses every handshake of it.
+ */
 interface ProviderSessionEnd {
-  userId: UserId | null;
   reason: SessionEndReason;
 }
 
@@ -78,7 +80,7 @@ export class RecentEnds {
     if (message.v === 1) return this.sessionEnds.remember(message.userId, { sessionIds: message.sessionIds, reason: message.reason }, now);
     const { issuer, subject, providerSessionId, reason } = message;
     const userId = subject === null ? null : externalUserId(issuer, subject);
-    if (providerSessionId !== null) this.providerSessionEnds.remember(externalSessionId(issuer, providerSessionId), { userId, reason }, now);
+    if (providerSessionId !== null) this.providerSessionEnds.remember(externalSessionId(issuer, providerSessionId), { reason }, now);
     else if (userId !== null) this.sessionEnds.remember(userId, { startedAtOrBefore: message.at, reason }, now);
   }
 
@@ -110,7 +112,7 @@ export class RecentEnds {
     const now = Date.now();
     if (this.evictions.recall(socket.id, now).length > 0) return this.end(socket, 'evicted');
     const { userId, sessionId, sessionStartedAt } = socket.data;
-    const providerSession = this.providerSessionEnds.recall(sessionId, now).find((end) => end.userId === null || end.userId === userId);
+    const [providerSession] = this.providerSessionEnds.recall(sessionId, now);
     if (providerSession) return this.end(socket, providerSession.reason);
     const ends = this.sessionEnds.recall(userId, now);
     const named = ends.find((end) => 'sessionIds' in end && end.sessionIds?.includes(sessionId));

@@ -97,7 +97,10 @@ export class SessionRecheck {
       const revoked = own.filter((_, index) => !alive[index]).flat();
       const providerEnded = external.filter((_, index) => ended[index]).flat();
       if (revoked.length > 0) this.forcedLogout.end(revoked, 'session_revoked');
-      if (providerEnded.length > 0) this.forcedLogout.end(providerEnded, 'provider_logout');
+      if (providerEnded.length > 0) {
+        this.forcedLogout.end(providerEnded, 'provider_logout');
+        await Promise.all(providerEnded.map(({ data }) => this.writer.coverRefusedToken(data, { issuer: data.issuer, expiresAt: data.credentialExpiresAt })));
+      }
       if (revoked.length + providerEnded.length > 0) this.logger.info(`Re-check dropped ${revoked.length + providerEnded.length} sockets of ended sessions`);
       await this.reconcileRegistry(sockets.filter((socket) => socket.connected));
       // The sweep's cost grows with the node's sockets; its duration is what to watch when sizing a node.

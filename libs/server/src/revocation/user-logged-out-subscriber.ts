@@ -105,18 +105,16 @@ export class UserLoggedOutSubscriber {
   }
 
   /**
-   * Sockets of an ended external provider session: those in its (derived) session's room, and of the named user when
-   * the message names one; without a session, the user's sockets whose session started at or before `at`.
+   * Sockets of an ended external provider session: every socket in its (derived, issuer-bound) session's room, whatever
+   * user the message names, by the rule its record refuses handshakes with (pairwise subjects may differ from the
+   * access tokens'); without a session, the user's sockets whose session started at or before `at`.
    */
   private affectedExternalSockets({ issuer, subject, providerSessionId, at }: ExternalUserLoggedOut) {
-    const userId = subject === null ? null : externalUserId(issuer, subject);
     if (providerSessionId !== null) {
-      return this.sockets
-        .inRooms([sessionwireRooms.session(externalSessionId(issuer, providerSessionId))])
-        .filter((socket) => socket.data.issuer === issuer && (userId === null || socket.data.userId === userId));
+      return this.sockets.inRooms([sessionwireRooms.session(externalSessionId(issuer, providerSessionId))]).filter((socket) => socket.data.issuer === issuer);
     }
-    if (userId === null) return [];
-    return this.sockets.inRooms([sessionwireRooms.user(userId)]).filter((socket) => socket.data.issuer === issuer && socket.data.sessionStartedAt <= at);
+    if (subject === null) return [];
+    return this.sockets.inRooms([sessionwireRooms.user(externalUserId(issuer, subject))]).filter((socket) => socket.data.issuer === issuer && socket.data.sessionStartedAt <= at);
   }
 
   private remember(id: string): void {
