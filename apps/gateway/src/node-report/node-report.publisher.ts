@@ -31,10 +31,13 @@ export class NodeReportPublisher implements OnApplicationBootstrap, BeforeApplic
     this.timer = setInterval(() => void this.publish(), this.config.sessionwire.presence.heartbeatIntervalSeconds * 1000);
   }
 
-  /** The drain starts now (Nest's order between this hook and the drain's is not fixed): say so at once. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * The drain starts now (Nest's order between this hook and the drain's is not fixed): say so at once, without
+   * holding the shutdown up on a Redis that does not answer.
+   */
+  beforeApplicationShutdown(): void {
     this.shuttingDown = true;
-    await this.publish();
+    void this.publish();
   }
 
   onApplicationShutdown(): void {
