@@ -73,7 +73,7 @@ describe('the operator console (/console/) in headless Chromium, through nginx, 
     expect(csp).not.toContain('unsafe-inline');
   });
 
-  it('an admin signs in, sees the 3 nodes, finds a user, revokes one session and sees the receipt and the sockets gone', async () => {
+  it('an admin signs in, sees the 3 nodes, finds a user, revokes one session, then the user, and sees the receipts and the sockets gone', async () => {
     const username = `erin-${++counter}`;
     const user = await registerUser(nginx.url, username);
     const revoked = await login(nginx.url, username, undefined, { 'user-agent': 'laptop' });
@@ -127,6 +127,16 @@ describe('the operator console (/console/) in headless Chromium, through nginx, 
     await page.locator('#latency-chart circle').first().waitFor({ state: 'attached', timeout: 30_000 });
 
     if (process.env.UPDATE_SCREENSHOTS === '1') await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    // Then the whole user: the remaining session and its socket on gw-3.
+    const keptClosed = disconnected(keptSocket, 20_000);
+    await page.getByRole('button', { name: 'Revoke every session of this user', exact: true }).click();
+    await receipt.locator('#receipt-summary', { hasText: `Revoked user ${username}` }).waitFor();
+    expect(await receipt.locator('#receipt-summary').textContent()).toBe(`Revoked user ${username}: 1 session(s) ended, 1 socket(s) closed; every live node confirmed.`);
+    await keptClosed;
+    await page.locator('main[aria-busy="false"]').waitFor();
+    expect(await page.locator('#sessions tbody tr').count()).toBe(0);
+    expect(await socketRows.count()).toBe(0);
   }, 90_000);
 
   it('refuses a non-admin clearly, and ends the session that sign-in opened', async () => {
