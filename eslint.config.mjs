@@ -80,12 +80,12 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    // The demo page's script runs in the browser, as an ES module.
+    // The demo page's and the operator console's scripts run in the browser, as ES modules.
     files: ['nginx/demo/**/*.js'],
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['document', 'window', 'location', 'history', 'sessionStorage', 'fetch', 'FormData', 'URL', 'URLSearchParams', 'crypto', 'TextEncoder', 'TextDecoder', 'btoa', 'atob'].map(
+        ['document', 'window', 'location', 'history', 'sessionStorage', 'fetch', 'FormData', 'URL', 'URLSearchParams', 'crypto', 'TextEncoder', 'TextDecoder', 'btoa', 'atob', 'setInterval', 'clearInterval'].map(
           (name) => [name, 'readonly'],
         ),
       ),

@@ -388,6 +388,7 @@ function printSummary({ publicPort, gateways, admin, redis, external, tls, paths
   say(`
 sessionwire is up
   ${base}                        demo page
+  ${base}/console/               operator console (admin login below)
   ${base}/health                 auth health, through nginx
   ${base}/.well-known/jwks.json  access-token signing keys
   ${base}/socket.io/             Socket.IO (${gatewayNote})

@@ -113,6 +113,38 @@ describe('/admin/users/:userId', () => {
     expectError(await sessionsOf(admin.user.id, {}), 401, 'UNAUTHORIZED');
   });
 
+  describe('POST sessions/:sessionId/revoke', () => {
+    const revokeSession = (userId: string, sessionId: string, headers: Record<string, string>) =>
+      request(auth.baseUrl, 'POST', `/admin/users/${userId}/sessions/${sessionId}/revoke`, { headers });
+
+    it('ends that session only: 200 {revokedSessions: 1}, the user\'s other session lives on', async () => {
+      const user = await registerUser(auth.baseUrl, 'admin-session-target');
+      const ended = await login(auth.baseUrl, 'admin-session-target');
+      const kept = await login(auth.baseUrl, 'admin-session-target');
+
+      const response = await revokeSession(user.id, ended.sessionId, bearer(admin.accessToken));
+
+      expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: { revokedSessions: 1, ...noGateways } });
+      expectError(await request(auth.baseUrl, 'GET', '/auth/me', { headers: bearer(ended.accessToken) }), 401, 'SESSION_REVOKED');
+      expect((await request(auth.baseUrl, 'GET', '/auth/me', { headers: bearer(kept.accessToken) })).status).toBe(200);
+      // Already ended, or a session of another user: not a live session of this one.
+      expectError(await revokeSession(user.id, ended.sessionId, bearer(admin.accessToken)), 404, 'NOT_FOUND');
+      expectError(await revokeSession(admin.user.id, kept.sessionId, bearer(admin.accessToken)), 404, 'NOT_FOUND');
+      expect((await request(auth.baseUrl, 'GET', '/auth/me', { headers: bearer(kept.accessToken) })).status).toBe(200);
+    });
+
+    it('refuses a non-admin (403 FORBIDDEN), a cookie without Origin (403 ORIGIN_NOT_ALLOWED), a malformed id (400)', async () => {
+      const user = await registerUser(auth.baseUrl, 'admin-session-refused');
+      const target = await login(auth.baseUrl, 'admin-session-refused');
+
+      expectError(await revokeSession(user.id, target.sessionId, bearer(target.accessToken)), 403, 'FORBIDDEN');
+      expectError(await revokeSession(user.id, target.sessionId, { cookie: admin.cookie }), 403, 'ORIGIN_NOT_ALLOWED');
+      expectError(await revokeSession(user.id, 'not-a-session', bearer(admin.accessToken)), 400, 'INVALID_INPUT');
+      expectError(await revokeSession(randomUUID(), target.sessionId, bearer(admin.accessToken)), 404, 'NOT_FOUND');
+      expect((await request(auth.baseUrl, 'GET', '/auth/me', { headers: bearer(target.accessToken) })).status).toBe(200);
+    });
+  });
+
   it('refuses an admin whose own session has ended (SESSION_REVOKED)', async () => {
     const target = await registerUser(auth.baseUrl, 'admin-stale-target');
     const otherAdmin = await login(auth.baseUrl, TEST_AUTH_ENV.ADMIN_USERNAME, TEST_AUTH_ENV.ADMIN_PASSWORD);

@@ -1,4 +1,4 @@
-import type { RevokeResponse } from '@app/contracts';
+import type { ClusterView, RevokeResponse } from '@app/contracts';
 import { startCluster, type Cluster } from '../support/cluster';
 import { bearer, connectionsOf, login, registerUser, request, type LoggedIn } from '../support/http';
 import { startClientProcess } from '../support/client-process';
@@ -343,11 +343,18 @@ describe('abuse limits and graceful drain', () => {
     // No new socket meanwhile: the connection is cut before any handshake (behind nginx, it retries another node).
     expect((await connectError(node.url, { token: session.accessToken })).message).toMatch(/websocket error|xhr poll error/);
     events.push('handshake cut off');
+    // The operator console's view of the node (its report to Redis) says so too.
+    const admin = await login(cluster.authUrl, 'admin', 'admin-password-for-tests');
+    await eventually(async () => {
+      const { body } = await request<ClusterView>(cluster.authUrl, 'GET', '/admin/nodes', { headers: bearer(admin.accessToken) });
+      expect(body.nodes.find((entry) => entry.nodeId === 'gw-draining')).toMatchObject({ alive: true, subscriber: 'ready', draining: true });
+    }, 10_000);
+    events.push('GET /admin/nodes showed draining');
 
     await allClosed;
     await exit;
     // All of it happened while the drain still had connections to close.
-    expect(events).toEqual(['readiness answered 503', 'liveness answered 200', 'handshake cut off', 'last socket closed']);
+    expect(events).toEqual(['readiness answered 503', 'liveness answered 200', 'handshake cut off', 'GET /admin/nodes showed draining', 'last socket closed']);
     expect(node.process.logs()).toMatch(/Drained in \d+ ms/);
   }, 120_000);
 

@@ -1,4 +1,4 @@
-import type { ConnectionCounts } from '@app/contracts';
+import type { ClusterView, ConnectionCounts } from '@app/contracts';
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
@@ -65,6 +65,34 @@ describe('session registry across gateway processes: counts, kill -9 sweep, clea
     closeAllSockets();
     await eventually(async () => expect((await counts()).total).toBe(0));
     expect(await connectionsOf(alice.user.id)).toEqual([]);
+  });
+
+  it('GET /admin/nodes: every node with its report (subscriber ready, not draining); a revocation that closed sockets shows in the latency histogram', async () => {
+    const nodes = async () => (await request<ClusterView>(cluster.authUrl, 'GET', '/admin/nodes', { headers: bearer(admin.accessToken) })).body;
+    const before = await eventually(async () => {
+      const view = await nodes();
+      expect(view.nodes).toEqual(
+        ['gw-1', 'gw-2', 'gw-3'].map((nodeId) => ({ nodeId, alive: true, connections: 0, subscriber: 'ready', draining: false, reportedAt: expect.any(String) })),
+      );
+      return view;
+    });
+    const bob = await newUser();
+    const sockets = await socketsOn(bob, [gw1(), gw2()]);
+
+    const closed = sockets.map((socket) => disconnected(socket));
+    const revoke = await request(cluster.authUrl, 'POST', `/admin/users/${bob.user.id}/revoke`, { headers: bearer(admin.accessToken) });
+    expect(revoke.status).toBe(200);
+    await Promise.all(closed);
+
+    // One observation per node that closed the user's sockets, published with the node's next heartbeat.
+    const after = await eventually(async () => {
+      const view = await nodes();
+      expect(view.logoutPropagation.count).toBe(before.logoutPropagation.count + 2);
+      return view;
+    }, 10_000);
+    expect(after.logoutPropagation.buckets.length).toBeGreaterThan(0);
+    expect(after.logoutPropagation.buckets.at(-1)?.count).toBeLessThanOrEqual(after.logoutPropagation.count);
+    expect(after.logoutPropagation.sum).toBeGreaterThan(before.logoutPropagation.sum);
   });
 
   it('a node frozen past its heartbeat TTL is swept, and registers its live sockets again as soon as it resumes', async () => {

@@ -10,6 +10,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { Registry } from 'prom-client';
 import { gatewayConfig, type GatewayConfig } from './config/gateway.config';
 import { HealthModule } from './health/health.module';
+import { NodeReportModule } from './node-report/node-report.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
 @Module({
@@ -33,6 +34,7 @@ import { RealtimeModule } from './realtime/realtime.module';
     }),
     RealtimeModule,
     HealthModule,
+    NodeReportModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })

@@ -130,6 +130,74 @@ export const connectionCountsSchema = z
   })
   .meta({ id: 'ConnectionCounts' }) satisfies z.ZodType<ConnectionCounts>;
 
+/** A histogram's cumulative buckets (seconds; the `+Inf` bucket is `count`), its sum and count. */
+export interface LatencyHistogram {
+  buckets: Array<{ le: number; count: number }>;
+  count: number;
+  sum: number;
+}
+
+export const latencyHistogramSchema = z
+  .strictObject({
+    buckets: z.array(z.strictObject({ le: z.number().positive(), count: z.number().int().min(0) })).meta({ description: 'Cumulative, by upper bound in seconds; `+Inf` is `count`.' }),
+    count: z.number().int().min(0),
+    sum: z.number().min(0).meta({ description: 'Seconds.' }),
+  })
+  .meta({ id: 'LatencyHistogram' }) satisfies z.ZodType<LatencyHistogram>;
+
+/**
+ * What a gateway publishes to Redis beside its heartbeat (`redisKeys.nodeReport`): the state the registry does not
+ * know, and its `sessionwire_gateway_logout_propagation_seconds` histogram since it started.
+ */
+export interface NodeReport {
+  /** The `user-logged-out` subscriber's ioredis status: `ready` while subscribed. */
+  subscriber: string;
+  draining: boolean;
+  /** ISO time of the report. */
+  reportedAt: string;
+  logoutPropagation: LatencyHistogram;
+}
+
+export const nodeReportSchema = z.strictObject({
+  subscriber: z.string().max(32),
+  draining: z.boolean(),
+  reportedAt: z.iso.datetime(),
+  logoutPropagation: latencyHistogramSchema,
+}) satisfies z.ZodType<NodeReport>;
+
+export interface NodeView {
+  nodeId: string;
+  /** False when the node's heartbeat expired (its entries are about to be swept). */
+  alive: boolean;
+  connections: number;
+  /** Null when the node published no report (it stopped, or predates reports). */
+  subscriber: string | null;
+  draining: boolean | null;
+  reportedAt: string | null;
+}
+
+export interface ClusterView {
+  nodes: NodeView[];
+  /** The reporting nodes' logout propagation histograms, added up. */
+  logoutPropagation: LatencyHistogram;
+}
+
+export const clusterViewSchema = z
+  .strictObject({
+    nodes: z.array(
+      z.strictObject({
+        nodeId: z.string(),
+        alive: z.boolean().meta({ description: 'False when the node\'s heartbeat expired (its entries are about to be swept).' }),
+        connections: z.number().int().min(0),
+        subscriber: z.string().nullable().meta({ description: 'The `user-logged-out` subscriber\'s state (`ready` while subscribed); null when the node published no report.' }),
+        draining: z.boolean().nullable(),
+        reportedAt: z.iso.datetime().nullable(),
+      }),
+    ),
+    logoutPropagation: latencyHistogramSchema.meta({ description: 'The reporting nodes\' revoke→close latency histograms, added up.' }),
+  })
+  .meta({ id: 'ClusterView' }) satisfies z.ZodType<ClusterView>;
+
 export interface RevocationConfirmation {
   /** Sockets closed, over all nodes that confirmed. */
   closedSockets: number;

@@ -45,6 +45,11 @@ export const redisKeys = {
   nodeSockets: (nodeId: string) => `registry:node:{${nodeId}}:sockets`,
   /** STRING with a TTL the node keeps refreshing; when it expires the node is dead and its entries are swept. */
   nodeHeartbeat: (nodeId: string) => `registry:node:{${nodeId}}:alive`,
+  /**
+   * STRING JSON `NodeReport` with the heartbeat's TTL: what the node's registry entries do not say (subscriber state,
+   * draining, its logout propagation histogram), for the operator console.
+   */
+  nodeReport: (nodeId: string) => `registry:node:{${nodeId}}:report`,
   /** Login limiter buckets (rate-limiter-flexible prefixes): attempts per IP, failures per username and IP, failures per username. */
   loginLimitByIp: 'limit:login:ip',
   loginLimitByUsernameAndIp: 'limit:login:user-ip',

@@ -1,4 +1,4 @@
-import { redisKeys, type SessionId, type UserId } from '@app/contracts';
+import { nodeReportSchema, redisKeys, type NodeReport, type SessionId, type UserId } from '@app/contracts';
 import { defineRedisScript, execBatch, type BatchCommand, type RedisClient } from '@app/redis';
 import { sessionCheckLua, sessionFromReply, type SessionCheck, type SessionRecord } from '@app/sessions';
 import { z } from 'zod';
@@ -213,6 +213,24 @@ export class ConnectionRegistry {
     }));
   }
 
+  /** Stores what the node reports of itself for `ttlMs` (it republishes with its heartbeat). */
+  async publishReport(nodeId: string, report: NodeReport, ttlMs: number): Promise<void> {
+    await this.redis.set(redisKeys.nodeReport(nodeId), JSON.stringify(report), 'PX', ttlMs);
+  }
+
+  /** The nodes' latest reports; a node without one (expired, or unreadable) is left out. */
+  async reportsOf(nodeIds: readonly string[]): Promise<Map<string, NodeReport>> {
+    if (nodeIds.length === 0) return new Map();
+    const replies = await execBatch(this.redis, nodeIds.map((nodeId): BatchCommand => ['get', redisKeys.nodeReport(nodeId)]));
+    const reports = new Map<string, NodeReport>();
+    nodeIds.forEach((nodeId, index) => {
+      const reply = replies[index];
+      const parsed = typeof reply === 'string' ? nodeReportSchema.safeParse(safeJson(reply)) : undefined;
+      if (parsed?.success) reports.set(nodeId, parsed.data);
+    });
+    return reports;
+  }
+
   /** The entries this node has in the registry. */
   async socketsOfNode(nodeId: string): Promise<Connection[]> {
     const entries = await this.redis.hgetall(redisKeys.nodeSockets(nodeId));
@@ -231,7 +249,7 @@ export class ConnectionRegistry {
       if (parsed.success) commands.push(['hdel', redisKeys.userSockets(parsed.data.userId), socketId]);
     }
     commands.push(['del', redisKeys.nodeSockets(nodeId)]);
-    if (forget) commands.push(['srem', redisKeys.registryNodes, nodeId], ['del', redisKeys.nodeHeartbeat(nodeId)]);
+    if (forget) commands.push(['srem', redisKeys.registryNodes, nodeId], ['del', redisKeys.nodeHeartbeat(nodeId)], ['del', redisKeys.nodeReport(nodeId)]);
     await execBatch(this.redis, commands);
     return Object.keys(entries).length;
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
-import { userIdSchema, type ConnectionView, type RevokeResponse, type SessionView, type UserId } from '@app/contracts';
+import { sessionIdSchema, userIdSchema, type ConnectionView, type RevokeResponse, type SessionId, type SessionView, type UserId } from '@app/contracts';
 import { ZodValidationPipe } from '@app/http';
 import { isExternalUserId } from '@app/oidc';
 import { ConnectionRegistry } from '@app/registry';
@@ -28,6 +28,19 @@ export class AdminController {
   async revoke(@Param('userId', new ZodValidationPipe(userIdSchema)) userId: UserId): Promise<RevokeResponse> {
     await this.requireUser(userId);
     const { ended, confirmation } = await this.revoker.revoke(userId, null, 'admin_revoke', { confirm: true });
+    return { revokedSessions: ended.length, closedSockets: 0, nodes: [], unconfirmedNodes: [], ...confirmation };
+  }
+
+  /** As `revoke`, for one session of the user; 404 when it is not (or no longer) a live session of theirs. */
+  @Post('sessions/:sessionId/revoke')
+  @HttpCode(HttpStatus.OK)
+  async revokeSession(
+    @Param('userId', new ZodValidationPipe(userIdSchema)) userId: UserId,
+    @Param('sessionId', new ZodValidationPipe(sessionIdSchema)) sessionId: SessionId,
+  ): Promise<RevokeResponse> {
+    await this.requireUser(userId);
+    const { ended, confirmation } = await this.revoker.revoke(userId, [sessionId], 'admin_revoke', { confirm: true });
+    if (ended.length === 0) throw new NotFoundException('No such session');
     return { revokedSessions: ended.length, closedSockets: 0, nodes: [], unconfirmedNodes: [], ...confirmation };
   }
 

@@ -1,6 +1,7 @@
 import {
   backchannelLogoutErrorBodySchema,
   backchannelLogoutFormSchema,
+  clusterViewSchema,
   confirmQuerySchema,
   connectionCountsSchema,
   connectionViewSchema,
@@ -191,6 +192,16 @@ export function buildOpenApiDocument({ cookieName }: OpenApiDocumentOptions): Op
           { 400: ['INVALID_INPUT'], 403: ['ORIGIN_NOT_ALLOWED'], 404: ['NOT_FOUND'] },
         ),
       },
+      '/admin/users/{userId}/sessions/{sessionId}/revoke': {
+        post: admin(
+          {
+            description: 'Ends one session of the user; answers once every live gateway confirmed, or the deadline passed.',
+            requestParams: { path: userIdPath.extend({ sessionId: sessionIdSchema.meta({ description: 'The session\'s (public) id.' }) }) },
+            responses: { '200': json('The session ended, and the gateways\' counts.', revokeResponseSchema) },
+          },
+          { 400: ['INVALID_INPUT'], 403: ['ORIGIN_NOT_ALLOWED'], 404: ['NOT_FOUND'] },
+        ),
+      },
       '/admin/users/{userId}/sessions': {
         get: admin(
           { requestParams: { path: userIdPath }, responses: { '200': json('The user\'s live sessions.', z.array(sessionViewSchema)) } },
@@ -209,6 +220,14 @@ export function buildOpenApiDocument({ cookieName }: OpenApiDocumentOptions): Op
       },
       '/admin/connections/count': {
         get: admin({ responses: { '200': json('Live sockets per gateway node.', connectionCountsSchema) } }),
+      },
+      '/admin/nodes': {
+        get: admin({
+          description:
+            'Every gateway node: alive (heartbeat), connections (registry), subscriber state and draining (what the node publishes ' +
+            'beside its heartbeat; null without a report), and the live nodes\' revoke→close latency histograms added up.',
+          responses: { '200': json('The cluster.', clusterViewSchema) },
+        }),
       },
       '/oidc/backchannel-logout': {
         post: {
