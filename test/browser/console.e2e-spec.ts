@@ -80,7 +80,7 @@ describe('the operator console (/console/) in headless Chromium, through nginx, 
     const kept = await login(nginx.url, username, undefined, { 'user-agent': 'phone' });
     const [gw1, gw2, gw3] = cluster.gateways;
     const revokedSockets = await Promise.all([gw1, gw2].map((node) => connectSocket(node.url, { token: revoked.accessToken })));
-    const keptSocket = await connectSocket(gw3.url, { token: kept.accessToken });
+    const keptSocket = await connectSocket(gw3.url, { token: kept.accessToken, transport: 'polling' });
     const closed = revokedSockets.map((socket) => disconnected(socket, 20_000));
 
     const page = await openConsole();
@@ -99,7 +99,10 @@ describe('the operator console (/console/) in headless Chromium, through nginx, 
     expect(await page.locator('#sessions tbody tr').count()).toBe(2);
     const socketRows = page.locator('#sockets tbody tr');
     expect(await socketRows.count()).toBe(3);
-    expect((await socketRows.allInnerTexts()).map((row) => row.split('\t')[0]).sort()).toEqual(['gw-1', 'gw-2', 'gw-3']);
+    // Node, socket, session, transport, connected since, credential expiry.
+    const socketCells = (await socketRows.allInnerTexts()).map((row) => row.split('\t'));
+    expect(socketCells.map((cells) => `${cells[0]} ${cells[3]}`).sort()).toEqual(['gw-1 websocket', 'gw-2 websocket', 'gw-3 polling']);
+    for (const cells of socketCells) expect(cells[5]).not.toBe('—');
 
     await page.getByRole('button', { name: `Revoke session ${revoked.sessionId}` }).click();
 

@@ -106,4 +106,16 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
     expect(await userEntries(userId)).toEqual(['s2', 's3']);
     expect(await client.hexists(redisKeys.nodeSockets('gw-b'), 's1')).toBe(0);
   });
+  it("reads an older gateway's entries (no transport, no credential expiry) beside current ones, in both views", async () => {
+    const userId = newUser();
+    const sessionId = 'session-of-two-versions' as SessionId;
+    await client.hset(redisKeys.userSockets(userId), 'old', JSON.stringify({ nodeId: 'gw-old', sessionId, connectedAt: 1 }));
+    await client.hset(redisKeys.nodeSockets('gw-old'), 'old', JSON.stringify({ userId, sessionId, connectedAt: 1 }));
+    const current: Connection = { ...connection(userId, sessionId, 'new', 2, 'gw-new'), transport: 'websocket', credentialExpiresAt: 3 };
+    await registry.add([current]);
+
+    expect(await registry.connectionsOf(userId)).toEqual([{ nodeId: 'gw-old', socketId: 'old', userId, sessionId, connectedAt: 1 }, current]);
+    expect(await registry.socketsOfNode('gw-old')).toEqual([{ nodeId: 'gw-old', socketId: 'old', userId, sessionId, connectedAt: 1 }]);
+    expect(await registry.socketsOfNode('gw-new')).toEqual([current]);
+  });
 });

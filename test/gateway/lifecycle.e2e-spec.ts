@@ -5,6 +5,7 @@ import { startClientProcess } from '../support/client-process';
 import { MetricsScrape } from '../support/metrics';
 import { closeAllSockets, connectError, connectSocket, disconnected, nextEvent, recordEvents, type ClientSocket } from '../support/sockets';
 import { eventually } from '../support/eventually';
+import { clockPast, expiryOf } from '../support/tokens';
 
 let counter = 0;
 const nextName = () => `life-${process.pid}-${++counter}`;
@@ -13,17 +14,6 @@ async function newUser(cluster: Cluster): Promise<{ id: string; username: string
   const username = nextName();
   const { id } = await registerUser(cluster.authUrl, username);
   return { id, username, session: await login(cluster.authUrl, username) };
-}
-
-/** The access token's `exp`, in epoch ms. */
-function expiryOf(accessToken: string): number {
-  return (JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as { exp: number }).exp * 1000;
-}
-
-/** Resolves once the wall clock has passed `epochMs` (token expiry has no event a test could await). */
-async function clockPast(epochMs: number): Promise<void> {
-  const wait = epochMs - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
 describe('token lifetime while connected', () => {

@@ -1,9 +1,10 @@
-import type { ClusterView, ConnectionCounts } from '@app/contracts';
+import type { ClusterView, ConnectionCounts, SessionView } from '@app/contracts';
 import { startCluster, type Cluster, type GatewayNode } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { bearer, connectionsOf as connectionsOfUser, login, registerUser, request, type LoggedIn } from '../support/http';
 import { MetricsScrape } from '../support/metrics';
 import { closeAllSockets, connectSocket, disconnected, type ClientSocket } from '../support/sockets';
+import { clockPast, expiryOf } from '../support/tokens';
 
 /** A node restarted in the no-resurrection test: a long heartbeat TTL, so no sweep can clear its entries first. */
 const LONG_TTL_ENV = { HEARTBEAT_TTL: '60' };
@@ -58,13 +59,48 @@ describe('session registry across gateway processes: counts, kill -9 sweep, clea
     const entries = await connectionsOf(alice.user.id);
     expect(entries.map((entry) => entry.socketId).sort()).toEqual(opened.map((socket) => socket.id).sort());
     for (const entry of entries) {
-      expect(entry).toEqual({ nodeId: expect.stringMatching(/^gw-[123]$/), socketId: expect.any(String), sessionId: alice.sessionId, connectedAt: expect.any(String) });
+      expect(entry).toEqual({
+        nodeId: expect.stringMatching(/^gw-[123]$/),
+        socketId: expect.any(String),
+        sessionId: alice.sessionId,
+        connectedAt: expect.any(String),
+        transport: 'websocket',
+        credentialExpiresAt: new Date(expiryOf(alice.accessToken)).toISOString(),
+      });
       expect(Date.parse(entry.connectedAt)).not.toBeNaN();
     }
 
     closeAllSockets();
     await eventually(async () => expect((await counts()).total).toBe(0));
     expect(await connectionsOf(alice.user.id)).toEqual([]);
+  });
+
+  it("each entry shows its socket's transport and credential expiry, kept current across an upgrade and auth:refresh", async () => {
+    const alice = await newUser();
+    const entryOf = async (socket: ClientSocket) => (await connectionsOf(alice.user.id)).find((entry) => entry.socketId === socket.id);
+    const pollingOnly = await connectSocket(gw1().url, { token: alice.accessToken, transport: 'polling' });
+    const upgrading = await connectSocket(gw2().url, { token: alice.accessToken, upgrade: true });
+    const upgraded = upgrading.io.engine.transport.name === 'websocket' ? Promise.resolve() : new Promise((resolve) => upgrading.io.engine.once('upgrade', resolve));
+
+    expect(await entryOf(pollingOnly)).toMatchObject({ transport: 'polling', credentialExpiresAt: new Date(expiryOf(alice.accessToken)).toISOString() });
+    await upgraded;
+    await eventually(async () => expect(await entryOf(upgrading)).toMatchObject({ transport: 'websocket' }));
+    expect(await entryOf(pollingOnly)).toMatchObject({ transport: 'polling' });
+
+    // Token times are in whole seconds: one issued a second later expires later.
+    await clockPast(Date.now() + 1000);
+    const fresh = await request<{ accessToken: string }>(cluster.authUrl, 'POST', '/auth/refresh', { json: { refreshToken: alice.refreshToken } });
+    expect(expiryOf(fresh.body.accessToken)).toBeGreaterThan(expiryOf(alice.accessToken));
+    expect(await upgrading.emitWithAck('auth:refresh', { token: fresh.body.accessToken })).toEqual({ ok: true, exp: expiryOf(fresh.body.accessToken) / 1000 });
+    await eventually(async () =>
+      expect(await entryOf(upgrading)).toMatchObject({ transport: 'websocket', credentialExpiresAt: new Date(expiryOf(fresh.body.accessToken)).toISOString() }),
+    );
+    expect(await entryOf(pollingOnly)).toMatchObject({ credentialExpiresAt: new Date(expiryOf(alice.accessToken)).toISOString() });
+
+    // A cookie's expiry is its session's end.
+    const byCookie = await connectSocket(gw3().url, { cookie: alice.cookie });
+    const [session] = (await request<SessionView[]>(cluster.authUrl, 'GET', `/admin/users/${alice.user.id}/sessions`, { headers: bearer(admin.accessToken) })).body;
+    await eventually(async () => expect(await entryOf(byCookie)).toMatchObject({ transport: 'websocket', credentialExpiresAt: session.expiresAt }));
   });
 
   it('GET /admin/nodes: every node with its report (subscriber ready, not draining); a revocation that closed sockets shows in the latency histogram', async () => {

@@ -9,6 +9,8 @@ export interface ConnectOptions {
   cookie?: string;
   origin?: string;
   transport?: 'websocket' | 'polling';
+  /** Start on polling and upgrade to WebSocket (socket.io-client's default); `transport` is then ignored. */
+  upgrade?: boolean;
   headers?: Record<string, string>;
   auth?: Record<string, unknown>;
   query?: Record<string, string>;
@@ -22,7 +24,7 @@ const openSockets = new Set<ClientSocket>();
 
 function clientOptions(options: ConnectOptions): Partial<ManagerOptions & SocketOptions> {
   return {
-    transports: [options.transport ?? 'websocket'],
+    transports: options.upgrade ? ['polling', 'websocket'] : [options.transport ?? 'websocket'],
     reconnection: false,
     forceNew: true,
     timeout: 5000,

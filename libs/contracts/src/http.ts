@@ -112,10 +112,24 @@ export interface ConnectionView {
   socketId: string;
   sessionId: SessionId;
   connectedAt: string;
+  /** The socket's Engine.IO transport; null when its gateway predates this field. */
+  transport: 'polling' | 'websocket' | null;
+  /** When the socket's credential expires (`auth:refresh` moves it); null when its gateway predates this field. */
+  credentialExpiresAt: string | null;
 }
 
 export const connectionViewSchema = z
-  .strictObject({ nodeId: z.string(), socketId: z.string(), sessionId: sessionIdSchema, connectedAt: z.iso.datetime() })
+  .strictObject({
+    nodeId: z.string(),
+    socketId: z.string(),
+    sessionId: sessionIdSchema,
+    connectedAt: z.iso.datetime(),
+    transport: z.enum(['polling', 'websocket']).nullable().meta({ description: 'The socket\'s Engine.IO transport; null when its gateway predates this field.' }),
+    credentialExpiresAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'When the socket\'s credential expires (`auth:refresh` moves it); null when its gateway predates this field.' }),
+  })
   .meta({ id: 'Connection' }) satisfies z.ZodType<ConnectionView>;
 
 export interface ConnectionCounts {

@@ -22,7 +22,7 @@ export const redisKeys = {
   previousRefreshToken: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:previous-refresh`,
   /** HASH: small per-session preferences set from sockets (`session:set`), JSON values; same TTL as the session. */
   sessionData: (userId: UserId, sessionId: SessionId) => `session:{${userId}}:${sessionId}:data`,
-  /** HASH: socket id → {nodeId, sessionId, connectedAt} of every socket of the user, on any node. */
+  /** HASH: socket id → {nodeId, sessionId, connectedAt, transport?, credentialExpiresAt?} of every socket of the user, on any node. */
   userSockets: (userId: UserId) => `user:{${userId}}:sockets`,
   /**
    * STRING epoch ms, with a TTL no shorter than the issuer's longest token lifetime: every session of this user of an
@@ -41,7 +41,7 @@ export const redisKeys = {
   externalUserEvent: (userId: UserId, eventDigest: string) => `user:{${userId}}:provider-event:${eventDigest}`,
   /** SET: ids of gateway nodes that have registered sockets. */
   registryNodes: 'registry:nodes',
-  /** HASH: socket id → {userId, sessionId, connectedAt} of every socket on the node. */
+  /** HASH: socket id → {userId, sessionId, connectedAt, transport?, credentialExpiresAt?} of every socket on the node. */
   nodeSockets: (nodeId: string) => `registry:node:{${nodeId}}:sockets`,
   /** STRING with a TTL the node keeps refreshing; when it expires the node is dead and its entries are swept. */
   nodeHeartbeat: (nodeId: string) => `registry:node:{${nodeId}}:alive`,

@@ -11,7 +11,13 @@ export interface Connection {
   sessionId: SessionId;
   /** Epoch ms. */
   connectedAt: number;
+  /** The socket's Engine.IO transport; absent in entries written by a gateway older than this field. */
+  transport?: SocketTransport;
+  /** Epoch ms at which the socket's credential expires; absent in entries written by a gateway older than this field. */
+  credentialExpiresAt?: number;
 }
+
+export type SocketTransport = 'polling' | 'websocket';
 
 export interface NodeConnectionCount {
   nodeId: string;
@@ -83,8 +89,19 @@ local evicted = limitAndInsert()
 if not evicted then return {0} end
 return {1, evicted}`;
 
-const userEntrySchema = z.object({ nodeId: z.string(), sessionId: z.string(), connectedAt: z.number() });
-const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), connectedAt: z.number() });
+const socketDetailsSchema = { transport: z.enum(['polling', 'websocket']).optional(), credentialExpiresAt: z.number().optional() };
+const userEntrySchema = z.object({ nodeId: z.string(), sessionId: z.string(), connectedAt: z.number(), ...socketDetailsSchema });
+const nodeEntrySchema = z.object({ userId: z.string(), sessionId: z.string(), connectedAt: z.number(), ...socketDetailsSchema });
+
+/** The JSON of a socket in its user's view. */
+function userEntry({ nodeId, sessionId, connectedAt, transport, credentialExpiresAt }: Connection): string {
+  return JSON.stringify({ nodeId, sessionId, connectedAt, transport, credentialExpiresAt });
+}
+
+/** The JSON of a socket in its node's view. */
+function nodeEntry({ userId, sessionId, connectedAt, transport, credentialExpiresAt }: Connection): string {
+  return JSON.stringify({ userId, sessionId, connectedAt, transport, credentialExpiresAt });
+}
 
 /**
  * The shared session registry: which sockets each user (and so each session) has, on which node, since
@@ -108,10 +125,10 @@ export class ConnectionRegistry {
    * by `addToNode`. `sessionCheck`: `SessionStore.check()` of the connection's session.
    */
   async admit(connection: Connection, limit: { perUser: number; policy: ConnectionLimitPolicy }, sessionCheck: SessionCheck): Promise<Admission> {
-    const { nodeId, socketId, userId, sessionId, connectedAt } = connection;
+    const { socketId, userId, sessionId } = connection;
     const reply = await this.admitScript(
       [redisKeys.userSockets(userId), ...sessionCheck.keys],
-      [socketId, JSON.stringify({ nodeId, sessionId, connectedAt }), limit.perUser, limit.policy, ...sessionCheck.args],
+      [socketId, userEntry(connection), limit.perUser, limit.policy, ...sessionCheck.args],
     );
     if (reply[0] === -1) return { accepted: false, reason: 'session_ended' };
     if (reply[0] === 0) return { accepted: false, reason: 'limit_reached' };
@@ -125,10 +142,10 @@ export class ConnectionRegistry {
    * `externalUserEndedBefore` covers `sessionStartedAt`. The caller checks `externalSessionEnded` in the same round trip.
    */
   async admitExternal(connection: Connection, limit: { perUser: number; policy: ConnectionLimitPolicy }, sessionStartedAt: number): Promise<ExternalAdmission> {
-    const { nodeId, socketId, userId, sessionId, connectedAt } = connection;
+    const { socketId, userId } = connection;
     const reply = await this.admitExternalScript(
       [redisKeys.userSockets(userId), redisKeys.externalUserEndedBefore(userId)],
-      [socketId, JSON.stringify({ nodeId, sessionId, connectedAt }), limit.perUser, limit.policy, sessionStartedAt],
+      [socketId, userEntry(connection), limit.perUser, limit.policy, sessionStartedAt],
     );
     if (reply[0] === -1) return { accepted: false, reason: 'session_ended' };
     if (reply[0] === 0) return { accepted: false, reason: 'limit_reached' };
@@ -151,17 +168,18 @@ export class ConnectionRegistry {
    * The node's view of a socket `admit` is recording. A single command, so it joins the admit script in
    * one auto-pipelined write when issued in the same turn.
    */
-  async addToNode({ nodeId, socketId, userId, sessionId, connectedAt }: Connection): Promise<void> {
-    await this.redis.hset(redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt }));
+  async addToNode(connection: Connection): Promise<void> {
+    await this.redis.hset(redisKeys.nodeSockets(connection.nodeId), connection.socketId, nodeEntry(connection));
   }
 
+  /** Writes these entries in both views, replacing what they held (a socket's transport and credential expiry change). */
   async add(connections: readonly Connection[]): Promise<void> {
     if (connections.length === 0) return;
     await execBatch(
       this.redis,
-      connections.flatMap(({ nodeId, socketId, userId, sessionId, connectedAt }): BatchCommand[] => [
-        ['hset', redisKeys.userSockets(userId), socketId, JSON.stringify({ nodeId, sessionId, connectedAt })],
-        ['hset', redisKeys.nodeSockets(nodeId), socketId, JSON.stringify({ userId, sessionId, connectedAt })],
+      connections.flatMap((connection): BatchCommand[] => [
+        ['hset', redisKeys.userSockets(connection.userId), connection.socketId, userEntry(connection)],
+        ['hset', redisKeys.nodeSockets(connection.nodeId), connection.socketId, nodeEntry(connection)],
       ]),
     );
   }

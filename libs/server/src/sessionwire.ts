@@ -167,7 +167,7 @@ async function assemble(
     externalIssuers: externalIssuers.map((issuerKeys) => ({ issuer: issuerKeys.issuer, keys: issuerKeys })),
     cookieName: config.cookieName,
   });
-  const refresh = new CredentialRefresh(verifier, sessions, externalEnds, expiry, logger);
+  const refresh = new CredentialRefresh(verifier, sessions, externalEnds, expiry, writer, logger);
   let closed = false;
   const authenticator = new HandshakeAuthenticator(config, verifier, writer, metrics, recentEnds, () => {
     if (closed) return 'This node no longer accepts connections; connect again';
@@ -248,6 +248,7 @@ async function assemble(
         mainSockets.set(socket.conn, socket);
         expiry.watch(socket);
         refresh.listen(socket);
+        if (socket.conn.transport.name !== 'websocket') socket.conn.once('upgrade', () => writer.update(socket));
         socket.on('disconnect', () => {
           expiry.forget(socket);
           if (socket.data.userId) writer.remove(socket.id, socket.data.userId);

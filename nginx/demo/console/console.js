@@ -239,7 +239,14 @@ async function showUser(user) {
   );
   $('#sockets tbody').replaceChildren(
     ...sockets.map((socket) => {
-      const tr = row(cell(socket.nodeId), cell(socket.socketId), cell(socket.sessionId), cell(time(socket.connectedAt)));
+      const tr = row(
+        cell(socket.nodeId),
+        cell(socket.socketId),
+        cell(socket.sessionId),
+        cell(socket.transport ?? '—'),
+        cell(time(socket.connectedAt)),
+        cell(time(socket.credentialExpiresAt)),
+      );
       tr.dataset.session = socket.sessionId;
       return tr;
     }),

@@ -58,11 +58,13 @@ export class AdminController {
   async connectionsOf(@Param('userId', new ZodValidationPipe(userIdSchema)) userId: UserId): Promise<ConnectionView[]> {
     if (!isExternalUserId(userId)) await this.requireUser(userId);
     const connections = await this.registry.connectionsOf(userId);
-    return connections.map(({ nodeId, socketId, sessionId, connectedAt }) => ({
+    return connections.map(({ nodeId, socketId, sessionId, connectedAt, transport, credentialExpiresAt }) => ({
       nodeId,
       socketId,
       sessionId,
       connectedAt: new Date(connectedAt).toISOString(),
+      transport: transport ?? null,
+      credentialExpiresAt: credentialExpiresAt === undefined ? null : new Date(credentialExpiresAt).toISOString(),
     }));
   }
 

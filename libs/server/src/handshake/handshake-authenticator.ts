@@ -10,7 +10,7 @@ import type { SessionwireLogger } from '../config/logger';
 import { offeredProtocols, subprotocolToken } from './subprotocol-carrier';
 import type { WireMetrics } from '../sockets/metrics';
 import type { RecentEnds } from '../revocation/recent-ends';
-import type { RegistryWriter } from '../registry/registry-writer';
+import { transportOf, type RegistryWriter } from '../registry/registry-writer';
 import type { Connection } from '@app/registry';
 import { sessionwireRooms, type JsonValue, type SessionwireSocketData, type WireSocket } from '../sockets/socket-types';
 
@@ -90,12 +90,14 @@ export class HandshakeAuthenticator {
     // after the reply finds the socket. One read before it (the two arrive on different connections) is
     // remembered by RecentEnds, which checks the socket once it is connected.
     socket.data = data;
+    if (credential.kind === 'session_cookie') this.registry.update(socket);
     await socket.join([sessionwireRooms.user(data.userId), sessionwireRooms.session(data.sessionId)]);
   }
 
   private async admitOwn(socket: WireSocket, credential: OwnCredential, connectedAt: number): Promise<{ data: SessionwireSocketData; evicted: Connection[] }> {
     const admission = await this.registry.admit(
-      this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt }),
+      // A cookie's expiry is its session's end, known after the admission: its entry gets it then.
+      this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt, credentialExpiresAt: credential.expiresAt ?? undefined }, transportOf(socket)),
       credential.cookieHash,
     );
     if (!admission.accepted) throw this.refusalOf(admission.reason, credential);
@@ -119,7 +121,7 @@ export class HandshakeAuthenticator {
   /** An external provider's session has no record: alive unless its end is recorded; no session data. */
   private async admitExternal(socket: WireSocket, credential: ExternalCredential, connectedAt: number): Promise<{ data: SessionwireSocketData; evicted: Connection[] }> {
     const admission = await this.registry.admitExternal(
-      this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt }),
+      this.registry.connection(socket.id, { userId: credential.userId, sessionId: credential.sessionId, connectedAt, credentialExpiresAt: credential.expiresAt }, transportOf(socket)),
       credential,
     );
     if (!admission.accepted) throw this.refusalOf(admission.reason, credential);

@@ -4,6 +4,7 @@ import { isRedisUnavailableError } from '@app/redis';
 import type { SessionStore } from '@app/sessions';
 import type { CredentialExpiry } from './credential-expiry';
 import type { ExternalSessionEnds } from '../registry/external-session-ends';
+import type { RegistryWriter } from '../registry/registry-writer';
 import type { SessionwireLogger } from '../config/logger';
 import type { WireSocket } from '../sockets/socket-types';
 
@@ -28,6 +29,7 @@ export class CredentialRefresh {
     private readonly sessions: SessionStore,
     private readonly externalEnds: ExternalSessionEnds,
     private readonly expiry: CredentialExpiry,
+    private readonly registry: RegistryWriter,
     private readonly logger: SessionwireLogger,
   ) {}
 
@@ -56,6 +58,7 @@ export class CredentialRefresh {
     socket.data.credentialExpiresAt = expiresAt;
     socket.data.roles = roles;
     this.expiry.watch(socket);
+    if (socket.connected) this.registry.update(socket);
     return Math.floor(expiresAt / 1000);
   }
 

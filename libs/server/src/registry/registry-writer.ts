@@ -1,5 +1,5 @@
 import type { ExternalCredential } from '@app/authentication';
-import type { Admission, Connection, ConnectionRegistry, ExternalAdmission } from '@app/registry';
+import type { Admission, Connection, ConnectionRegistry, ExternalAdmission, SocketTransport } from '@app/registry';
 import type { SessionStore } from '@app/sessions';
 import type { SessionwireLogger } from '../config/logger';
 import type { ExternalSessionEnds } from './external-session-ends';
@@ -78,13 +78,32 @@ export class RegistryWriter {
       .catch((error: Error) => this.logger.warn(`Could not extend the end records of session ${session.sessionId}: ${error.message}`));
   }
 
-  connection(socketId: string, data: Pick<SessionwireSocketData, 'userId' | 'sessionId' | 'connectedAt'>): Connection {
-    return { nodeId: this.config.nodeId, socketId, userId: data.userId, sessionId: data.sessionId, connectedAt: data.connectedAt };
+  connection(
+    socketId: string,
+    data: Pick<SessionwireSocketData, 'userId' | 'sessionId' | 'connectedAt'> & { credentialExpiresAt: number | undefined },
+    transport: SocketTransport,
+  ): Connection {
+    const { userId, sessionId, connectedAt, credentialExpiresAt } = data;
+    return { nodeId: this.config.nodeId, socketId, userId, sessionId, connectedAt, transport, credentialExpiresAt };
+  }
+
+  /** The entry of a local socket as it is now. */
+  current(socket: WireSocket): Connection {
+    return this.connection(socket.id, socket.data, transportOf(socket));
   }
 
   /** (Re)writes the entries of these local sockets; idempotent. */
   addSockets(sockets: readonly WireSocket[]): Promise<void> {
-    return this.registry.add(sockets.map((socket) => this.connection(socket.id, socket.data)));
+    return this.registry.add(sockets.map((socket) => this.current(socket)));
+  }
+
+  /**
+   * Rewrites the entry of a socket being admitted or connected after its transport or credential expiry changed (not
+   * of a disconnected one: its removal is already issued). A failure is only logged: the re-check's reconcile rewrites
+   * entries that differ from their socket.
+   */
+  update(socket: WireSocket): void {
+    this.addSockets([socket]).catch((error: Error) => this.logger.warn(`Could not update the registry entry of ${socket.id}: ${error.message}`));
   }
 
   remove(socketId: string, userId: string): void {
@@ -102,4 +121,9 @@ export class RegistryWriter {
       this.logger.warn(`Could not remove ${batch.length} registry entries: ${(error as Error).message}`);
     }
   }
+}
+
+/** The socket's Engine.IO transport (`polling` until an upgrade to `websocket`). */
+export function transportOf(socket: WireSocket): SocketTransport {
+  return socket.conn.transport.name === 'websocket' ? 'websocket' : 'polling';
 }

@@ -117,7 +117,14 @@ export class SessionRecheck {
     const recorded = await this.registry.socketsOfNode(this.config.nodeId);
     const stale = recorded.filter((entry) => !liveIds.has(entry.socketId));
     await this.registry.remove(stale);
-    const recordedIds = new Set(recorded.map((entry) => entry.socketId));
-    await this.writer.addSockets(live.filter((socket) => !recordedIds.has(socket.id)));
+    // Missing entries, and entries whose transport or credential expiry missed an update (or predate those fields).
+    const recordedById = new Map(recorded.map((entry) => [entry.socketId, entry]));
+    await this.writer.addSockets(
+      live.filter((socket) => {
+        const entry = recordedById.get(socket.id);
+        const current = this.writer.current(socket);
+        return !entry || entry.transport !== current.transport || entry.credentialExpiresAt !== current.credentialExpiresAt;
+      }),
+    );
   }
 }
