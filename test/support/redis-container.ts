@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import { TEST_IMAGES } from './container-engine';
 import { freePort } from './free-port';
 import type { RedisServer } from './redis-server';
+import { standaloneRedis } from './standalone-redis';
 
 const READY_TEXT = 'Ready to accept connections';
 
@@ -44,13 +44,7 @@ export async function startRedisContainer(args: readonly string[]): Promise<Redi
     await engine.container.stop(container, { timeout: STOP_TIMEOUT_MS });
   };
 
-  const url = `redis://127.0.0.1:${port}`;
-  return {
-    topology: 'standalone',
-    url,
-    env: { REDIS_URL: url },
-    client: () => new Redis(url),
-    port,
+  return standaloneRedis(port, {
     start,
     stop,
     signal: async (signal) => {
@@ -61,5 +55,5 @@ export async function startRedisContainer(args: readonly string[]): Promise<Redi
     cleanup: async () => {
       await started.stop();
     },
-  };
+  });
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from './free-port';
 import { startRedisContainer } from './redis-container';
+import { standaloneRedis } from './standalone-redis';
 import { runtimeOfThisRun } from './test-runtime';
 
 /** What the cluster harness needs of any Redis setup it runs the apps against. */
@@ -86,13 +87,7 @@ async function startLocalRedisServer(): Promise<RedisServer> {
   };
 
   await start();
-  const url = `redis://127.0.0.1:${port}`;
-  return {
-    topology: 'standalone',
-    url,
-    env: { REDIS_URL: url },
-    client: () => new Redis(url),
-    port,
+  return standaloneRedis(port, {
     start,
     stop,
     signal: async (signal) => {
@@ -103,7 +98,7 @@ async function startLocalRedisServer(): Promise<RedisServer> {
       await stop();
       await rm(dir, { recursive: true, force: true });
     },
-  };
+  });
 }
 
 /** Spawns redis-server with REDIS_SERVER_ARGS plus `args`, and resolves once it printed "Ready to accept connections". */
