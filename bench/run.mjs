@@ -75,7 +75,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}]
   --only LIST      run only these scenarios (handshake = 1, memory = 2 and 4, logout = 3 and 6, auth = 5)
   --no-build       use the existing dist/ instead of running \`npm run build\` first
   --app-root DIR   benchmark the dist/ of another checkout (e.g. a before/after comparison)
-  --cpu-prof       write a V8 CPU profile of every gateway and auth process to <log dir>/profiles
+  --cpu-prof       write a V8 CPU profile of every gateway, auth and plain Socket.IO process to <log dir>/profiles
 
 Writes bench/results/<date>.json, .md and .png (quick runs: bench/results/quick/) and prints the table.`;
 

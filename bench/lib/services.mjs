@@ -106,7 +106,7 @@ export class ServiceSet {
     const port = await freePort();
     const service = this.#start({
       name,
-      ...withRaisedFileLimit(process.execPath, [...nodeArgs, join(import.meta.dirname, '..', 'servers', 'plain-socketio.mjs')]),
+      ...withRaisedFileLimit(process.execPath, [...this.#profileArgs(name), ...nodeArgs, join(import.meta.dirname, '..', 'servers', 'plain-socketio.mjs')]),
       env: { ...baseEnv(), HOST, PORT: String(port), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
     });
     const url = `http://${HOST}:${port}`;

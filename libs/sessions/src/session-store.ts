@@ -36,8 +36,10 @@ export type RefreshRotation =
   | { outcome: 'reused' }
   | { outcome: 'invalid' };
 
+// Built once: every handshake parses a session record, and building a zod schema costs more than parsing with it.
+const storedRolesSchema = z.array(roleSchema);
 const storedSessionSchema = z.object({
-  roles: z.string().transform((value) => z.array(roleSchema).parse(value ? value.split(',') : [])),
+  roles: z.string().transform((value) => storedRolesSchema.parse(value ? value.split(',') : [])),
   createdAt: z.coerce.number(),
   expiresAt: z.coerce.number(),
   lastSeenAt: z.coerce.number(),
