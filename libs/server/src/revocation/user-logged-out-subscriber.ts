@@ -82,6 +82,13 @@ export class UserLoggedOutSubscriber {
     this.remember(message.id);
     this.recentEnds.rememberSessionEnd(message);
     const closed = this.forcedLogout.end(message.v === 1 ? this.affectedSockets(message) : this.affectedExternalSockets(message), message.reason);
+    // Each socket's disconnect packet leaves on the write callback of its `session:ended` (process.nextTick, after
+    // this handler returns): the metric, the log line and the receipt wait until then, so none of them delays a close
+    // and the receipt and the propagation time count sockets that are closed on the wire.
+    setImmediate(() => this.report(message, closed));
+  }
+
+  private report(message: AnyUserLoggedOut, closed: number): void {
     if (closed > 0) {
       this.metrics.logoutPropagated(message.at);
       const about = message.v === 1 ? { userId: message.userId } : { issuer: message.issuer };
