@@ -13,15 +13,14 @@ export const SOCKETS_PER_WORKER = 8_000;
 /**
  * Lean sockets (bench/load/lean-client.mjs) one load process holds at most: one file descriptor each, under the
  * 20,000 open-files hard limit with room for the process's own files.
+ *
+ * Every load process connects from 127.0.0.1 without binding a source address: the kernel then picks the source
+ * port at connect() and reuses it towards other destinations (ports 32768–60999: 28,232 per gateway port, and no
+ * node holds more than 15,000 sockets). Binding a source address (`localAddress`: 127.0.0.2, 127.0.0.3 …) makes
+ * bind() reserve a port on that address, and its search slows as the ports fill: with ~10,000 sockets on each of
+ * 7 addresses, strace showed bind() taking ~5 ms per call, and the 100k run fell to ~100 connections/s.
  */
 export const LEAN_SOCKETS_PER_WORKER = 15_000;
-
-/**
- * The loopback source address of lean load process N (0-based): 127.0.0.2, 127.0.0.3 … Binding a source address
- * gives each socket a port of its own on that address (32768–60999: 28,232 of them), so every lean process gets
- * an address to itself, and none shares 127.0.0.1 with the probes and the socket.io-client load processes.
- */
-export const leanSourceAddress = (index) => `127.0.0.${2 + index}`;
 
 /** One load-generator process (bench/load/worker.mjs), driven over IPC. */
 export class LoadWorker {
@@ -105,8 +104,8 @@ export class LoadPool {
   }
 
   /**
-   * Opens `total` idle lean sockets from lean load processes (as many as `perWorker` requires, each
-   * from its own loopback source address): socket i goes to urls[i % urls.length] with tokens[i % tokens.length].
+   * Opens `total` idle lean sockets from lean load processes (as many as `perWorker` requires): socket i goes
+   * to urls[i % urls.length] with tokens[i % tokens.length].
    * `authKind`: 'token' (gateways) or 'room' (the adapter baseline). Answers how many opened, the errors by
    * message, and the rate (sockets / slowest worker's time).
    */
@@ -119,7 +118,7 @@ export class LoadPool {
     const results = await Promise.all(
       pool.map((worker, index) => {
         const share = Math.floor(total / count) + (index < total % count ? 1 : 0);
-        const args = { urls, tokens, first, count: share, concurrency, localAddress: leanSourceAddress(index), authKind };
+        const args = { urls, tokens, first, count: share, concurrency, authKind };
         first += share;
         return worker.call('connectLean', args);
       }),

@@ -15,12 +15,12 @@ import WebSocket from 'ws';
  * a transport error or a timeout. After that, `onLost(reason)` is called once if the server disconnects the socket
  * or the connection closes, unless `close()` was called first.
  */
-export function openLeanSocket({ url, auth, localAddress, timeoutMs, onLost }) {
+export function openLeanSocket({ url, auth, timeoutMs, onLost }) {
   return new Promise((resolve, reject) => {
     const endpoint = new URL('/socket.io/', url);
     endpoint.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
     endpoint.search = 'EIO=4&transport=websocket';
-    const ws = new WebSocket(endpoint, { localAddress, perMessageDeflate: false, handshakeTimeout: timeoutMs });
+    const ws = new WebSocket(endpoint, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
     let state = 'opening';
     const timer = setTimeout(() => fail(new Error(`no CONNECT ack within ${timeoutMs} ms`)), timeoutMs);
     const handle = {

@@ -90,10 +90,9 @@ const handlers = {
   /**
    * Idle background sockets through the lean client: socket i (0-based, counted from `first`) goes to
    * urls[i % urls.length] with tokens[i % tokens.length]; `auth` is `{token}` or, for the adapter baseline, `{room}`
-   * (a room per token, as the gateway puts each socket in its session's room). `localAddress` picks the loopback
-   * source address, so that one address's ephemeral ports (32768–60999) are not shared by every load process.
+   * (a room per token, as the gateway puts each socket in its session's room).
    */
-  async connectLean({ urls, tokens, first, count, concurrency, localAddress, authKind }) {
+  async connectLean({ urls, tokens, first, count, concurrency, authKind }) {
     const errors = {};
     let ok = 0;
     let next = 0;
@@ -107,7 +106,6 @@ const handlers = {
           const socket = await openLeanSocket({
             url: urls[index % urls.length],
             auth,
-            localAddress,
             timeoutMs: CONNECT_TIMEOUT_MS,
             onLost: (reason) => {
               heldLean.delete(socket);

@@ -10,8 +10,8 @@ const SETTLE_MS = 3000;
 
 /**
  * Scenario 6: N idle authenticated sockets (100,000 in a full run) over G gateways (7: at most ~15,000 sockets per
- * process under the 20,000 open-files hard limit), held by lean load processes (bench/load/lean-client.mjs), each
- * from its own loopback source address. Measured there: sockets that failed or were dropped, gateway RSS per socket
+ * process under the 20,000 open-files hard limit), held by lean load processes (bench/load/lean-client.mjs).
+ * Measured there: sockets that failed or were dropped, gateway RSS per socket
  * (sum of the gateways' deltas after a forced collection / sockets), gateway and Redis CPU over a fixed idle window
  * (pings and the periodic re-check only), and forced logout at that size with the probes of scenario 3 (one
  * socket.io-client socket per node). The same run on G plain Socket.IO nodes with the Redis adapter and the same
@@ -37,7 +37,7 @@ export async function scale(ctx) {
   return {
     method:
       `${sizes.scaleSockets.toLocaleString('en-US')} idle sockets over ${sizes.scaleNodes} nodes, opened by ${system.loadProcesses} lean load processes ` +
-      `(Engine.IO/Socket.IO over \`ws\`, at most ${sizes.leanSocketsPerWorker.toLocaleString('en-US')} each, source addresses 127.0.0.2…), ` +
+      `(Engine.IO/Socket.IO over \`ws\`, at most ${sizes.leanSocketsPerWorker.toLocaleString('en-US')} each, from 127.0.0.1), ` +
       `${sizes.scaleConcurrency} handshakes in flight per process; gateway sockets use ${tokens.length.toLocaleString('en-US')} sessions of ${users} users ` +
       `(${(sizes.scaleSockets / tokens.length).toFixed(0)} sockets per session). After all connected: CPU over a ${sizes.scaleIdleWindowS} s idle window, ` +
       `memory after a forced collection (as scenario 2), then ${sizes.scaleRevocations} forced-logout revocations after ${sizes.probeWarmup} unmeasured ` +
