@@ -106,8 +106,9 @@ export class LoadPool {
   /**
    * Opens `total` idle lean sockets from lean load processes (as many as `perWorker` requires): socket i goes
    * to urls[i % urls.length] with tokens[i % tokens.length].
-   * `authKind`: 'token' (gateways) or 'room' (the adapter baseline). Answers how many opened, the errors by
-   * message, and the rate (sockets / slowest worker's time).
+   * `authKind`: 'token' (gateways) or 'room' (the adapter baseline). Answers how many opened, how many never did,
+   * the failed attempts (a failed handshake is retried) and their errors by message, and the rate (sockets / slowest
+   * worker's time).
    */
   async connectLean({ urls, tokens, total, authKind = 'token', concurrency = 32, perWorker = LEAN_SOCKETS_PER_WORKER }) {
     if (perWorker > LEAN_SOCKETS_PER_WORKER) throw new Error(`at most ${LEAN_SOCKETS_PER_WORKER} lean sockets per load process (open-files limit)`);
@@ -126,8 +127,9 @@ export class LoadPool {
     const errors = {};
     for (const result of results) for (const [message, n] of Object.entries(result.errors)) errors[message] = (errors[message] ?? 0) + n;
     const ok = results.reduce((sum, result) => sum + result.ok, 0);
+    const failedAttempts = results.reduce((sum, result) => sum + result.failedAttempts, 0);
     const elapsedMs = Math.max(...results.map((result) => result.elapsedMs));
-    return { ok, failed: total - ok, errors, elapsedMs, perSecond: (ok / elapsedMs) * 1000, workers: pool.length };
+    return { ok, failed: total - ok, failedAttempts, errors, elapsedMs, perSecond: (ok / elapsedMs) * 1000, workers: pool.length };
   }
 
   async closeAll() {

@@ -13,6 +13,8 @@ import { summarize } from '../lib/stats.mjs';
 import { openLeanSocket } from './lean-client.mjs';
 
 const CONNECT_TIMEOUT_MS = 20_000;
+/** Attempts per lean background socket (1 + retries). */
+const LEAN_ATTEMPTS = 3;
 
 /** Sockets opened by `connect` and kept open until `closeAll`. */
 const held = new Set();
@@ -90,18 +92,20 @@ const handlers = {
   /**
    * Idle background sockets through the lean client: socket i (0-based, counted from `first`) goes to
    * urls[i % urls.length] with tokens[i % tokens.length]; `auth` is `{token}` or, for the adapter baseline, `{room}`
-   * (a room per token, as the gateway puts each socket in its session's room).
+   * (a room per token, as the gateway puts each socket in its session's room). A socket whose handshake fails is
+   * tried again, up to LEAN_ATTEMPTS in all, as a real client would reconnect: every failed attempt is counted by
+   * its error (`errors`, `failedAttempts`), `failed` counts sockets that never connected.
    */
   async connectLean({ urls, tokens, first, count, concurrency, authKind }) {
     const errors = {};
     let ok = 0;
+    let failedAttempts = 0;
     let next = 0;
     const started = performance.now();
-    const lane = async () => {
-      while (next < count) {
-        const index = first + next++;
-        const tokenIndex = index % tokens.length;
-        const auth = authKind === 'room' ? { room: `bg-${tokenIndex}` } : { token: tokens[tokenIndex] };
+    const open = async (index) => {
+      const tokenIndex = index % tokens.length;
+      const auth = authKind === 'room' ? { room: `bg-${tokenIndex}` } : { token: tokens[tokenIndex] };
+      for (let attempt = 1; attempt <= LEAN_ATTEMPTS; attempt++) {
         try {
           const socket = await openLeanSocket({
             url: urls[index % urls.length],
@@ -114,15 +118,20 @@ const handlers = {
           });
           heldLean.add(socket);
           ok++;
+          return;
         } catch (error) {
           const key = error.message || String(error);
           errors[key] = (errors[key] ?? 0) + 1;
+          failedAttempts++;
         }
       }
     };
+    const lane = async () => {
+      while (next < count) await open(first + next++);
+    };
     await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
     const elapsedMs = performance.now() - started;
-    return { ok, failed: count - ok, errors, elapsedMs };
+    return { ok, failed: count - ok, failedAttempts, errors, elapsedMs };
   },
 
   async closeAll() {

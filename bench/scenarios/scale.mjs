@@ -69,7 +69,7 @@ async function scaleRun(ctx, { kind, tokens, start, probe }) {
       concurrency: sizes.scaleConcurrency,
       perWorker: sizes.leanSocketsPerWorker,
     });
-    ctx.log(`scale: ${kind}, ${connect.ok} connected (${Math.round(connect.perSecond)}/s), ${connect.failed} failed`);
+    ctx.log(`scale: ${kind}, ${connect.ok} connected (${Math.round(connect.perSecond)}/s), ${connect.failed} failed, ${connect.failedAttempts} attempts retried`);
     const connectedOnServers = await waitForTotal(nodes, connect.ok);
     await sleep(2000);
 
@@ -94,6 +94,7 @@ async function scaleRun(ctx, { kind, tokens, start, probe }) {
       loadProcesses: connect.workers,
       connected: connect.ok,
       failed: connect.failed,
+      failedAttempts: connect.failedAttempts,
       errors: connect.errors,
       connectPerSecond: connect.perSecond,
       connectedOnServers,
