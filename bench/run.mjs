@@ -26,7 +26,7 @@ import { scale } from './scenarios/scale.mjs';
 const ROOT = resolve(import.meta.dirname, '..');
 const SCENARIOS = ['handshake', 'memory', 'logout', 'scale', 'auth'];
 
-/** Sizes of a full run (4–8 minutes here) and of `--quick` (a 1–3 minute smoke run). */
+/** Sizes of a full run (15–20 minutes on a quiet machine here) and of `--quick` (a 3–6 minute smoke run). */
 const SIZES = {
   full: {
     users: 1000,
@@ -77,7 +77,7 @@ const CHEAP_ARGON2 = { ARGON2_MEMORY_KIB: '8192', ARGON2_TIME_COST: '1' };
 
 const USAGE = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}] [--no-build] [--app-root DIR]
 
-  --quick          small numbers, a 1–3 minute smoke run (use while developing)
+  --quick          small numbers, a 3–6 minute smoke run (use while developing)
   --only LIST      run only these scenarios (handshake = 1, memory = 2 and 4, logout = 3, scale = 6 (also the largest level of 3), auth = 5)
   --no-build       use the existing dist/ instead of running \`npm run build\` first
   --app-root DIR   benchmark the dist/ of another checkout (e.g. a before/after comparison)

@@ -109,7 +109,7 @@ export function evaluateTargets(results) {
         note:
           (metUser ? '' : `${pct(1 - userWrittenRatio)} short of 1.00× (needs ${num(userKeyObject.perSecond - gateway.perSecond)} conn/s more). `) +
           `Per handshake: gateway ${cpu(gateway)}, user-written ${cpu(userKeyObject)} (PEM: ${cpu(userPem)}); server CPU with Redis alone would allow ${userWrittenServerCpuRatio.toFixed(2)}×. ` +
-          'The gateway does more in that time: it proves and touches the session, writes the registry entry and enforces the per-user cap in one script, and arms the credential-expiry timer.',
+          'The gateway does more in that time: it proves and touches the session, counts the user\'s sockets for the per-user cap (none set here) and writes the registry entry in one script, and arms the credential-expiry timer.',
       });
     }
   }
