@@ -231,7 +231,7 @@ async function main() {
   const chartFile = `${stem}.png`;
   const levels = logoutLevels(results);
   if (levels.length > 0) {
-    const panels = levels.map((level) => ({ background: level.background, system: level.system.latencyMs, adapter: level.adapter?.latencyMs, floor: level.system.floorMs }));
+    const panels = levels.map((level) => ({ background: level.background, nodes: level.nodes, system: level.system.latencyMs, adapter: level.adapter?.latencyMs, floor: level.system.floorMs }));
     await writeFile(join(outDir, chartFile), latencyChartPng({ levels: panels, title: `Forced-logout latency (${results.mode} run, ${stem})` }));
   }
   const markdown = renderMarkdown(results, chartFile);
