@@ -3,6 +3,7 @@
 // from dist/, plain Socket.IO baselines, load-generator processes), runs every scenario, writes
 // bench/results/<date>.{json,md,png} and prints the Markdown table. Loopback only; everything it started is
 // stopped on exit, on error and on Ctrl-C. Method and how to read the results: bench/README.md.
+import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
@@ -13,21 +14,22 @@ import { buildApps } from '../scripts/lib/build.mjs';
 import { assertNodeVersion, ensureSystemBinaries } from '../scripts/lib/prerequisites.mjs';
 import { latencyChartPng } from './lib/chart.mjs';
 import { LoadPool } from './lib/load.mjs';
-import { evaluateTargets, renderMarkdown } from './lib/report.mjs';
+import { evaluateTargets, logoutLevels, renderMarkdown } from './lib/report.mjs';
 import { ServiceSet } from './lib/services.mjs';
 import { loginSessions, registerUsers } from './lib/sessions.mjs';
 import { authThroughput } from './scenarios/auth-throughput.mjs';
 import { forcedLogout } from './scenarios/forced-logout.mjs';
 import { handshakeThroughput } from './scenarios/handshake.mjs';
 import { memoryAndRecheck } from './scenarios/memory-and-recheck.mjs';
+import { scale } from './scenarios/scale.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const SCENARIOS = ['handshake', 'memory', 'logout', 'auth'];
+const SCENARIOS = ['handshake', 'memory', 'logout', 'scale', 'auth'];
 
-/** Sizes of a full run (4–8 minutes here) and of `--quick` (a 1–3 minute smoke run). */
+/** Sizes of a full run (15–20 minutes on a quiet machine here) and of `--quick` (a 3–6 minute smoke run). */
 const SIZES = {
   full: {
-    users: 200,
+    users: 1000,
     handshakeConnections: 4000,
     handshakeRounds: 2,
     handshakeWorkers: 2,
@@ -38,10 +40,12 @@ const SIZES = {
     logoutLevels: [0, 10_000, 30_000],
     revocations: 200,
     probeWarmup: 5,
-    scaleStep: 10_000,
-    scaleMaxSockets: 40_000,
-    scaleTimeLimitS: 180,
-    scaleRevocations: 100,
+    scaleSockets: 100_000,
+    scaleNodes: 7,
+    leanSocketsPerWorker: 15_000,
+    scaleConcurrency: 32,
+    scaleIdleWindowS: 30,
+    scaleRevocations: 200,
     authConcurrency: 8,
     authDurationMs: 10_000,
   },
@@ -57,9 +61,11 @@ const SIZES = {
     logoutLevels: [0, 1000, 3000],
     revocations: 40,
     probeWarmup: 3,
-    scaleStep: 2000,
-    scaleMaxSockets: 5000,
-    scaleTimeLimitS: 60,
+    scaleSockets: 4000,
+    scaleNodes: 2,
+    leanSocketsPerWorker: 2000,
+    scaleConcurrency: 32,
+    scaleIdleWindowS: 5,
     scaleRevocations: 20,
     authConcurrency: 4,
     authDurationMs: 3000,
@@ -71,8 +77,8 @@ const CHEAP_ARGON2 = { ARGON2_MEMORY_KIB: '8192', ARGON2_TIME_COST: '1' };
 
 const USAGE = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}] [--no-build] [--app-root DIR]
 
-  --quick          small numbers, a 1–3 minute smoke run (use while developing)
-  --only LIST      run only these scenarios (handshake = 1, memory = 2 and 4, logout = 3 and 6, auth = 5)
+  --quick          small numbers, a 3–6 minute smoke run (use while developing)
+  --only LIST      run only these scenarios (handshake = 1, memory = 2 and 4, logout = 3, scale = 6 (also the largest level of 3), auth = 5)
   --no-build       use the existing dist/ instead of running \`npm run build\` first
   --app-root DIR   benchmark the dist/ of another checkout (e.g. a before/after comparison)
   --cpu-prof       write a V8 CPU profile of every gateway, auth and plain Socket.IO process to <log dir>/profiles
@@ -184,24 +190,31 @@ async function main() {
       startGateway: async (nodeId, env = {}, nodeArgs = []) => ({ ...(await services.startGateway(nodeId, { redisUrl: redis.url, authUrl: auth.url, env, nodeArgs })), kind: 'gateway' }),
       startPlain: async (name, plainOptions = {}) => ({ ...(await services.startPlain(name, plainOptions)), kind: 'plain' }),
     };
+    // The pool backs every background socket; beyond its size sockets share sessions (scale: 10 per session).
     const poolSize = Math.max(
       options.only.includes('memory') ? sizes.memorySockets : 0,
       options.only.includes('handshake') ? sizes.handshakeConnections : 0,
-      options.only.includes('logout') ? Math.min(sizes.memorySockets, sizes.scaleMaxSockets) : 0,
+      options.only.includes('logout') || options.only.includes('scale') ? sizes.memorySockets : 0,
       300,
     );
-    const scaleSteps = Math.ceil((sizes.scaleMaxSockets - sizes.logoutLevels.at(-1)) / sizes.scaleStep);
-    const victimCount = options.only.includes('logout')
-      ? sizes.logoutLevels.length * (sizes.revocations + sizes.probeWarmup) + scaleSteps * (sizes.scaleRevocations + sizes.probeWarmup)
-      : 0;
+    const victimCount =
+      (options.only.includes('logout') ? sizes.logoutLevels.length * (sizes.revocations + sizes.probeWarmup) : 0) +
+      (options.only.includes('scale') ? sizes.scaleRevocations + sizes.probeWarmup : 0);
     log(`setup: ${sizes.users} users, ${poolSize} pooled sessions and ${victimCount} sessions to revoke (cheap argon2)`);
     const users = await registerUsers(auth.url, 'bench', sizes.users);
     ctx.sessions = await loginSessions(auth.url, users, poolSize, 8);
     ctx.victims = await loginSessions(auth.url, users, victimCount, 8);
+    // The user-written baseline checks the tokens the auth service issues: the same issuer and audience.
+    const claims = JSON.parse(Buffer.from(ctx.sessions[0].token.split('.')[1], 'base64url').toString('utf8'));
+    ctx.startUserWritten = (name, keyForm) =>
+      ctx.startPlain(name, {
+        env: { AUTH_KEY_FORM: keyForm, AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`, SESSION_REDIS_URL: redis.url, JWT_ISSUER: claims.iss, JWT_AUDIENCE: claims.aud },
+      });
 
     if (options.only.includes('handshake')) results.scenarios.handshake = await handshakeThroughput(ctx);
     if (options.only.includes('memory')) Object.assign(results.scenarios, await memoryAndRecheck(ctx));
     if (options.only.includes('logout')) results.scenarios.forcedLogout = await forcedLogout(ctx);
+    if (options.only.includes('scale')) results.scenarios.scale = await scale(ctx);
     if (options.only.includes('auth')) results.scenarios.auth = await authThroughput(ctx);
   } finally {
     await cleanUp();
@@ -216,21 +229,16 @@ async function main() {
   await mkdir(outDir, { recursive: true });
   const stem = startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
   const chartFile = `${stem}.png`;
-  if (results.scenarios.forcedLogout) {
-    const { system, adapter } = results.scenarios.forcedLogout;
-    const levels = system.map((level) => ({
-      background: level.background,
-      system: level.latencyMs,
-      adapter: adapter.find((candidate) => candidate.background === level.background)?.latencyMs,
-      floor: level.floorMs,
-    }));
-    await writeFile(join(outDir, chartFile), latencyChartPng({ levels, title: `Forced-logout latency across 3 nodes (${results.mode} run, ${stem})` }));
+  const levels = logoutLevels(results);
+  if (levels.length > 0) {
+    const panels = levels.map((level) => ({ background: level.background, nodes: level.nodes, system: level.system.latencyMs, adapter: level.adapter?.latencyMs, floor: level.system.floorMs }));
+    await writeFile(join(outDir, chartFile), latencyChartPng({ levels: panels, title: `Forced-logout latency (${results.mode} run, ${stem})` }));
   }
   const markdown = renderMarkdown(results, chartFile);
   await writeFile(join(outDir, `${stem}.json`), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(outDir, `${stem}.md`), markdown);
   process.stdout.write(`\n${markdown}\n`);
-  log(`wrote ${join(outDir, stem)}.{json,md${results.scenarios.forcedLogout ? ',png' : ''}}`);
+  log(`wrote ${join(outDir, stem)}.{json,md${levels.length > 0 ? ',png' : ''}}`);
 }
 
 main().then(

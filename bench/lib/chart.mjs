@@ -29,7 +29,7 @@ export function latencyChartPng({ levels, title }) {
   ];
   levels.forEach((level, index) => {
     const x0 = PANEL.left + index * (PANEL.width + PANEL.gap);
-    parts.push(text(x0 + PANEL.width / 2, PANEL.top - 8, `${level.background.toLocaleString('en-US')} other sockets`, { size: 13, anchor: 'middle', weight: 'bold' }));
+    parts.push(text(x0 + PANEL.width / 2, PANEL.top - 8, `${level.background.toLocaleString('en-US')} other sockets${level.nodes ? `, ${level.nodes} nodes` : ''}`, { size: 13, anchor: 'middle', weight: 'bold' }));
     for (let exponent = minLog; exponent <= maxLog; exponent++) {
       const ty = y(10 ** exponent);
       parts.push(`<line x1="${x0}" y1="${ty}" x2="${x0 + PANEL.width}" y2="${ty}" stroke="#e5e7eb"/>`);

@@ -10,6 +10,18 @@ const WORKER = join(import.meta.dirname, '..', 'load', 'worker.mjs');
  */
 export const SOCKETS_PER_WORKER = 8_000;
 
+/**
+ * Lean sockets (bench/load/lean-client.mjs) one load process holds at most: one file descriptor each, under the
+ * 20,000 open-files hard limit with room for the process's own files.
+ *
+ * Every load process connects from 127.0.0.1 without binding a source address: the kernel then picks the source
+ * port at connect() and reuses it towards other destinations (ports 32768–60999: 28,232 per gateway port, and no
+ * node holds more than 15,000 sockets). Binding a source address (`localAddress`: 127.0.0.2, 127.0.0.3 …) makes
+ * bind() reserve a port on that address, and its search slows as the ports fill: with ~10,000 sockets on each of
+ * 7 addresses, strace showed bind() taking ~5 ms per call, and the 100k run fell to ~100 connections/s.
+ */
+export const LEAN_SOCKETS_PER_WORKER = 15_000;
+
 /** One load-generator process (bench/load/worker.mjs), driven over IPC. */
 export class LoadWorker {
   #pending = new Map();
@@ -57,6 +69,7 @@ export class LoadWorker {
 /** Load processes, created on demand and reused across scenarios. */
 export class LoadPool {
   workers = [];
+  leanWorkers = [];
 
   /** At least `count` workers. */
   ensure(count) {
@@ -90,16 +103,54 @@ export class LoadPool {
     return { ok, failed: total - ok, errors, elapsedMs, perSecond: (ok / elapsedMs) * 1000, workers: done };
   }
 
+  /**
+   * Opens `total` idle lean sockets from lean load processes (as many as `perWorker` requires): socket i goes
+   * to urls[i % urls.length] with tokens[i % tokens.length].
+   * `authKind`: 'token' (gateways) or 'room' (the adapter baseline). Answers how many opened, how many never did,
+   * the failed attempts (a failed handshake is retried) and their errors by message, and the rate (sockets / slowest
+   * worker's time).
+   */
+  async connectLean({ urls, tokens, total, authKind = 'token', concurrency = 32, perWorker = LEAN_SOCKETS_PER_WORKER }) {
+    if (perWorker > LEAN_SOCKETS_PER_WORKER) throw new Error(`at most ${LEAN_SOCKETS_PER_WORKER} lean sockets per load process (open-files limit)`);
+    const count = Math.max(1, Math.ceil(total / perWorker));
+    while (this.leanWorkers.length < count) this.leanWorkers.push(new LoadWorker(`lean-${this.leanWorkers.length + 1}`));
+    const pool = this.leanWorkers.slice(0, count);
+    let first = 0;
+    const results = await Promise.all(
+      pool.map((worker, index) => {
+        const share = Math.floor(total / count) + (index < total % count ? 1 : 0);
+        const args = { urls, tokens, first, count: share, concurrency, authKind };
+        first += share;
+        return worker.call('connectLean', args);
+      }),
+    );
+    const errors = {};
+    for (const result of results) for (const [message, n] of Object.entries(result.errors)) errors[message] = (errors[message] ?? 0) + n;
+    const ok = results.reduce((sum, result) => sum + result.ok, 0);
+    const failedAttempts = results.reduce((sum, result) => sum + result.failedAttempts, 0);
+    const elapsedMs = Math.max(...results.map((result) => result.elapsedMs));
+    return { ok, failed: total - ok, failedAttempts, errors, elapsedMs, perSecond: (ok / elapsedMs) * 1000, workers: pool.length };
+  }
+
   async closeAll() {
-    await Promise.all(this.workers.map((worker) => worker.call('closeAll')));
+    await Promise.all(this.#all().map((worker) => worker.call('closeAll')));
   }
 
   async status() {
-    const statuses = await Promise.all(this.workers.map((worker) => worker.call('status')));
+    const statuses = await Promise.all(this.#all().map((worker) => worker.call('status')));
     return {
       held: statuses.reduce((sum, status) => sum + status.held, 0),
       unexpectedDisconnects: statuses.reduce((sum, status) => sum + status.unexpectedDisconnects, 0),
+      reasons: statuses.reduce((all, status) => {
+        for (const [reason, n] of Object.entries(status.unexpectedReasons)) all[reason] = (all[reason] ?? 0) + n;
+        return all;
+      }, {}),
     };
+  }
+
+  /** The load processes that hold background sockets (not the probe). */
+  #all() {
+    return [...this.workers, ...this.leanWorkers];
   }
 
   /** A worker of its own for a probe, so its timings do not share an event loop with thousands of sockets. */
@@ -109,12 +160,13 @@ export class LoadPool {
   }
 
   async stopAll() {
-    await Promise.all([...this.workers, this.probeWorker].filter(Boolean).map((worker) => worker.stop()));
+    await Promise.all([...this.#all(), this.probeWorker].filter(Boolean).map((worker) => worker.stop()));
     this.workers = [];
+    this.leanWorkers = [];
     this.probeWorker = undefined;
   }
 
   killAllNow() {
-    for (const worker of [...this.workers, this.probeWorker].filter(Boolean)) worker.killNow();
+    for (const worker of [...this.#all(), this.probeWorker].filter(Boolean)) worker.killNow();
   }
 }

@@ -4,6 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
+/**
+ * How long a server may take to answer /metrics or /stats. Generous: a gateway holding ~15,000 sockets on a
+ * loaded 2-core machine once took more than 10 s (its Redis heartbeats were timing out at the same moment).
+ */
+const STATS_TIMEOUT_MS = 60_000;
+
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** CPU time (user + system, ms) and resident memory (bytes) of a process, from Linux /proc. */
@@ -28,7 +34,7 @@ export async function usageOf(services) {
 
 /** Parses Prometheus text exposition into `name{labels}` → value (labels kept as written). */
 export async function scrape(url) {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, { signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
   const text = await response.text();
   const samples = new Map();
   for (const line of text.split('\n')) {
@@ -83,7 +89,7 @@ export function histogramQuantile(histogramValue, q) {
 /** Connected sockets and V8 heap in use, as the server itself reports them (gateway: /metrics; baseline: /stats). */
 export async function serverStats(service) {
   if (service.kind === 'plain') {
-    const response = await fetch(`${service.url}/stats`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${service.url}/stats`, { signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
     const body = await response.json();
     return { sockets: body.sockets, heapUsed: body.heapUsed, heapTotal: body.heapTotal, newSpace: body.newSpace, external: body.external };
   }

@@ -101,13 +101,16 @@ export class ServiceSet {
     return { ...service, url, nodeId };
   }
 
-  /** The baseline: plain Socket.IO, no auth; with `redisUrl`, the official Redis adapter. */
-  async startPlain(name, { redisUrl, nodeArgs = [] } = {}) {
+  /**
+   * The baseline: plain Socket.IO, no auth; with `redisUrl`, the official Redis adapter; with `env` AUTH_KEY_FORM
+   * and friends, the user-written authentication (servers/user-written-auth.mjs).
+   */
+  async startPlain(name, { redisUrl, nodeArgs = [], env = {} } = {}) {
     const port = await freePort();
     const service = this.#start({
       name,
       ...withRaisedFileLimit(process.execPath, [...this.#profileArgs(name), ...nodeArgs, join(import.meta.dirname, '..', 'servers', 'plain-socketio.mjs')]),
-      env: { ...baseEnv(), HOST, PORT: String(port), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+      env: { ...baseEnv(), HOST, PORT: String(port), ...(redisUrl ? { REDIS_URL: redisUrl } : {}), ...env },
     });
     const url = `http://${HOST}:${port}`;
     await waitForHttpOk({ ...service, url: `${url}/health`, timeoutMs: READY_TIMEOUT_MS });

@@ -10,13 +10,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { summarize } from '../lib/stats.mjs';
+import { openLeanSocket } from './lean-client.mjs';
 
 const CONNECT_TIMEOUT_MS = 20_000;
+/** Attempts per lean background socket (1 + retries). */
+const LEAN_ATTEMPTS = 3;
 
 /** Sockets opened by `connect` and kept open until `closeAll`. */
 const held = new Set();
+/** Lean sockets (lean-client.mjs) opened by `connectLean`, kept open until `closeAll`. */
+const heldLean = new Set();
 let unexpectedDisconnects = 0;
 const unexpectedReasons = {};
+
+function countLost(reason) {
+  unexpectedDisconnects++;
+  unexpectedReasons[reason] = (unexpectedReasons[reason] ?? 0) + 1;
+}
 
 function openSocket(url, auth, timeoutMs = CONNECT_TIMEOUT_MS) {
   // The same options for the gateway and the baseline: websocket only, no reconnection, one Manager per socket.
@@ -66,8 +76,7 @@ const handlers = {
           socket.once('disconnect', (reason) => {
             if (!held.has(socket)) return;
             held.delete(socket);
-            unexpectedDisconnects++;
-            unexpectedReasons[reason] = (unexpectedReasons[reason] ?? 0) + 1;
+            countLost(reason);
           });
         } catch (error) {
           const key = error.message || String(error);
@@ -80,15 +89,63 @@ const handlers = {
     return { ok: latencies.length, failed: count - latencies.length, errors, elapsedMs, latency: summarize(latencies) };
   },
 
+  /**
+   * Idle background sockets through the lean client: socket i (0-based, counted from `first`) goes to
+   * urls[i % urls.length] with tokens[i % tokens.length]; `auth` is `{token}` or, for the adapter baseline, `{room}`
+   * (a room per token, as the gateway puts each socket in its session's room). A socket whose handshake fails is
+   * tried again, up to LEAN_ATTEMPTS in all, as a real client would reconnect: every failed attempt is counted by
+   * its error (`errors`, `failedAttempts`), `failed` counts sockets that never connected.
+   */
+  async connectLean({ urls, tokens, first, count, concurrency, authKind }) {
+    const errors = {};
+    let ok = 0;
+    let failedAttempts = 0;
+    let next = 0;
+    const started = performance.now();
+    const open = async (index) => {
+      const tokenIndex = index % tokens.length;
+      const auth = authKind === 'room' ? { room: `bg-${tokenIndex}` } : { token: tokens[tokenIndex] };
+      for (let attempt = 1; attempt <= LEAN_ATTEMPTS; attempt++) {
+        try {
+          const socket = await openLeanSocket({
+            url: urls[index % urls.length],
+            auth,
+            timeoutMs: CONNECT_TIMEOUT_MS,
+            onLost: (reason) => {
+              heldLean.delete(socket);
+              countLost(reason);
+            },
+          });
+          heldLean.add(socket);
+          ok++;
+          return;
+        } catch (error) {
+          const key = error.message || String(error);
+          errors[key] = (errors[key] ?? 0) + 1;
+          failedAttempts++;
+        }
+      }
+    };
+    const lane = async () => {
+      while (next < count) await open(first + next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+    const elapsedMs = performance.now() - started;
+    return { ok, failed: count - ok, failedAttempts, errors, elapsedMs };
+  },
+
   async closeAll() {
     const sockets = [...held];
+    const lean = [...heldLean];
     held.clear();
+    heldLean.clear();
     for (const socket of sockets) socket.close();
-    return { closed: sockets.length };
+    for (const socket of lean) socket.close();
+    return { closed: sockets.length + lean.length };
   },
 
   status() {
-    return { held: held.size, unexpectedDisconnects, unexpectedReasons };
+    return { held: held.size + heldLean.size, unexpectedDisconnects, unexpectedReasons };
   },
 
   /**

@@ -7,7 +7,7 @@ const PROPAGATION = 'sessionwire_gateway_logout_propagation_seconds';
 const SETTLE_MS = 2000;
 
 /**
- * Scenario 3 (and 6): forced-logout latency across 3 nodes with 0…N other sockets connected, measured by a probe
+ * Scenario 3: forced-logout latency across 3 nodes with 0…N other sockets connected, measured by a probe
  * process of its own: one socket per node for a fresh session, then the HTTP call, until the last of the three
  * sees `disconnect`.
  *   sessionwire: POST /auth/logout (auth service: session deleted, `user-logged-out` published; each gateway drops
@@ -15,13 +15,12 @@ const SETTLE_MS = 2000;
  *   (b) baseline: plain Socket.IO ×3 with @socket.io/redis-adapter; POST /disconnect on one node (round robin)
  *                runs io.in(room).disconnectSockets(true).
  *   (a) floor:    PUBLISH → subscriber on the same Redis, one at a time.
- * The baseline runs first, so that scenario 6 (stepping the gateways beyond the largest level) can compare each
- * step with it.
+ * The 100k level runs in the scale scenario (scale.mjs), on more nodes, with the same probes.
  */
 export async function forcedLogout(ctx) {
   const { sizes } = ctx;
   const adapter = await adapterRun(ctx);
-  const system = await systemRun(ctx, adapter);
+  const system = await systemRun(ctx);
   return {
     method:
       `3 nodes; per revocation one socket per node for a fresh session; latency = HTTP call sent → last of the 3 sockets disconnected, ` +
@@ -29,8 +28,7 @@ export async function forcedLogout(ctx) {
       `evenly over the 3 nodes from separate load processes.`,
     levels: sizes.logoutLevels,
     adapter,
-    system: system.levels,
-    scale: system.scale,
+    system,
   };
 }
 
@@ -44,17 +42,7 @@ async function adapterRun(ctx) {
     for (const level of sizes.logoutLevels) {
       connected = await growBackground(ctx, nodes, connected, level, (session, index) => ({ room: `bg-${index % Math.max(1, ctx.sessions.length)}` }));
       ctx.log(`forced logout: adapter baseline, ${level} background sockets, ${sizes.revocations} revocations`);
-      const rooms = Array.from({ length: sizes.revocations + sizes.probeWarmup }, (_, index) => `victim-${level}-${index}`);
-      const probe = await load.probe().call('adapterProbe', { nodeUrls: nodes.map((node) => node.url), rooms, warmup: sizes.probeWarmup });
-      const floor = await load.probe().call('publishProbe', { redisUrl: ctx.redis.url, count: sizes.revocations + sizes.probeWarmup, warmup: sizes.probeWarmup });
-      levels.push({
-        background: level,
-        latencyMs: summarize(probe.samples.map((sample) => sample.latencyMs)),
-        httpMs: summarize(probe.samples.map((sample) => sample.httpMs)),
-        errors: probe.errors,
-        floorMs: summarize(floor.samples.map((sample) => sample.latencyMs)),
-        rssBytes: await rssOf(nodes),
-      });
+      levels.push(await probeAdapter(ctx, nodes, level, sizes.revocations + sizes.probeWarmup));
     }
   } finally {
     await load.closeAll();
@@ -63,57 +51,50 @@ async function adapterRun(ctx) {
   return levels;
 }
 
-async function systemRun(ctx, adapterLevels) {
+async function systemRun(ctx) {
   const { sizes, load } = ctx;
   const gateways = [];
   for (let index = 1; index <= 3; index++) gateways.push(await ctx.startGateway(`gw-${index}`));
-  const victims = ctx.victims.slice();
-  const takeVictims = (count) => {
-    if (victims.length < count) throw new Error(`only ${victims.length} fresh sessions left for ${count} revocations`);
-    return victims.splice(0, count).map((session) => session.token);
-  };
   const levels = [];
-  const scale = { steps: [], limit: sizes.scaleMaxSockets, timeLimitS: sizes.scaleTimeLimitS };
   try {
     let connected = 0;
     for (const level of sizes.logoutLevels) {
       connected = await growBackground(ctx, gateways, connected, level, () => ({}));
       ctx.log(`forced logout: sessionwire, ${level} background sockets, ${sizes.revocations} revocations`);
-      levels.push(await probeSystem(ctx, gateways, level, takeVictims(sizes.revocations + sizes.probeWarmup)));
+      levels.push(await probeSystem(ctx, gateways, level, takeVictims(ctx, sizes.revocations + sizes.probeWarmup)));
     }
-    // Scenario 6: keep adding sockets (bounded by count and time) while forced logout holds its target.
-    const reference = adapterLevels.at(-1);
-    const startedAt = Date.now();
-    let step = connected;
-    while (step < sizes.scaleMaxSockets && (Date.now() - startedAt) / 1000 < sizes.scaleTimeLimitS) {
-      const next = Math.min(sizes.scaleMaxSockets, step + sizes.scaleStep);
-      ctx.log(`scale: ${next} sockets on 3 gateways`);
-      let grown;
-      try {
-        grown = await growBackground(ctx, gateways, connected, next, () => ({}));
-      } catch (error) {
-        scale.steps.push({ background: next, error: error.message });
-        break;
-      }
-      connected = grown;
-      const result = await probeSystem(ctx, gateways, next, takeVictims(sizes.scaleRevocations + sizes.probeWarmup));
-      const meets = result.latencyMs.p99 <= 0.8 * reference.latencyMs.p99;
-      scale.steps.push({ ...result, meetsTarget: meets });
-      step = next;
-      if (!meets || Object.keys(result.errors).length > 0) break;
-    }
-    scale.elapsedS = (Date.now() - startedAt) / 1000;
-    scale.reachedLimit = step >= sizes.scaleMaxSockets;
-    scale.reference = { background: reference.background, p99: reference.latencyMs.p99 };
   } finally {
     await load.closeAll();
     for (const gateway of gateways) await ctx.services.stop(gateway);
   }
-  return { levels, scale };
+  return levels;
+}
+
+/** The sessions revoked by the next probe: fresh ones each time (a logout ends its session). */
+export function takeVictims(ctx, count) {
+  if (ctx.victims.length < count) throw new Error(`only ${ctx.victims.length} fresh sessions left for ${count} revocations`);
+  return ctx.victims.splice(0, count).map((session) => session.token);
+}
+
+/** Probes Socket.IO's own cross-node disconnect at the current level: `count` rooms, the first probeWarmup unmeasured. */
+export async function probeAdapter(ctx, nodes, level, count) {
+  const { sizes, load } = ctx;
+  const rooms = Array.from({ length: count }, (_, index) => `victim-${level}-${index}`);
+  const probe = await load.probe().call('adapterProbe', { nodeUrls: nodes.map((node) => node.url), rooms, warmup: sizes.probeWarmup });
+  const floor = await load.probe().call('publishProbe', { redisUrl: ctx.redis.url, count, warmup: sizes.probeWarmup });
+  return {
+    background: level,
+    nodes: nodes.length,
+    latencyMs: summarize(probe.samples.map((sample) => sample.latencyMs)),
+    httpMs: summarize(probe.samples.map((sample) => sample.httpMs)),
+    errors: probe.errors,
+    floorMs: summarize(floor.samples.map((sample) => sample.latencyMs)),
+    rssBytes: await rssOf(nodes),
+  };
 }
 
 /** Probes forced logout at the current level and reads each gateway's own propagation histogram around it. */
-async function probeSystem(ctx, gateways, level, tokens) {
+export async function probeSystem(ctx, gateways, level, tokens) {
   const before = await Promise.all(gateways.map((gateway) => scrape(`${gateway.url}/metrics`).then((samples) => histogram(samples, PROPAGATION))));
   const probe = await ctx.load.probe().call('logoutProbe', {
     gatewayUrls: gateways.map((gateway) => gateway.url),
@@ -126,6 +107,7 @@ async function probeSystem(ctx, gateways, level, tokens) {
   const status = await ctx.load.status();
   return {
     background: level,
+    nodes: gateways.length,
     latencyMs: summarize(probe.samples.map((sample) => sample.latencyMs)),
     httpMs: summarize(probe.samples.map((sample) => sample.httpMs)),
     sessionEndedEvents: probe.samples.reduce((sum, sample) => sum + sample.endedEvents, 0),

@@ -7,14 +7,18 @@
 //   POST /disconnect?room=R    io.in(R).disconnectSockets(true), answered at once (it is fire-and-forget)
 //
 // A client that sends `auth: {room}` is joined to that room; others join no room.
+//
+// With AUTH_KEY_FORM (pem | keyobject), AUTH_JWKS_URL, SESSION_REDIS_URL, JWT_ISSUER and JWT_AUDIENCE it is the
+// user-written baseline instead: the same server with the `io.use` authentication of user-written-auth.mjs.
 import { createServer } from 'node:http';
 import process from 'node:process';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
+import { userWrittenAuth } from './user-written-auth.mjs';
 
-const { HOST = '127.0.0.1', PORT = '0', REDIS_URL } = process.env;
+const { HOST = '127.0.0.1', PORT = '0', REDIS_URL, AUTH_KEY_FORM, AUTH_JWKS_URL, SESSION_REDIS_URL, JWT_ISSUER, JWT_AUDIENCE } = process.env;
 
 const http = createServer((request, response) => {
   const url = new URL(request.url ?? '/', 'http://localhost');
@@ -42,6 +46,12 @@ if (REDIS_URL) {
   await Promise.all([publisher.connect(), subscriber.connect()]);
   redisClients.push(publisher, subscriber);
   io.adapter(createAdapter(publisher, subscriber, { publishOnSpecificResponseChannel: true }));
+}
+
+if (AUTH_KEY_FORM) {
+  const auth = await userWrittenAuth({ jwksUrl: AUTH_JWKS_URL, redisUrl: SESSION_REDIS_URL, keyForm: AUTH_KEY_FORM, issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+  io.use(auth.middleware);
+  redisClients.push({ disconnect: auth.close });
 }
 
 io.on('connection', (socket) => {
