@@ -40,10 +40,18 @@ export class SessionwireIoAdapter extends IoAdapter {
   private readonly wireOptions: SessionwireOptions;
   private readonly lifecycle: SessionwireLifecycle;
   private readonly redisConnections: Array<Redis | Cluster> = [];
-  /** What Nest bound for each socket; gone with the socket. */
-  private readonly boundHandlers = new WeakMap<Socket, { handlers: MessageMappingProperties[]; transform: (data: unknown) => Observable<unknown> }>();
-  /** One listener per event name, shared by every socket. */
-  private readonly listeners = new Map<string, (this: Socket, ...payload: unknown[]) => void>();
+  /**
+   * What Nest bound for each socket, gone with the socket: its handlers' callbacks by the slot of their event in
+   * `events`, and its disconnect callbacks.
+   */
+  private readonly boundHandlers = new WeakMap<Socket, BoundSocket>();
+  /** Per event name, shared by every socket: its slot, its one listener, and whether its handler acks by itself. */
+  private readonly events = new Map<string, HandledEvent>();
+  /**
+   * Nest's result pipeline. Nest passes a fresh but identical closure for every socket (it only wraps the handler's
+   * result in an Observable); one is kept for all.
+   */
+  private transform?: (data: unknown) => Observable<unknown>;
 
   constructor(
     app: INestApplicationContext,
@@ -123,37 +131,77 @@ export class SessionwireIoAdapter extends IoAdapter {
    * mergeMap, takeUntil(disconnect): ~30 subscribers and ~180 closures per socket for a dozen events), costing
    * more heap than the socket itself and showing in every connect and disconnect. The listener of each event is one
    * function shared by every socket (EventEmitter calls it with the socket as `this`), so an idle socket keeps only
-   * the handlers Nest bound for it. The handler still runs through Nest (guards, pipes, filters); its result is the
-   * ack, or an event when it returns `{event, data}`; a failure the exception filter let through is logged, as
-   * Nest does.
+   * the callbacks Nest bound for it, in one array. The handler still runs through Nest (guards, pipes, filters); its
+   * result is the ack, or an event when it returns `{event, data}`; a failure the exception filter let through is
+   * logged, as Nest does.
    */
   override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
-    this.boundHandlers.set(socket, { handlers, transform });
-    for (const { message } of handlers) socket.on(message as string, this.sharedListener(message as string));
+    this.transform ??= transform;
+    const events = handlers.map(({ message, isAckHandledManually }) => this.handledEvent(message as string, isAckHandledManually));
+    const previous = this.boundHandlers.get(socket);
+    const callbacks: Array<BoundCallback | undefined> = Array.from({ length: this.events.size }, (_, slot) => previous?.callbacks[slot]);
+    handlers.forEach(({ callback }, index) => {
+      const event = events[index];
+      if (callbacks[event.slot] === undefined) socket.on(event.name, event.listener);
+      callbacks[event.slot] = callback;
+    });
+    this.boundHandlers.set(socket, { callbacks, onDisconnect: previous?.onDisconnect });
   }
 
-  private sharedListener(message: string): (this: Socket, ...payload: unknown[]) => void {
-    let listener = this.listeners.get(message);
-    if (!listener) {
-      const dispatch = (socket: Socket, payload: unknown[]) => this.dispatch(socket, message, payload);
-      listener = function (this: Socket, ...payload: unknown[]) {
-        dispatch(this, payload);
-      };
-      this.listeners.set(message, listener);
-    }
-    return listener;
-  }
-
-  private dispatch(socket: Socket, message: string, payload: unknown[]): void {
+  /** Nest's disconnect callback (its `handleDisconnect` hook) is kept with the socket's callbacks; one shared listener calls it. */
+  override bindClientDisconnect(socket: Socket, callback: (reason: string) => void): void {
     const bound = this.boundHandlers.get(socket);
-    const handler = bound?.handlers.find((candidate) => candidate.message === message);
-    if (!bound || !handler) return;
+    if (!bound) return super.bindClientDisconnect(socket, callback);
+    const previous = bound.onDisconnect;
+    if (previous) {
+      // A second gateway on the same namespace.
+      bound.onDisconnect = (reason) => {
+        previous(reason);
+        callback(reason);
+      };
+    } else {
+      bound.onDisconnect = callback;
+      socket.on('disconnect', this.onDisconnect);
+    }
+  }
+
+  /** Socket.IO emits `disconnect` once per socket. */
+  private readonly onDisconnect = (() => {
+    const boundHandlers = this.boundHandlers;
+    return function (this: Socket, reason: string) {
+      boundHandlers.get(this)?.onDisconnect?.(reason);
+    };
+  })();
+
+  private handledEvent(name: string, isAckHandledManually: boolean): HandledEvent {
+    let event = this.events.get(name);
+    if (!event) {
+      const slot = this.events.size;
+      const dispatch = (socket: Socket, payload: unknown[]) => this.dispatch(socket, handled, payload);
+      const handled: HandledEvent = {
+        name,
+        slot,
+        isAckHandledManually,
+        listener: function (this: Socket, ...payload: unknown[]) {
+          dispatch(this, payload);
+        },
+      };
+      event = handled;
+      this.events.set(name, event);
+    }
+    return event;
+  }
+
+  private dispatch(socket: Socket, event: HandledEvent, payload: unknown[]): void {
+    const callback = this.boundHandlers.get(socket)?.callbacks[event.slot];
+    const transform = this.transform;
+    if (!callback || !transform) return;
     // As Nest's own binding (rxjs fromEvent) passes it: one argument as itself, several as an array; otherwise an
     // event sent without an ack would reach its handler as `[payload]` and fail validation.
     const { data, ack } = this.mapPayload(payload.length === 1 ? payload[0] : payload);
     let result: Observable<unknown>;
     try {
-      result = bound.transform(handler.callback(data, ack));
+      result = transform(callback(data, ack));
     } catch (error) {
       this.logger.error(error);
       return;
@@ -162,11 +210,29 @@ export class SessionwireIoAdapter extends IoAdapter {
       next: (response) => {
         const reply = response as { event?: string; data?: unknown };
         if (reply.event) socket.emit(reply.event, reply.data);
-        else if (!handler.isAckHandledManually && typeof ack === 'function') ack(response);
+        else if (!event.isAckHandledManually && typeof ack === 'function') ack(response);
       },
       error: (error: unknown) => this.logger.error(error),
     });
   }
+}
+
+type BoundCallback = MessageMappingProperties['callback'];
+
+/** What Nest bound for one socket. */
+interface BoundSocket {
+  /** By event slot; holes for events another gateway handles. */
+  callbacks: Array<BoundCallback | undefined>;
+  /** Nest's `handleDisconnect` hook for this socket. */
+  onDisconnect?: (reason: string) => void;
+}
+
+/** An event some gateway handles, with the listener every socket shares. */
+interface HandledEvent {
+  name: string;
+  slot: number;
+  isAckHandledManually: boolean;
+  listener: (this: Socket, ...payload: unknown[]) => void;
 }
 
 /** Resolves once the client is ready; rejects (and stops it) after the timeout. */

@@ -244,15 +244,18 @@ async function assemble(
         });
       };
       for (const namespace of server._nsps.values()) guardNamespace(namespace as unknown as Namespace);
+      // One listener shared by every socket (EventEmitter calls it with the socket as `this`): an idle socket keeps no
+      // closure of its own.
+      const onDisconnect = function (this: WireSocket) {
+        expiry.forget(this);
+        if (this.data.userId) writer.remove(this.id, this.data.userId);
+      };
       const onConnection = (socket: WireSocket) => {
         mainSockets.set(socket.conn, socket);
         expiry.watch(socket);
         refresh.listen(socket);
         if (socket.conn.transport.name !== 'websocket') socket.conn.once('upgrade', () => writer.update(socket));
-        socket.on('disconnect', () => {
-          expiry.forget(socket);
-          if (socket.data.userId) writer.remove(socket.id, socket.data.userId);
-        });
+        socket.on('disconnect', onDisconnect);
         void recentEnds.endIfEnded(socket);
       };
       const onEvicted = (evicted: Parameters<typeof recentEnds.applyEviction>[0]) => recentEnds.applyEviction(evicted);

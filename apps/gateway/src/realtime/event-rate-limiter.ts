@@ -17,20 +17,20 @@ export class EventRateLimiter {
 
   /** Installs the limiter as the socket's packet middleware. */
   limit(socket: GatewaySocket): void {
-    const { perSecond, burst } = this.config.eventRate;
-    let tokens = burst;
-    let refilledAt = Date.now();
-    let refused = 0;
+    // Made by the socket's first event: most sockets sit idle, and a full bucket is what a new one would hold.
+    let bucket: { tokens: number; refilledAt: number; refused: number } | undefined;
     socket.use((packet: Event, next: (error?: Error) => void) => {
+      const { perSecond, burst } = this.config.eventRate;
       const now = Date.now();
-      tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * perSecond);
-      refilledAt = now;
-      if (tokens >= 1) {
-        tokens -= 1;
-        refused = 0;
+      bucket ??= { tokens: burst, refilledAt: now, refused: 0 };
+      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.refilledAt) / 1000) * perSecond);
+      bucket.refilledAt = now;
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        bucket.refused = 0;
         return next();
       }
-      refused += 1;
+      const refused = ++bucket.refused;
       answerFailedEvent(socket, packet.at(-1), { code: 'RATE_LIMITED', message: `At most ${perSecond} events per second` });
       if (refused >= burst) {
         this.logger.warn({ msg: 'Disconnecting a flooding socket', socketId: socket.id, userId: socket.data.userId });

@@ -4,14 +4,31 @@ import type { WireSocket } from '../sockets/socket-types';
 /** setTimeout's longest delay; later deadlines are re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A watched socket's next deadline: its warning's, then (once warned) its expiry's. */
+interface Deadline {
+  readonly socket: WireSocket;
+  readonly expiresAt: number;
+  at: number;
+  warned: boolean;
+  /** Position in the heap, for removal when the socket goes or its credential changes. */
+  index: number;
+}
+
 /**
  * A socket lives no longer than its credential. Shortly before the access token's `exp` the client gets
  * `auth:expiring`; unless `auth:refresh` brings a fresh token first, at `exp` it gets
  * `session:ended {reason: 'expired'}` and is dropped.
+ *
+ * Every socket is idle almost all of its life, so the deadlines of all sockets share one timer: a min-heap by
+ * deadline and a single timeout for the earliest (a timer and two closures per socket cost more heap than the
+ * socket's own Socket.IO state).
  */
 export class CredentialExpiry {
-  /** One pending timer per socket: the warning's, then the expiry's (every idle socket keeps it). */
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly deadlines = new Map<WireSocket, Deadline>();
+  private readonly heap: Deadline[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (undefined when none is armed). */
+  private timerAt: number | undefined;
 
   constructor(
     private readonly config: { expiryWarningMs: number },
@@ -22,29 +39,110 @@ export class CredentialExpiry {
   watch(socket: WireSocket): void {
     this.forget(socket);
     const expiresAt = socket.data.credentialExpiresAt;
-    this.at(socket, expiresAt - this.config.expiryWarningMs, () => {
-      socket.emit('auth:expiring', { exp: Math.floor(expiresAt / 1000) });
-      this.at(socket, expiresAt, () => this.forcedLogout.end([socket], 'expired'));
-    });
+    const deadline: Deadline = { socket, expiresAt, at: expiresAt - this.config.expiryWarningMs, warned: false, index: this.heap.length };
+    this.deadlines.set(socket, deadline);
+    this.heap.push(deadline);
+    this.siftUp(deadline.index);
+    this.arm();
   }
 
   forget(socket: WireSocket): void {
-    clearTimeout(this.timers.get(socket.id));
-    this.timers.delete(socket.id);
+    const deadline = this.deadlines.get(socket);
+    if (!deadline) return;
+    this.deadlines.delete(socket);
+    this.removeAt(deadline.index);
   }
 
-  /** Clears every timer (on `close()`). */
+  /** Stops the timer and forgets every socket (on `close()`). */
   clear(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = undefined;
+    this.deadlines.clear();
+    this.heap.length = 0;
   }
 
-  private at(socket: WireSocket, deadline: number, task: () => void): void {
-    const timer = setTimeout(() => {
-      if (Date.now() >= deadline) task();
-      else this.at(socket, deadline, task);
-    }, Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS));
-    timer.unref();
-    this.timers.set(socket.id, timer);
+  /** Keeps the timer set for the earliest deadline (never earlier than now: a past deadline fires on the next turn). */
+  private arm(): void {
+    const next = this.heap[0];
+    if (!next) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = undefined;
+      return;
+    }
+    const now = Date.now();
+    const at = Math.max(next.at, now);
+    if (this.timer && this.timerAt !== undefined && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.fire(), Math.min(at - now, MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  /** Warns or ends every socket whose deadline has come (the timer may also fire early, or at MAX_TIMER_MS). */
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    const now = Date.now();
+    const warn: Deadline[] = [];
+    const expired: WireSocket[] = [];
+    while (this.heap[0] && this.heap[0].at <= now) {
+      const due = this.heap[0];
+      if (due.warned) {
+        this.deadlines.delete(due.socket);
+        this.removeAt(0);
+        expired.push(due.socket);
+      } else {
+        due.warned = true;
+        due.at = due.expiresAt;
+        this.siftDown(0);
+        warn.push(due);
+      }
+    }
+    for (const { socket, expiresAt } of warn) socket.emit('auth:expiring', { exp: Math.floor(expiresAt / 1000) });
+    if (expired.length > 0) this.forcedLogout.end(expired, 'expired');
+    this.arm();
+  }
+
+  private removeAt(index: number): void {
+    const last = this.heap.pop();
+    if (!last || index === this.heap.length) return;
+    this.heap[index] = last;
+    last.index = index;
+    this.siftDown(index);
+    this.siftUp(last.index);
+  }
+
+  private siftUp(index: number): void {
+    const heap = this.heap;
+    const item = heap[index];
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = heap[parentIndex];
+      if (parent.at <= item.at) break;
+      heap[index] = parent;
+      parent.index = index;
+      index = parentIndex;
+    }
+    heap[index] = item;
+    item.index = index;
+  }
+
+  private siftDown(index: number): void {
+    const heap = this.heap;
+    const item = heap[index];
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && heap[right].at < heap[left].at ? right : left;
+      if (heap[child].at >= item.at) break;
+      heap[index] = heap[child];
+      heap[index].index = index;
+      index = child;
+    }
+    heap[index] = item;
+    item.index = index;
   }
 }

@@ -24,6 +24,9 @@ class RefreshRefused extends Error {
  * is emitted as `exception` `{code, message}`, as every event of the sessionwire gateway.
  */
 export class CredentialRefresh {
+  /** One listener for every socket (EventEmitter calls it with the socket as `this`): no closure per idle socket. */
+  private readonly onRefresh: (this: WireSocket, payload: unknown, ack?: unknown) => void;
+
   constructor(
     private readonly verifier: CredentialVerifier,
     private readonly sessions: SessionStore,
@@ -31,21 +34,28 @@ export class CredentialRefresh {
     private readonly expiry: CredentialExpiry,
     private readonly registry: RegistryWriter,
     private readonly logger: SessionwireLogger,
-  ) {}
+  ) {
+    const answer = (socket: WireSocket, payload: unknown, ack: unknown) => this.answer(socket, payload, ack);
+    this.onRefresh = function (this: WireSocket, payload: unknown, ack?: unknown) {
+      answer(this, payload, ack);
+    };
+  }
 
   listen(socket: WireSocket): void {
-    socket.on('auth:refresh', (payload: unknown, ack?: unknown) => {
-      this.refresh(socket, payload).then(
-        (exp) => {
-          if (typeof ack === 'function') (ack as (reply: Ack<{ exp: number }>) => void)({ ok: true, exp });
-        },
-        (error: unknown) => {
-          const refusal = this.toError(error);
-          if (typeof ack === 'function') (ack as (reply: Ack) => void)({ ok: false, error: refusal });
-          else (socket as unknown as { emit(event: string, payload: unknown): void }).emit('exception', refusal);
-        },
-      );
-    });
+    socket.on('auth:refresh', this.onRefresh);
+  }
+
+  private answer(socket: WireSocket, payload: unknown, ack: unknown): void {
+    this.refresh(socket, payload).then(
+      (exp) => {
+        if (typeof ack === 'function') (ack as (reply: Ack<{ exp: number }>) => void)({ ok: true, exp });
+      },
+      (error: unknown) => {
+        const refusal = this.toError(error);
+        if (typeof ack === 'function') (ack as (reply: Ack) => void)({ ok: false, error: refusal });
+        else (socket as unknown as { emit(event: string, payload: unknown): void }).emit('exception', refusal);
+      },
+    );
   }
 
   private async refresh(socket: WireSocket, payload: unknown): Promise<number> {
