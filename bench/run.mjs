@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: builds the apps, starts what the benchmarks need (redis-server, the auth service and gateways
+// `npm run bench`: builds the apps and the packages they load, starts what the benchmarks need (redis-server, the auth service and gateways
 // from dist/, plain Socket.IO baselines, load-generator processes), runs every scenario, writes
 // bench/results/<date>.{json,md,png} and prints the Markdown table. Loopback only; everything it started is
 // stopped on exit, on error and on Ctrl-C. Method and how to read the results: bench/README.md.
@@ -10,7 +10,7 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem, type } 
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
-import { buildApps } from '../scripts/lib/build.mjs';
+import { buildRunnable } from '../scripts/lib/build.mjs';
 import { assertNodeVersion, ensureSystemBinaries } from '../scripts/lib/prerequisites.mjs';
 import { latencyChartPng } from './lib/chart.mjs';
 import { LoadPool } from './lib/load.mjs';
@@ -79,7 +79,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}]
 
   --quick          small numbers, a 3–6 minute smoke run (use while developing)
   --only LIST      run only these scenarios (handshake = 1, memory = 2 and 4, logout = 3, scale = 6 (also the largest level of 3), auth = 5)
-  --no-build       use the existing dist/ instead of running \`npm run build\` first
+  --no-build       use the existing dist/ and libs/*/dist instead of building them first
   --app-root DIR   benchmark the dist/ of another checkout (e.g. a before/after comparison)
   --cpu-prof       write a V8 CPU profile of every gateway, auth and plain Socket.IO process to <log dir>/profiles
 
@@ -135,8 +135,7 @@ async function main() {
   const log = (message) => process.stdout.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
   if (options.build) {
-    const failed = await buildApps(['auth', 'gateway'], log);
-    if (failed.length > 0) throw new Error(`nest build failed for ${failed.join(', ')}`);
+    await buildRunnable({ clientBundle: false, log });
   }
   const { 'redis-server': redisServer } = ensureSystemBinaries(['redis-server'], log);
   const logDir = await mkdtemp(join(tmpdir(), 'sessionwire-bench-'));

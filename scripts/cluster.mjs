@@ -8,12 +8,11 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { buildApps, buildClientBundle, CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE } from './lib/build.mjs';
+import { buildRunnable, CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE } from './lib/build.mjs';
 import { echoNotableLine, say } from './lib/console.mjs';
 import { LOCAL_ACCESS_TOKEN_TTL_SECONDS, LOCAL_CLIENT_ID, localIssuerEntry, LOCAL_PROVIDER_NAME, LOCAL_PROVIDER_PATH } from './lib/local-provider.mjs';
 import { assertPortFree, freePort } from './lib/net.mjs';
 import { nginxArgs, testNginxConfig, writeLocalNginxConfig } from './lib/nginx.mjs';
-import { buildPackages } from './lib/packages.mjs';
 import { assertNodeVersion, ensureSystemBinaries, findExecutable, MissingPrerequisiteError } from './lib/prerequisites.mjs';
 import { PidFile, signalGroup } from './lib/processes.mjs';
 import { RESTART_POLICY, SupervisedService } from './lib/supervisor.mjs';
@@ -415,13 +414,7 @@ async function main() {
   const binaries = ensureSystemBinaries(options.externalRedisUrl ? ['nginx'] : ['redis-server', 'nginx'], say);
 
   if (options.build) {
-    const failed = await buildApps(options.gateways > 0 ? ['auth', 'gateway'] : ['auth'], say);
-    if (failed.length > 0) throw new Error(`Build failed for ${failed.join(', ')} (see the compiler output above).`);
-    await buildClientBundle(say);
-    // Once built, the workspace packages are what the apps load for `@sessionwire/*` (Nest's build leaves an import
-    // that resolves to an installed package alone), so they are rebuilt too, as `npm test` does: never stale.
-    const failedPackages = await buildPackages(say);
-    if (failedPackages.length > 0) throw new Error(`Build failed for ${failedPackages.join(', ')} (see the output above).`);
+    await buildRunnable({ apps: options.gateways > 0 ? ['auth', 'gateway'] : ['auth'], log: say });
   } else if (!existsSync(join(CLIENT_BUNDLE_DIR, CLIENT_BUNDLE_FILE))) {
     // The demo page loads it from /vendor/: without it the page would load but never connect.
     throw new Error(`dist/client/${CLIENT_BUNDLE_FILE} is missing: run \`npm run build\` (or start without --no-build).`);

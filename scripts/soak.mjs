@@ -4,7 +4,7 @@
 // (`npm run soak -- --help`). Exit code: 0 when every invariant held, 1 on a violation, 2 when it could not run.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { buildApps, buildClientBundle } from './lib/build.mjs';
+import { buildRunnable } from './lib/build.mjs';
 import { say } from './lib/console.mjs';
 import { assertNodeVersion, ensureSystemBinaries } from './lib/prerequisites.mjs';
 
@@ -14,9 +14,7 @@ const SOAK_BUNDLE = join(ROOT, 'dist/soak/soak.js');
 async function main() {
   assertNodeVersion();
   ensureSystemBinaries(['redis-server', 'nginx'], say);
-  const failed = await buildApps(['auth', 'gateway'], say);
-  if (failed.length > 0) throw new Error(`build failed for ${failed.join(', ')}`);
-  await buildClientBundle(say);
+  await buildRunnable({ log: say });
   say('Building the soak (esbuild → dist/soak/soak.js)…');
   const { build } = await import('esbuild');
   await build({

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { buildPackages } from './packages.mjs';
 import { run } from './processes.mjs';
 
 const NEST_CLI = 'node_modules/@nestjs/cli/bin/nest.js';
@@ -41,4 +42,17 @@ export async function buildClientBundle(log = console.log) {
     sourcemap: true,
     logLevel: 'warning',
   });
+}
+
+/**
+ * Everything a started app process loads: the apps, then the workspace packages (Nest's build leaves each
+ * `@sessionwire/*` import to resolve to the package's own dist/, so a run without them would load stale or missing
+ * code), and the browser bundle when asked. Throws naming what failed.
+ */
+export async function buildRunnable({ apps = ['auth', 'gateway'], clientBundle = true, log = console.log } = {}) {
+  const failedApps = await buildApps(apps, log);
+  if (failedApps.length > 0) throw new Error(`Build failed for ${failedApps.join(', ')} (see the compiler output above).`);
+  if (clientBundle) await buildClientBundle(log);
+  const failedPackages = await buildPackages(log);
+  if (failedPackages.length > 0) throw new Error(`Build failed for ${failedPackages.join(', ')} (see the output above).`);
 }
