@@ -170,7 +170,7 @@ async function main() {
       'HANDSHAKE_LIMIT_PER_IP=1000000 on gateways and LOGIN_LIMIT_PER_IP=1000000 on auth: every client comes from 127.0.0.1.',
       'ACCESS_TOKEN_TTL=3600: tokens minted during setup must outlive the run.',
       `ARGON2_MEMORY_KIB=${CHEAP_ARGON2.ARGON2_MEMORY_KIB} ARGON2_TIME_COST=${CHEAP_ARGON2.ARGON2_TIME_COST} on the auth service that creates the session pool and the forced-logout sessions (logins are argon2-bound); scenario 5 runs its own auth process with the default cost.`,
-      `RECHECK_INTERVAL=${sizes.recheckIntervalS} and LOG_LEVEL=debug on the gateway of scenarios 2 and 4 only (to observe re-check passes); every other gateway runs the defaults.`,
+      `RECHECK_INTERVAL=${sizes.recheckIntervalS} and LOG_LEVEL=debug on the gateway of scenario 4 only (to observe re-check passes; scenario 2 measures a gateway with the defaults); every other gateway runs the defaults.`,
       'Redis as `npm start` runs it: AOF on (fsync every second), no RDB snapshots; one Redis for everything.',
     ],
     scenarios: {},
