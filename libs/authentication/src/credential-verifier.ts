@@ -1,6 +1,7 @@
 import type { AccessTokenVerificationConfig } from '@app/config';
 import type { TrustedIssuer } from '@app/oidc';
-import { unverifiedJwt, type KeyResolver } from '@app/tokens';
+import type { KeyResolver } from '@app/tokens';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { IncomingHttpHeaders } from 'node:http';
 import passport from 'passport';
 import { Strategy as CustomStrategy } from 'passport-custom';
@@ -87,10 +88,14 @@ export class CredentialVerifier {
 
   /** The one strategy for this token's issuer, chosen from its unverified `iss` (and, for jose, `alg`). */
   private strategyFor(token: string): string {
-    const decoded = unverifiedJwt(token);
-    if (!decoded) throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: malformed token');
-    const { iss } = decoded.claims;
-    const { alg } = decoded.header;
+    let iss: unknown;
+    let alg: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: malformed token');
+    }
     const route = typeof iss === 'string' ? this.routes.get(iss) : undefined;
     if (!route) throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: its issuer (iss) is not trusted here');
     return alg === JOSE_ONLY_ALGORITHM && route.joseStrategy ? route.joseStrategy : route.strategy;

@@ -1,6 +1,6 @@
 import { claimAt, externalSessionId, externalUserId, providerValueProblem, sessionlessSessionId, type TrustedIssuer } from '@app/oidc';
-import { unverifiedHeader, type KeyResolver } from '@app/tokens';
-import { errors, jwtVerify } from 'jose';
+import type { KeyResolver } from '@app/tokens';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import type { KeyObject } from 'node:crypto';
 import { ExtractJwt, type SecretOrKeyProvider, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { ExternalCredential } from './credential';
@@ -31,7 +31,7 @@ export function externalTokenStrategyOptions(issuer: TrustedIssuer, keys: KeyRes
  */
 const ACCESS_TOKEN_TYPES = new Set(['jwt', 'at+jwt']);
 
-function refuseOtherTokenTypes(header: { typ?: unknown }): void {
+function refuseOtherTokenTypes(header: Pick<JWTHeaderParameters, 'typ'>): void {
   const { typ } = header;
   if (typ === undefined) return;
   if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase().replace(/^application\//, ''))) {
@@ -42,8 +42,12 @@ function refuseOtherTokenTypes(header: { typ?: unknown }): void {
 /** The key of an external token, by `alg` (one the issuer allows, checked before any lookup) and `kid` (if any). */
 function externalKeyProviderFor(issuer: TrustedIssuer, keys: KeyResolver): SecretOrKeyProvider {
   return (_request, rawToken: string, done) => {
-    const header = unverifiedHeader(rawToken);
-    if (!header) return done(new Error('malformed token'));
+    let header: JWTHeaderParameters;
+    try {
+      header = decodeProtectedHeader(rawToken) as JWTHeaderParameters;
+    } catch {
+      return done(new Error('malformed token'));
+    }
     try {
       refuseOtherTokenTypes(header);
     } catch (refusal) {

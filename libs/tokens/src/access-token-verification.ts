@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { AccessTokenVerificationConfig } from '@app/config';
+import { decodeProtectedHeader } from 'jose';
 import type { SecretOrKeyProvider } from 'passport-jwt';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './access-token-claims';
-import { unverifiedHeader } from './unverified-jwt';
 import type { KeyResolver } from './verification-keys';
 
 /** Why a token was refused before its signature was checked. */
@@ -25,8 +25,12 @@ export function accessTokenVerifyOptions(config: AccessTokenVerificationConfig):
  */
 export function keyProviderFor(keys: KeyResolver): SecretOrKeyProvider {
   return (_request, rawToken: string, done) => {
-    const header = unverifiedHeader(rawToken);
-    if (!header) return done(new UnacceptableTokenHeaderError('malformed token'));
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(rawToken);
+    } catch {
+      return done(new UnacceptableTokenHeaderError('malformed token'));
+    }
     if (header.alg !== ACCESS_TOKEN_ALGORITHM) return done(new UnacceptableTokenHeaderError(`alg ${String(header.alg)} not accepted`));
     if (header.typ !== ACCESS_TOKEN_TYPE) return done(new UnacceptableTokenHeaderError('not an access token'));
     if (typeof header.kid !== 'string') return done(new UnacceptableTokenHeaderError('token has no kid'));

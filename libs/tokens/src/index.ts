@@ -4,4 +4,3 @@ export { AccessTokenIssuer, type AccessTokenIssuerOptions, type IssuedAccessToke
 export { InvalidSigningKeyError, loadSigningKey, type LoadedSigningKey, type SigningKey, type SigningKeyConfig } from './signing-key';
 export { VerificationKeys, type KeyLookup, type KeyResolver, type PublicJwk } from './verification-keys';
 export { SigningKeyRing, type SigningKeyRingConfig } from './signing-key-ring';
-export { unverifiedHeader, unverifiedJwt } from './unverified-jwt';
