@@ -103,6 +103,12 @@ export async function serverStats(service) {
   };
 }
 
+/** A plain server's largest event-loop delay since the previous call (the call resets it). */
+export async function largestLoopDelayMs(service) {
+  const response = await fetch(`${service.url}/event-loop-delay`, { signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
+  return (await response.json()).maxMs;
+}
+
 /** Polls the server until `predicate(sockets)` holds (there is no event to await across processes). */
 export async function waitForSockets(service, predicate, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;

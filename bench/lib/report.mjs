@@ -227,12 +227,21 @@ export function renderMarkdown(results, chartFile) {
       lines.push(row('(b) Socket.IO adapter disconnectSockets()', level.adapter.latencyMs, level.adapter.httpMs));
       lines.push(row('(a) Redis PUBLISH → subscriber', level.system.floorMs, null));
     }
-    lines.push('', 'Server side, from each gateway\'s own `sessionwire_gateway_logout_propagation_seconds` (message `at` → last local socket closed; p50/p99 interpolated inside the histogram buckets, so only as precise as they are):', '');
-    lines.push('| other sockets | node | messages | mean ms | p50 ms | p99 ms |', '| --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '',
+      'Server side, from each gateway\'s own `sessionwire_gateway_logout_propagation_seconds` (message `at` → last local socket closed; p50/p99 interpolated inside the histogram buckets, so only as precise as they are), with what its event loop went through during the probes: the largest event-loop delay (`nodejs_eventloop_lag_max_seconds`, prom-client\'s delay monitor, reset at each scrape) and the re-check passes that ran (`sessionwire_gateway_recheck_duration_seconds`):',
+      '',
+    );
+    lines.push('| other sockets | node | messages | mean ms | p50 ms | p99 ms | largest event-loop delay ms | re-check passes (mean ms) |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const level of levels) {
       for (const node of level.system.serverSide) {
-        lines.push(`| ${level.background.toLocaleString('en-US')} | ${node.nodeId} | ${node.count} | ${ms(node.meanMs)} | ${ms(node.p50Ms)} | ${ms(node.p99Ms)} |`);
+        const rechecks = node.recheckPasses === undefined ? '–' : `${node.recheckPasses}${node.recheckMeanMs === null ? '' : ` (${ms(node.recheckMeanMs)})`}`;
+        lines.push(`| ${level.background.toLocaleString('en-US')} | ${node.nodeId} | ${node.count} | ${ms(node.meanMs)} | ${ms(node.p50Ms)} | ${ms(node.p99Ms)} | ${ms(node.eventLoopLagMaxMs ?? null)} | ${rechecks} |`);
       }
+    }
+    const adapterLoops = levels.filter((level) => level.adapter.eventLoopLagMaxMs);
+    if (adapterLoops.length > 0) {
+      lines.push('', `The adapter nodes' largest event-loop delay during their own probes (ms, per node): ${adapterLoops.map((level) => `${level.background.toLocaleString('en-US')}: ${level.adapter.eventLoopLagMaxMs.map(ms).join(' / ')}`).join('; ')}.`);
     }
     const errors = levels.flatMap((level) => [level.system, level.adapter]).filter((entry) => Object.keys(entry.errors).length > 0);
     if (errors.length > 0) lines.push('', `Probe errors: ${errors.map((entry) => `${entry.background}: ${JSON.stringify(entry.errors)}`).join('; ')}`);

@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { histogram, histogramDelta, histogramQuantile, processUsage, scrape, waitForSockets } from '../lib/observe.mjs';
+import { histogram, histogramDelta, histogramQuantile, largestLoopDelayMs, processUsage, scrape, waitForSockets } from '../lib/observe.mjs';
 import { summarize } from '../lib/stats.mjs';
 
 const PROPAGATION = 'sessionwire_gateway_logout_propagation_seconds';
+const RECHECK = 'sessionwire_gateway_recheck_duration_seconds';
+/** prom-client's largest event-loop delay since the previous scrape (its delay monitor is reset on every scrape). */
+const EVENT_LOOP_LAG_MAX = 'nodejs_eventloop_lag_max_seconds';
 /** Idle time after background sockets connect, so the probe does not race the last handshakes' side work. */
 const SETTLE_MS = 2000;
 
@@ -80,7 +83,9 @@ export function takeVictims(ctx, count) {
 export async function probeAdapter(ctx, nodes, level, count) {
   const { sizes, load } = ctx;
   const rooms = Array.from({ length: count }, (_, index) => `victim-${level}-${index}`);
+  await Promise.all(nodes.map(largestLoopDelayMs));
   const probe = await load.probe().call('adapterProbe', { nodeUrls: nodes.map((node) => node.url), rooms, warmup: sizes.probeWarmup });
+  const eventLoopLagMaxMs = await Promise.all(nodes.map(largestLoopDelayMs));
   const floor = await load.probe().call('publishProbe', { redisUrl: ctx.redis.url, count, warmup: sizes.probeWarmup });
   return {
     background: level,
@@ -89,20 +94,21 @@ export async function probeAdapter(ctx, nodes, level, count) {
     httpMs: summarize(probe.samples.map((sample) => sample.httpMs)),
     errors: probe.errors,
     floorMs: summarize(floor.samples.map((sample) => sample.latencyMs)),
+    eventLoopLagMaxMs,
     rssBytes: await rssOf(nodes),
   };
 }
 
 /** Probes forced logout at the current level and reads each gateway's own propagation histogram around it. */
 export async function probeSystem(ctx, gateways, level, tokens) {
-  const before = await Promise.all(gateways.map((gateway) => scrape(`${gateway.url}/metrics`).then((samples) => histogram(samples, PROPAGATION))));
+  const before = await Promise.all(gateways.map((gateway) => scrape(`${gateway.url}/metrics`)));
   const probe = await ctx.load.probe().call('logoutProbe', {
     gatewayUrls: gateways.map((gateway) => gateway.url),
     authUrl: ctx.auth.url,
     tokens,
     warmup: ctx.sizes.probeWarmup,
   });
-  const after = await Promise.all(gateways.map((gateway) => scrape(`${gateway.url}/metrics`).then((samples) => histogram(samples, PROPAGATION))));
+  const after = await Promise.all(gateways.map((gateway) => scrape(`${gateway.url}/metrics`)));
   const floor = await ctx.load.probe().call('publishProbe', { redisUrl: ctx.redis.url, count: tokens.length, warmup: ctx.sizes.probeWarmup });
   const status = await ctx.load.status();
   return {
@@ -115,7 +121,8 @@ export async function probeSystem(ctx, gateways, level, tokens) {
     floorMs: summarize(floor.samples.map((sample) => sample.latencyMs)),
     // Includes the unmeasured warm-up revocations: the histogram cannot tell them apart.
     serverSide: gateways.map((gateway, index) => {
-      const delta = histogramDelta(before[index], after[index]);
+      const delta = histogramDelta(histogram(before[index], PROPAGATION), histogram(after[index], PROPAGATION));
+      const recheck = histogramDelta(histogram(before[index], RECHECK), histogram(after[index], RECHECK));
       const ms = (seconds) => (seconds === null ? null : seconds * 1000);
       return {
         nodeId: gateway.nodeId,
@@ -123,6 +130,10 @@ export async function probeSystem(ctx, gateways, level, tokens) {
         meanMs: delta.count ? (delta.sum / delta.count) * 1000 : null,
         p50Ms: ms(histogramQuantile(delta, 0.5)),
         p99Ms: ms(histogramQuantile(delta, 0.99)),
+        // What the node's event loop went through while the revocations were probed.
+        eventLoopLagMaxMs: ms(after[index].get(EVENT_LOOP_LAG_MAX) ?? null),
+        recheckPasses: recheck.count,
+        recheckMeanMs: recheck.count ? (recheck.sum / recheck.count) * 1000 : null,
       };
     }),
     rssBytes: await rssOf(gateways),

@@ -5,6 +5,7 @@
 //   GET  /health               200 once listening (and the adapter's Redis connections are ready)
 //   GET  /stats                {sockets, heapUsed, heapTotal, newSpace, external, rss}
 //   POST /disconnect?room=R    io.in(R).disconnectSockets(true), answered at once (it is fire-and-forget)
+//   GET  /event-loop-delay     {maxMs}: the largest event-loop delay since the previous call (as prom-client reports the gateway's)
 //
 // A client that sends `auth: {room}` is joined to that room; others join no room.
 //
@@ -12,6 +13,7 @@
 // user-written baseline instead: the same server with the `io.use` authentication of user-written-auth.mjs.
 import { createServer } from 'node:http';
 import process from 'node:process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
@@ -20,6 +22,9 @@ import { userWrittenAuth } from './user-written-auth.mjs';
 
 const { HOST = '127.0.0.1', PORT = '0', REDIS_URL, AUTH_KEY_FORM, AUTH_JWKS_URL, SESSION_REDIS_URL, JWT_ISSUER, JWT_AUDIENCE } = process.env;
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 const http = createServer((request, response) => {
   const url = new URL(request.url ?? '/', 'http://localhost');
   if (request.method === 'GET' && url.pathname === '/health') return reply(response, 200, { status: 'ok' });
@@ -27,6 +32,11 @@ const http = createServer((request, response) => {
     const { heapUsed, heapTotal, external, rss } = process.memoryUsage();
     const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
     return reply(response, 200, { sockets: io.of('/').sockets.size, heapUsed, heapTotal, newSpace, external, rss });
+  }
+  if (request.method === 'GET' && url.pathname === '/event-loop-delay') {
+    const maxMs = loopDelay.max / 1e6;
+    loopDelay.reset();
+    return reply(response, 200, { maxMs });
   }
   if (request.method === 'POST' && url.pathname === '/disconnect') {
     const room = url.searchParams.get('room');
