@@ -148,7 +148,7 @@ async function assemble(
 ): Promise<Sessionwire> {
   const sockets = new LocalSockets();
   const metrics = options.metrics ? await registerMetrics(options.metrics.registry, sockets) : noMetrics;
-  const forcedLogout = new ForcedLogout(metrics);
+  const forcedLogout = new ForcedLogout(metrics, logger);
   // Sessionwire proves and slides sessions, it never creates one: only the idle timeout matters here.
   const sessions = new SessionStore(redis, { idleTtlSeconds: config.sessionIdleTimeoutSeconds, absoluteTtlSeconds: config.sessionIdleTimeoutSeconds });
   const registry = new ConnectionRegistry(redis);

@@ -15,10 +15,13 @@ interface Seen {
 describe('CredentialExpiry', () => {
   let seen: Seen[];
   let expiry: CredentialExpiry;
+  /** Sockets whose end throws, as an app's disconnect listener might. */
+  let throwingEnd: Set<string>;
 
   function socketExpiringAt(id: string, credentialExpiresAt: number): WireSocket {
     const socket = {
       id,
+      connected: true,
       data: { credentialExpiresAt },
       emit: (event: 'auth:expiring', payload: { exp: number }) => seen.push({ event, socketId: id, at: Date.now(), exp: payload.exp }),
     };
@@ -28,10 +31,12 @@ describe('CredentialExpiry', () => {
   beforeEach(() => {
     jest.useFakeTimers({ now: START });
     seen = [];
+    throwingEnd = new Set();
     const forcedLogout = {
       end: (sockets: readonly WireSocket[], reason: string) => {
         expect(reason).toBe('expired');
         for (const socket of sockets) {
+          if (throwingEnd.has(socket.id)) throw new Error(`end of ${socket.id} threw`);
           seen.push({ event: 'ended', socketId: socket.id, at: Date.now() });
           // As the disconnect listener does.
           expiry.forget(socket);
@@ -128,6 +133,47 @@ describe('CredentialExpiry', () => {
     expect(seen.map(({ event, at }) => [event, at])).toEqual([
       ['auth:expiring', far - WARNING_MS],
       ['ended', far],
+    ]);
+  });
+
+  it('keeps the later deadlines when ending a batch throws', () => {
+    throwingEnd.add('throws');
+    expiry.watch(socketExpiringAt('throws', START + 3_000));
+    expiry.watch(socketExpiringAt('later', START + 6_000));
+
+    expect(() => jest.advanceTimersByTime(3_000)).toThrow('end of throws threw');
+    jest.advanceTimersByTime(10_000);
+
+    expect(seen.filter(({ socketId }) => socketId === 'later').map(({ event, at }) => [event, at - START])).toEqual([
+      ['auth:expiring', 4_000],
+      ['ended', 6_000],
+    ]);
+  });
+
+  it('never re-arms a socket that disconnected (a refresh finishing after the disconnect)', () => {
+    const socket = socketExpiringAt('refreshing', START + 3_000);
+    expiry.watch(socket);
+    (socket as { connected: boolean }).connected = false;
+    socket.data.credentialExpiresAt = START + 60_000;
+    expiry.watch(socket);
+
+    jest.advanceTimersByTime(120_000);
+
+    expect(seen).toEqual([]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('treats an expiry that is not a number as past, without stalling the others', () => {
+    expiry.watch(socketExpiringAt('nan', Number.NaN));
+    expiry.watch(socketExpiringAt('fine', START + 3_000));
+
+    jest.advanceTimersByTime(5_000);
+
+    expect(seen.map(({ event, socketId, at }) => [event, socketId, at - START])).toEqual([
+      ['auth:expiring', 'nan', 0],
+      ['ended', 'nan', 0],
+      ['auth:expiring', 'fine', 1_000],
+      ['ended', 'fine', 3_000],
     ]);
   });
 

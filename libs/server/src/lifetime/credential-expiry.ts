@@ -35,10 +35,15 @@ export class CredentialExpiry {
     private readonly forcedLogout: ForcedLogout,
   ) {}
 
-  /** (Re)arms the socket's warning and expiry for `socket.data.credentialExpiresAt`. */
+  /**
+   * (Re)arms the socket's warning and expiry for `socket.data.credentialExpiresAt`. A socket that has disconnected
+   * (e.g. while its `auth:refresh` was being checked) is only forgotten: nothing may keep it alive. An expiry that is
+   * not a number counts as past.
+   */
   watch(socket: WireSocket): void {
     this.forget(socket);
-    const expiresAt = socket.data.credentialExpiresAt;
+    if (!socket.connected) return;
+    const expiresAt = Number.isFinite(socket.data.credentialExpiresAt) ? socket.data.credentialExpiresAt : Date.now();
     const deadline: Deadline = { socket, expiresAt, at: expiresAt - this.config.expiryWarningMs, warned: false, index: this.heap.length };
     this.deadlines.set(socket, deadline);
     this.heap.push(deadline);
@@ -100,9 +105,13 @@ export class CredentialExpiry {
         warn.push(due);
       }
     }
-    for (const { socket, expiresAt } of warn) socket.emit('auth:expiring', { exp: Math.floor(expiresAt / 1000) });
-    if (expired.length > 0) this.forcedLogout.end(expired, 'expired');
-    this.arm();
+    try {
+      for (const { socket, expiresAt } of warn) socket.emit('auth:expiring', { exp: Math.floor(expiresAt / 1000) });
+      if (expired.length > 0) this.forcedLogout.end(expired, 'expired');
+    } finally {
+      // Whatever threw, the sockets still in the heap keep their deadlines.
+      this.arm();
+    }
   }
 
   private removeAt(index: number): void {

@@ -82,9 +82,9 @@ export class UserLoggedOutSubscriber {
     this.remember(message.id);
     this.recentEnds.rememberSessionEnd(message);
     const closed = this.forcedLogout.end(message.v === 1 ? this.affectedSockets(message) : this.affectedExternalSockets(message), message.reason);
-    // Each socket's disconnect packet leaves on the write callback of its `session:ended` (process.nextTick, after
-    // this handler returns): the metric, the log line and the receipt wait until then, so none of them delays a close
-    // and the receipt and the propagation time count sockets that are closed on the wire.
+    // Each socket's disconnect packet is handed to its transport on the write callback of its `session:ended` (after
+    // this handler returns): the metric, the log line and the receipt wait until then, so none of them delays a close.
+    // The receipt counts sockets closed on the server side (out of their rooms, no further events dispatched).
     setImmediate(() => this.report(message, closed));
   }
 
