@@ -124,7 +124,10 @@ export function evaluateTargets(results) {
       adapterHttpP50: level.adapter?.httpMs.p50,
       ratio50: level.system.latencyMs.p50 / level.adapter?.latencyMs.p50,
       ratio99: level.system.latencyMs.p99 / level.adapter?.latencyMs.p99,
-      serverP50: Math.max(...level.system.serverSide.map((node) => node.p50Ms ?? 0)),
+      publishedP50: level.system.publishedMs?.p50 ?? null,
+      adapterPublishedP50: level.adapter?.publishedMs?.p50 ?? null,
+      afterMessageP50: level.system.afterMessageMs?.p50 ?? null,
+      adapterAfterMessageP50: level.adapter?.afterMessageMs?.p50 ?? null,
     }));
     const missed = rows.filter((row) => !(row.ratio50 <= 1 && row.ratio99 <= 1));
     const met = missed.length === 0;
@@ -140,8 +143,10 @@ export function evaluateTargets(results) {
         `Ratios p50/p99: ${rows.map((row) => `${short(row.background)} ${row.ratio50.toFixed(2)}×/${row.ratio99.toFixed(2)}×`).join(', ')} (ratio column: the worst). ` +
         (met ? '' : `Missed at ${missed.map((row) => short(row.background)).join(', ')}. `) +
         `The auth service answers the logout in ${rows.map((row) => ms(row.httpP50)).join(' / ')} ms (p50), the adapter node's bare handler in ` +
-        `${rows.map((row) => ms(row.adapterHttpP50)).join(' / ')} ms; the gateways' own part (message → last local close) is ` +
-        `${rows.map((row) => ms(row.serverP50)).join(' / ')} ms p50. Before any gateway hears of it, the logout crosses Express, Nest and passport ` +
+        `${rows.map((row) => ms(row.adapterHttpP50)).join(' / ')} ms. Split where the probe saw the message published: call → message ` +
+        `${rows.map((row) => ms(row.publishedP50)).join(' / ')} ms p50 (adapter ${rows.map((row) => ms(row.adapterPublishedP50)).join(' / ')}), ` +
+        `message → last socket disconnected ${rows.map((row) => ms(row.afterMessageP50)).join(' / ')} ms (adapter ${rows.map((row) => ms(row.adapterAfterMessageP50)).join(' / ')}). ` +
+        'Before any gateway hears of it, the logout crosses Express, Nest and passport ' +
         '(ES256 verify) and one Redis script that proves the caller\'s session, deletes it and publishes; the baseline publishes at once, unauthenticated.',
     });
   }
@@ -217,19 +222,26 @@ export function renderMarkdown(results, chartFile) {
     const method = fl ? fl.method : '';
     const scaleNote = scenarios.scale ? ` The ${short(scenarios.scale.sockets)} level comes from scenario 6 (${scenarios.scale.nodes} nodes, one probe socket per node).` : '';
     lines.push('', '## 3. Forced-logout latency', '', `${method}${scaleNote}`.trim(), '', `![forced-logout latency percentiles](${chartFile})`, '');
-    lines.push('| other sockets | nodes | path | p50 ms | p90 ms | p99 ms | max ms | HTTP answered p50 ms | n | p50 / p99 vs adapter (≤ 1.00×) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '| other sockets | nodes | path | p50 ms | p90 ms | p99 ms | max ms | HTTP answered p50 ms | call → message p50 / p99 ms | message → last disconnect p50 / p99 ms | n | p50 / p99 vs adapter (≤ 1.00×) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const level of levels) {
-      const row = (label, latency, http, verdict = '') =>
-        `| ${level.background.toLocaleString('en-US')} | ${level.nodes} | ${label} | ${ms(latency.p50)} | ${ms(latency.p90)} | ${ms(latency.p99)} | ${ms(latency.max)} | ${http ? ms(http.p50) : '–'} | ${latency.count} | ${verdict} |`;
+      const part = (summary) => (summary ? `${ms(summary.p50)} / ${ms(summary.p99)}` : '–');
+      const row = (label, latency, probe, verdict = '') =>
+        `| ${level.background.toLocaleString('en-US')} | ${level.nodes} | ${label} | ${ms(latency.p50)} | ${ms(latency.p90)} | ${ms(latency.p99)} | ${ms(latency.max)} | ` +
+        `${probe ? ms(probe.httpMs.p50) : '–'} | ${part(probe?.publishedMs)} | ${part(probe?.afterMessageMs)} | ${latency.count} | ${verdict} |`;
       const ratio50 = level.system.latencyMs.p50 / level.adapter.latencyMs.p50;
       const ratio99 = level.system.latencyMs.p99 / level.adapter.latencyMs.p99;
-      lines.push(row('sessionwire (POST /auth/logout)', level.system.latencyMs, level.system.httpMs, `${ratio50.toFixed(2)}× / ${ratio99.toFixed(2)}× ${ratio50 <= 1 && ratio99 <= 1 ? 'met' : 'not met'}`));
-      lines.push(row('(b) Socket.IO adapter disconnectSockets()', level.adapter.latencyMs, level.adapter.httpMs));
+      lines.push(row('sessionwire (POST /auth/logout)', level.system.latencyMs, level.system, `${ratio50.toFixed(2)}× / ${ratio99.toFixed(2)}× ${ratio50 <= 1 && ratio99 <= 1 ? 'met' : 'not met'}`));
+      lines.push(row('(b) Socket.IO adapter disconnectSockets()', level.adapter.latencyMs, level.adapter));
       lines.push(row('(a) Redis PUBLISH → subscriber', level.system.floorMs, null));
     }
     lines.push(
       '',
-      'Server side, from each gateway\'s own `sessionwire_gateway_logout_propagation_seconds` (message `at` → last local socket closed; p50/p99 interpolated inside the histogram buckets, so only as precise as they are), with what its event loop went through during the probes: the largest event-loop delay (`nodejs_eventloop_lag_max_seconds`, prom-client\'s delay monitor, reset at each scrape) and the re-check passes that ran (`sessionwire_gateway_recheck_duration_seconds`):',
+      'The call → message and message → last disconnect columns split each latency where a subscriber of the probe process saw the revocation published (`user-logged-out` for sessionwire, the adapter\'s request for the baseline), all on the probe\'s clock.',
+      '',
+      'Server side, from each gateway\'s own `sessionwire_gateway_logout_propagation_seconds` (message `at` → last local socket closed; `at` is the auth service\'s clock in whole milliseconds, stamped before it sends the script, so this also counts the send, Redis and both clocks\' rounding; p50/p99 interpolated inside the histogram buckets, the first of which ends at 1 ms, so only as precise as they are), with what its event loop went through during the probes: the largest event-loop delay (`nodejs_eventloop_lag_max_seconds`, prom-client\'s delay monitor, reset at each scrape) and the re-check passes that ran (`sessionwire_gateway_recheck_duration_seconds`):',
       '',
     );
     lines.push('| other sockets | node | messages | mean ms | p50 ms | p99 ms | largest event-loop delay ms | re-check passes (mean ms) |', '| --- | --- | --- | --- | --- | --- | --- | --- |');

@@ -4,15 +4,19 @@
 // process's own monotonic clock, so no cross-process clock is ever compared.
 //
 // Requests: {id, cmd, args}; answers: {id, ok, result} or {id, ok: false, error}.
+import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
+import { USER_LOGGED_OUT_CHANNEL } from '@sessionwire/revoke';
 import { summarize } from '../lib/stats.mjs';
 import { openLeanSocket } from './lean-client.mjs';
 
 const CONNECT_TIMEOUT_MS = 20_000;
+/** The channel on which @socket.io/redis-adapter (default key `socket.io`) sends requests such as disconnectSockets() for namespace `/`. */
+const ADAPTER_REQUEST_CHANNEL = 'socket.io-request#/#';
 /** Attempts per lean background socket (1 + retries). */
 const LEAN_ATTEMPTS = 3;
 
@@ -52,6 +56,51 @@ function disconnectedAt(socket, timeoutMs) {
       resolve({ at: performance.now(), reason });
     });
   });
+}
+
+/**
+ * A subscriber of this process's own on `channel`: `arrival(matches)` resolves at the moment (this process's clock) the
+ * next message that `matches(payload)` reaches the subscribers, i.e. when the revocation was published, so each
+ * latency splits into before and after the message; with null when none came within `timeoutMs`.
+ */
+async function watchChannel(redisUrl, channel) {
+  const subscriber = new Redis(redisUrl);
+  const waiting = new Set();
+  subscriber.on('message', (_channel, payload) => {
+    const at = performance.now();
+    for (const waiter of waiting) {
+      if (waiter.matches(payload)) waiter.settle(at);
+    }
+  });
+  await subscriber.subscribe(channel);
+  return {
+    arrival: (matches, timeoutMs) =>
+      new Promise((resolve) => {
+        const waiter = {
+          matches,
+          settle: (at) => {
+            waiting.delete(waiter);
+            clearTimeout(timer);
+            resolve(at);
+          },
+        };
+        const timer = setTimeout(() => waiter.settle(null), timeoutMs);
+        waiting.add(waiter);
+      }),
+    close: () => subscriber.disconnect(),
+  };
+}
+
+/** A revocation's latency (call sent → last socket disconnected), split where its message was published (null: not seen). */
+function split(t0, publishedAt, disconnects) {
+  const lastAt = Math.max(...disconnects.map((entry) => entry.at));
+  const seen = publishedAt !== null;
+  return { latencyMs: lastAt - t0, publishedMs: seen ? publishedAt - t0 : null, afterMessageMs: seen ? lastAt - publishedAt : null };
+}
+
+/** The `sid` claim of an access token (read, not verified: the probe only matches its own revocation's message). */
+function sessionIdOf(token) {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).sid;
 }
 
 const handlers = {
@@ -150,44 +199,59 @@ const handlers = {
 
   /**
    * Forced logout through the system: for each session, one socket on every gateway, then POST /auth/logout
-   * with its access token; latency = from just before the request to the last socket's `disconnect`.
+   * with its access token; latency = from just before the request to the last socket's `disconnect`, split where the
+   * session's `user-logged-out` message reached a subscriber of this process.
    */
-  async logoutProbe({ gatewayUrls, authUrl, tokens, warmup = 0 }) {
-    return probeLoop(tokens, warmup, (token) =>
-      withSockets(gatewayUrls.map((url) => openSocket(url, { token })), async (sockets) => {
-        let endedEvents = 0;
-        for (const socket of sockets) socket.once('session:ended', () => endedEvents++);
-        const gone = sockets.map((socket) => disconnectedAt(socket, 10_000));
-        const t0 = performance.now();
-        const response = await fetch(`${authUrl}/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-        const httpMs = performance.now() - t0;
-        await response.arrayBuffer();
-        if (response.status !== 204) throw new Error(`logout answered ${response.status}`);
-        const disconnects = await Promise.all(gone);
-        return { latencyMs: Math.max(...disconnects.map((entry) => entry.at)) - t0, httpMs, endedEvents, reasons: disconnects.map((entry) => entry.reason) };
-      }),
-    );
+  async logoutProbe({ gatewayUrls, authUrl, redisUrl, tokens, warmup = 0 }) {
+    const messages = await watchChannel(redisUrl, USER_LOGGED_OUT_CHANNEL);
+    try {
+      return await probeLoop(tokens, warmup, (token) =>
+        withSockets(gatewayUrls.map((url) => openSocket(url, { token })), async (sockets) => {
+          let endedEvents = 0;
+          for (const socket of sockets) socket.once('session:ended', () => endedEvents++);
+          const gone = sockets.map((socket) => disconnectedAt(socket, 10_000));
+          const sessionId = sessionIdOf(token);
+          const published = messages.arrival((payload) => JSON.parse(payload).sessionIds?.includes(sessionId) === true, 10_000);
+          const t0 = performance.now();
+          const response = await fetch(`${authUrl}/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+          const httpMs = performance.now() - t0;
+          await response.arrayBuffer();
+          if (response.status !== 204) throw new Error(`logout answered ${response.status}`);
+          const disconnects = await Promise.all(gone);
+          return { ...split(t0, await published, disconnects), httpMs, endedEvents, reasons: disconnects.map((entry) => entry.reason) };
+        }),
+      );
+    } finally {
+      messages.close();
+    }
   },
 
   /**
    * Socket.IO's own cross-node disconnect: for each room, one socket per node joins it, then POST /disconnect
-   * on one node (round robin) runs `io.in(room).disconnectSockets(true)` through the Redis adapter.
+   * on one node (round robin) runs `io.in(room).disconnectSockets(true)` through the Redis adapter; the split is
+   * where the adapter's request for that room reached a subscriber of this process.
    */
-  async adapterProbe({ nodeUrls, rooms, warmup = 0 }) {
+  async adapterProbe({ nodeUrls, redisUrl, rooms, warmup = 0 }) {
+    const requests = await watchChannel(redisUrl, ADAPTER_REQUEST_CHANNEL);
     let turn = 0;
-    return probeLoop(rooms, warmup, (room) =>
-      withSockets(nodeUrls.map((url) => openSocket(url, { room })), async (sockets) => {
-        const gone = sockets.map((socket) => disconnectedAt(socket, 10_000));
-        const trigger = nodeUrls[turn++ % nodeUrls.length];
-        const t0 = performance.now();
-        const response = await fetch(`${trigger}/disconnect?room=${encodeURIComponent(room)}`, { method: 'POST' });
-        const httpMs = performance.now() - t0;
-        await response.arrayBuffer();
-        if (response.status !== 204) throw new Error(`disconnect answered ${response.status}`);
-        const disconnects = await Promise.all(gone);
-        return { latencyMs: Math.max(...disconnects.map((entry) => entry.at)) - t0, httpMs, reasons: disconnects.map((entry) => entry.reason) };
-      }),
-    );
+    try {
+      return await probeLoop(rooms, warmup, (room) =>
+        withSockets(nodeUrls.map((url) => openSocket(url, { room })), async (sockets) => {
+          const gone = sockets.map((socket) => disconnectedAt(socket, 10_000));
+          const published = requests.arrival((payload) => JSON.parse(payload).opts?.rooms?.includes(room) === true, 10_000);
+          const trigger = nodeUrls[turn++ % nodeUrls.length];
+          const t0 = performance.now();
+          const response = await fetch(`${trigger}/disconnect?room=${encodeURIComponent(room)}`, { method: 'POST' });
+          const httpMs = performance.now() - t0;
+          await response.arrayBuffer();
+          if (response.status !== 204) throw new Error(`disconnect answered ${response.status}`);
+          const disconnects = await Promise.all(gone);
+          return { ...split(t0, await published, disconnects), httpMs, reasons: disconnects.map((entry) => entry.reason) };
+        }),
+      );
+    } finally {
+      requests.close();
+    }
   },
 
   /** The floor: PUBLISH on one connection → the message on a subscribed connection, one at a time. */

@@ -84,7 +84,7 @@ export async function probeAdapter(ctx, nodes, level, count) {
   const { sizes, load } = ctx;
   const rooms = Array.from({ length: count }, (_, index) => `victim-${level}-${index}`);
   await Promise.all(nodes.map(largestLoopDelayMs));
-  const probe = await load.probe().call('adapterProbe', { nodeUrls: nodes.map((node) => node.url), rooms, warmup: sizes.probeWarmup });
+  const probe = await load.probe().call('adapterProbe', { nodeUrls: nodes.map((node) => node.url), redisUrl: ctx.redis.url, rooms, warmup: sizes.probeWarmup });
   const eventLoopLagMaxMs = await Promise.all(nodes.map(largestLoopDelayMs));
   const floor = await load.probe().call('publishProbe', { redisUrl: ctx.redis.url, count, warmup: sizes.probeWarmup });
   return {
@@ -92,6 +92,7 @@ export async function probeAdapter(ctx, nodes, level, count) {
     nodes: nodes.length,
     latencyMs: summarize(probe.samples.map((sample) => sample.latencyMs)),
     httpMs: summarize(probe.samples.map((sample) => sample.httpMs)),
+    ...splitAtMessage(probe.samples),
     errors: probe.errors,
     floorMs: summarize(floor.samples.map((sample) => sample.latencyMs)),
     eventLoopLagMaxMs,
@@ -105,6 +106,7 @@ export async function probeSystem(ctx, gateways, level, tokens) {
   const probe = await ctx.load.probe().call('logoutProbe', {
     gatewayUrls: gateways.map((gateway) => gateway.url),
     authUrl: ctx.auth.url,
+    redisUrl: ctx.redis.url,
     tokens,
     warmup: ctx.sizes.probeWarmup,
   });
@@ -116,6 +118,7 @@ export async function probeSystem(ctx, gateways, level, tokens) {
     nodes: gateways.length,
     latencyMs: summarize(probe.samples.map((sample) => sample.latencyMs)),
     httpMs: summarize(probe.samples.map((sample) => sample.httpMs)),
+    ...splitAtMessage(probe.samples),
     sessionEndedEvents: probe.samples.reduce((sum, sample) => sum + sample.endedEvents, 0),
     errors: probe.errors,
     floorMs: summarize(floor.samples.map((sample) => sample.latencyMs)),
@@ -138,6 +141,18 @@ export async function probeSystem(ctx, gateways, level, tokens) {
     }),
     rssBytes: await rssOf(gateways),
     backgroundDropped: status.unexpectedDisconnects,
+  };
+}
+
+/**
+ * Each latency split where the probe's own subscriber saw the revocation's message (its clock, no other process's):
+ * call sent → message published, and message → last socket disconnected. Samples whose message it did not see are left out.
+ */
+function splitAtMessage(samples) {
+  const seen = samples.filter((sample) => sample.publishedMs !== null);
+  return {
+    publishedMs: summarize(seen.map((sample) => sample.publishedMs)),
+    afterMessageMs: summarize(seen.map((sample) => sample.afterMessageMs)),
   };
 }
 
