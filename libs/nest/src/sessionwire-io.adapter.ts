@@ -41,12 +41,18 @@ export class SessionwireIoAdapter extends IoAdapter {
   private readonly lifecycle: SessionwireLifecycle;
   private readonly redisConnections: Array<Redis | Cluster> = [];
   /**
-   * What Nest bound for each socket, gone with the socket: its handlers' callbacks by the slot of their event in
-   * `events`, and its disconnect callbacks.
+   * What Nest bound for each socket, gone with the socket: its handlers' callbacks by the slot of their event, and
+   * its disconnect callbacks.
    */
   private readonly boundHandlers = new WeakMap<Socket, BoundSocket>();
-  /** Per event name, shared by every socket: its slot, its one listener, and whether its handler acks by itself. */
-  private readonly events = new Map<string, HandledEvent>();
+  /**
+   * The handled events, shared by every socket: by namespace, then by gateway (in the order Nest binds the
+   * namespace's gateways to each of its sockets), then by event name. Each has its slot, its one listener, and
+   * whether its handler acks by itself; two gateways subscribing to one event each get theirs, as with Nest's own
+   * binding.
+   */
+  private readonly events = new Map<string, Array<Map<string, HandledEvent>>>();
+  private slotCount = 0;
   /**
    * Nest's result pipeline. Nest passes a fresh but identical closure for every socket (it only wraps the handler's
    * result in an Observable); one is kept for all.
@@ -137,15 +143,16 @@ export class SessionwireIoAdapter extends IoAdapter {
    */
   override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
     this.transform ??= transform;
-    const events = handlers.map(({ message, isAckHandledManually }) => this.handledEvent(message as string, isAckHandledManually));
     const previous = this.boundHandlers.get(socket);
-    const callbacks: Array<BoundCallback | undefined> = Array.from({ length: this.events.size }, (_, slot) => previous?.callbacks[slot]);
+    const gateway = previous?.gateways ?? 0;
+    const events = handlers.map(({ message, isAckHandledManually }) => this.handledEvent(socket.nsp.name, gateway, message as string, isAckHandledManually));
+    const callbacks: Array<BoundCallback | undefined> = Array.from({ length: this.slotCount }, (_, slot) => previous?.callbacks[slot]);
     handlers.forEach(({ callback }, index) => {
       const event = events[index];
       if (callbacks[event.slot] === undefined) socket.on(event.name, event.listener);
       callbacks[event.slot] = callback;
     });
-    this.boundHandlers.set(socket, { callbacks, onDisconnect: previous?.onDisconnect });
+    this.boundHandlers.set(socket, { callbacks, gateways: gateway + 1, onDisconnect: previous?.onDisconnect });
   }
 
   /** Nest's disconnect callback (its `handleDisconnect` hook) is kept with the socket's callbacks; one shared listener calls it. */
@@ -173,10 +180,13 @@ export class SessionwireIoAdapter extends IoAdapter {
     };
   })();
 
-  private handledEvent(name: string, isAckHandledManually: boolean): HandledEvent {
-    let event = this.events.get(name);
+  private handledEvent(namespace: string, gateway: number, name: string, isAckHandledManually: boolean): HandledEvent {
+    let gateways = this.events.get(namespace);
+    if (!gateways) this.events.set(namespace, (gateways = []));
+    const byName = (gateways[gateway] ??= new Map<string, HandledEvent>());
+    let event = byName.get(name);
     if (!event) {
-      const slot = this.events.size;
+      const slot = this.slotCount++;
       const dispatch = (socket: Socket, payload: unknown[]) => this.dispatch(socket, handled, payload);
       const handled: HandledEvent = {
         name,
@@ -187,7 +197,7 @@ export class SessionwireIoAdapter extends IoAdapter {
         },
       };
       event = handled;
-      this.events.set(name, event);
+      byName.set(name, event);
     }
     return event;
   }
@@ -196,9 +206,9 @@ export class SessionwireIoAdapter extends IoAdapter {
     const callback = this.boundHandlers.get(socket)?.callbacks[event.slot];
     const transform = this.transform;
     if (!callback || !transform) return;
-    // As Nest's own binding (rxjs fromEvent) passes it: one argument as itself, several as an array; otherwise an
-    // event sent without an ack would reach its handler as `[payload]` and fail validation.
-    const { data, ack } = this.mapPayload(payload.length === 1 ? payload[0] : payload);
+    // As Nest's own binding (rxjs fromEvent) passes it: none as undefined, one as itself, several as an array;
+    // otherwise an event sent without an ack would reach its handler as `[payload]` and fail validation.
+    const { data, ack } = this.mapPayload(payload.length > 1 ? payload : payload[0]);
     let result: Observable<unknown>;
     try {
       result = transform(callback(data, ack));
@@ -221,8 +231,10 @@ type BoundCallback = MessageMappingProperties['callback'];
 
 /** What Nest bound for one socket. */
 interface BoundSocket {
-  /** By event slot; holes for events another gateway handles. */
+  /** By event slot; holes for events of other namespaces. */
   callbacks: Array<BoundCallback | undefined>;
+  /** How many of its namespace's gateways Nest has bound to it so far. */
+  gateways: number;
   /** Nest's `handleDisconnect` hook for this socket. */
   onDisconnect?: (reason: string) => void;
 }
