@@ -2,7 +2,7 @@ import type { HandshakeErrorCode } from '@app/contracts';
 import { redisKeys } from '@app/contracts';
 import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Redis } from 'ioredis';
 import { SignJWT, type JWTPayload } from 'jose';
 import { closeAllClients, nextClientEvent, recordClientEvents, sdkClient, whoami } from '../support/client';
@@ -45,8 +45,8 @@ function signToken(key: KeyObject, kid: string, payload: JWTPayload): Promise<st
   return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' }).sign(key);
 }
 
-/** A raw WebSocket upgrade request; resolves with the status and body of the non-101 answer. */
-function upgradeRefusal(url: string, origin: string): Promise<{ status: number; body: string }> {
+/** A raw WebSocket upgrade request; resolves with the answer's status, headers and (when not 101) body. */
+function upgradeAnswer(url: string, origin: string): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${url}/socket.io/?EIO=4&transport=websocket`, {
       headers: {
@@ -57,14 +57,14 @@ function upgradeRefusal(url: string, origin: string): Promise<{ status: number; 
         origin,
       },
     });
-    req.once('upgrade', (_response, socket) => {
+    req.once('upgrade', (response, socket) => {
       socket.destroy();
-      reject(new Error(`the upgrade from ${origin} was accepted`));
+      resolve({ status: response.statusCode ?? 0, body: '', headers: response.headers });
     });
     req.once('response', (response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
     });
     req.once('error', reject);
     req.end();
@@ -140,7 +140,13 @@ describe('gateway handshake: origin allowlist, credentials, refusals with stable
     });
 
     it('websocket: the upgrade from a foreign Origin is answered 400 ORIGIN_NOT_ALLOWED', async () => {
-      expect(await upgradeRefusal(gateway(1).url, FOREIGN_ORIGIN)).toEqual({ status: 400, body: 'ORIGIN_NOT_ALLOWED' });
+      expect(await upgradeAnswer(gateway(1).url, FOREIGN_ORIGIN)).toMatchObject({ status: 400, body: 'ORIGIN_NOT_ALLOWED' });
+    });
+
+    it('websocket: the upgrade from the allowed Origin is answered 101 with no CORS headers (browsers apply none to WebSockets)', async () => {
+      const { status, headers } = await upgradeAnswer(gateway(1).url, TEST_ORIGIN);
+      expect(status).toBe(101);
+      expect(Object.keys(headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
     });
 
     it('a foreign page cannot open a socket with the victim’s cookie or token, over either transport', async () => {

@@ -1,6 +1,6 @@
 import type { AccessTokenVerificationConfig } from '@app/config';
 import type { ErrorCode } from '@app/contracts';
-import { hashSecret, parseSessionCookie, type SessionRecord } from '@app/sessions';
+import { hashSecret, parseSessionCookie, type AdmittedSession } from '@app/sessions';
 import { accessTokenClaimsSchema, accessTokenVerifyOptions, keyProviderFor, type KeyResolver } from '@app/tokens';
 import { parse as parseCookieHeader } from 'cookie';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -91,7 +91,7 @@ function reasonOf(challenge: Error): string {
 }
 
 /** The principal a credential stands for once its session is proven alive (`session`, as loaded by that proof). */
-export function principalOf(credential: OwnCredential, session: SessionRecord): Principal {
+export function principalOf<Session extends AdmittedSession>(credential: OwnCredential, session: Session): Principal<Session> {
   return {
     userId: session.userId,
     sessionId: session.sessionId,

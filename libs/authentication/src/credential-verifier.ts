@@ -86,19 +86,16 @@ export class CredentialVerifier {
     return this.authenticate([this.strategyFor(token)], headers);
   }
 
-  /** The one strategy for this token's issuer, chosen from its unverified `iss` (and, for jose, `alg`). */
+  /**
+   * The one strategy for this token's issuer, chosen from its unverified `iss` (and, for an issuer with a jose strategy,
+   * `alg`). The header of any other token is read by its strategy's key lookup, which refuses a malformed one the same way.
+   */
   private strategyFor(token: string): string {
-    let iss: unknown;
-    let alg: unknown;
-    try {
-      iss = decodeJwt(token).iss;
-      alg = decodeProtectedHeader(token).alg;
-    } catch {
-      throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: malformed token');
-    }
+    const iss = unverified(() => decodeJwt(token).iss);
     const route = typeof iss === 'string' ? this.routes.get(iss) : undefined;
     if (!route) throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: its issuer (iss) is not trusted here');
-    return alg === JOSE_ONLY_ALGORITHM && route.joseStrategy ? route.joseStrategy : route.strategy;
+    if (!route.joseStrategy) return route.strategy;
+    return unverified(() => decodeProtectedHeader(token).alg) === JOSE_ONLY_ALGORITHM ? route.joseStrategy : route.strategy;
   }
 
   private authenticate(strategies: string[], headers: IncomingHttpHeaders): Promise<Credential> {
@@ -116,6 +113,15 @@ export class CredentialVerifier {
 /** passport-jwt reports a key provider's error as a challenge: missing keys are no refusal of the token. */
 function keysUnavailableIn(info: unknown): VerificationKeysUnavailable | undefined {
   return (Array.isArray(info) ? info : [info]).find((challenge): challenge is VerificationKeysUnavailable => challenge instanceof VerificationKeysUnavailable);
+}
+
+/** A part of a token read before its signature is checked: a token jose cannot decode is refused as malformed. */
+function unverified<Value>(read: () => Value): Value {
+  try {
+    return read();
+  } catch {
+    throw new CredentialRefusal('UNAUTHORIZED', 'Access token rejected: malformed token');
+  }
 }
 
 /** The bearer token of an Authorization header, read by the extractor the strategies use. */

@@ -25,7 +25,7 @@ export interface SessionwireIoAdapterOptions {
    * Socket.IO server options applied over those of `@WebSocketGateway(...)`, for values known only at run time
    * (`maxHttpBufferSize`, `pingInterval`, …). An `allowRequest` of yours runs after sessionwire's drain and
    * Origin checks.
-   * @default {} (CORS: the sessionwire `allowedOrigins`, with credentials)
+   * @default {} (CORS: the sessionwire `allowedOrigins`, with credentials, on HTTP long-polling requests)
    */
   serverOptions?: Partial<ServerOptions>;
 }
@@ -71,7 +71,7 @@ export class SessionwireIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const server = super.createIOServer(port, {
-      cors: { origin: [...this.wireOptions.allowedOrigins], credentials: true },
+      cors: corsForPolling(this.wireOptions.allowedOrigins),
       ...options,
       ...this.options.serverOptions,
     } as ServerOptions);
@@ -260,4 +260,15 @@ function ready(client: Redis | Cluster): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * The CORS grant to the sessionwire `allowedOrigins` (with credentials) for Engine.IO's HTTP long-polling requests. A
+ * WebSocket upgrade gets none: browsers apply no CORS to WebSockets (sessionwire checks their Origin itself), so the
+ * cors middleware's work on every upgrade bought nothing.
+ */
+function corsForPolling(allowedOrigins: readonly string[]): ServerOptions['cors'] {
+  const polling = { origin: [...allowedOrigins], credentials: true };
+  const upgrade = { origin: false };
+  return (request, callback) => callback(null, request.headers.upgrade === undefined ? polling : upgrade);
 }

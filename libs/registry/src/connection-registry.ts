@@ -1,6 +1,6 @@
 import { nodeReportSchema, redisKeys, type NodeReport, type SessionId, type UserId } from '@app/contracts';
 import { defineRedisScript, execBatch, type BatchCommand, type RedisClient } from '@app/redis';
-import { sessionCheckLua, sessionFromReply, type SessionCheck, type SessionRecord } from '@app/sessions';
+import { admittedSessionFromReply, sessionCheckLua, type AdmittedSession, type SessionCheck } from '@app/sessions';
 import { z } from 'zod';
 
 /** One live socket, as the registry records it. */
@@ -31,7 +31,7 @@ export type ConnectionLimitPolicy = 'reject_new' | 'evict_oldest';
 export type Admission =
   | { accepted: false; reason: 'session_ended' | 'limit_reached' }
   /** `session`: the socket's session, proven alive by the admission itself. */
-  | { accepted: true; session: SessionRecord; evicted: Connection[] };
+  | { accepted: true; session: AdmittedSession; evicted: Connection[] };
 
 /** The admission of a socket of an external provider's session (no session record). */
 export type ExternalAdmission = { accepted: false; reason: 'session_ended' | 'limit_reached' } | { accepted: true; evicted: Connection[] };
@@ -68,9 +68,9 @@ end
 // KEYS: the user's sockets, then the SessionCheck's. ARGV: socket id, entry JSON, limit (0 = none), policy, then the
 // SessionCheck's. Proves the session (sliding its idle timeout), counts and inserts in one step: a logout that deletes
 // the session after this ran finds the entry, and sockets connecting at the same moment on different nodes cannot all
-// slip under the limit. Returns {-1} (session ended), {0} (limit reached) or {1, session record, session data, evicted
-// socket id / entry pairs}.
-const ADMIT = `${sessionCheckLua({ firstKey: 2, firstArg: 5 })}${LIMIT_AND_INSERT}
+// slip under the limit. Returns {-1} (session ended), {0} (limit reached) or {1, admitted session fields, session data,
+// evicted socket id / entry pairs}.
+const ADMIT = `${sessionCheckLua({ firstKey: 2, firstArg: 5 }, 'admitted')}${LIMIT_AND_INSERT}
 local session = checkSession()
 if not session then return {-1} end
 local evicted = limitAndInsert()
@@ -114,7 +114,7 @@ export class ConnectionRegistry {
   private readonly admitExternalScript;
 
   constructor(private readonly redis: RedisClient) {
-    this.admitScript = defineRedisScript<[-1] | [0] | [1, string[], string[], string[]]>(redis, 'registryAdmit', 4, ADMIT);
+    this.admitScript = defineRedisScript<[-1] | [0] | [1, Array<string | null>, string[], string[]]>(redis, 'registryAdmit', 4, ADMIT);
     this.admitExternalScript = defineRedisScript<[-1] | [0] | [1, string[]]>(redis, 'registryAdmitExternal', 2, ADMIT_EXTERNAL);
   }
 
@@ -132,9 +132,9 @@ export class ConnectionRegistry {
     );
     if (reply[0] === -1) return { accepted: false, reason: 'session_ended' };
     if (reply[0] === 0) return { accepted: false, reason: 'limit_reached' };
-    const [, recordFields, dataFields, evictedPairs] = reply;
-    const evicted = await this.removeEvictedFromNodes(userId, evictedPairs);
-    return { accepted: true, session: sessionFromReply(userId, sessionId, recordFields, dataFields), evicted };
+    const [, recordValues, dataFields, evictedPairs] = reply;
+    const session = admittedSessionFromReply(userId, sessionId, recordValues, dataFields);
+    return { accepted: true, session, evicted: evictedPairs.length === 0 ? [] : await this.removeEvictedFromNodes(userId, evictedPairs) };
   }
 
   /**

@@ -226,7 +226,7 @@ async function assemble(
         else callback(null, true);
       };
       const restoreProtocolChoice = selectProtocolsOn(engine);
-      engine.use((request: IncomingMessage, _response: unknown, next: (error?: unknown) => void) => {
+      engine.use((request: EngineRequest, _response: unknown, next: (error?: unknown) => void) => {
         if (!closed) passOnForeignSessions(server, request);
         next();
       });
@@ -288,6 +288,12 @@ async function assemble(
   };
 }
 
+/**
+ * A request as engine.io's middlewares get it: its query string already parsed, once, by the engine (`prepare()`, before
+ * any middleware). engine.io does not export the type.
+ */
+type EngineRequest = IncomingMessage & { _query: Record<string, string> };
+
 /** The part of engine.io's WebSocket server (ws's `WebSocketServer`) that chooses the 101 answer's protocol. */
 interface ProtocolChoosingWsServer {
   options?: { handleProtocols?: HandleProtocols | null };
@@ -343,11 +349,11 @@ function namespaceRefusal(): ExtendedError {
  * connections: the proxy then tries the next node, the one holding it. Answering Engine.IO's 400 "Session ID
  * unknown" would end the client's connection.
  */
-function passOnForeignSessions(server: WireServer, request: IncomingMessage): void {
-  const sid = new URL(request.url ?? '', 'http://sessionwire').searchParams.get('sid');
+function passOnForeignSessions(server: WireServer, request: EngineRequest): void {
+  const { sid } = request._query;
   // `clients` (sessions by id) is documented API of engine.io's Server; its typings mark it protected.
   const { clients } = server.engine as unknown as { clients: Record<string, unknown> };
-  if (sid !== null && !Object.hasOwn(clients, sid)) request.socket.destroy();
+  if (sid !== undefined && !Object.hasOwn(clients, sid)) request.socket.destroy();
 }
 
 function redisClientOf(given: SessionwireOptions['redis'], nodeId: string): { client: RedisClient; owned: boolean } {

@@ -9,5 +9,14 @@ export {
   type SessionSecretHolder,
 } from './session-credentials';
 export type { SessionOptions } from './session-options';
-export { sessionCheckLua, type SessionCheck, type SessionCheckPosition } from './session-check';
-export { ROTATE_REFRESH_LUA, sessionFromReply, SessionStore, type NewSession, type RefreshRotation, type SessionRecord } from './session-store';
+export { ADMITTED_SESSION_FIELDS, sessionCheckLua, type SessionCheck, type SessionCheckPosition } from './session-check';
+export {
+  admittedSessionFromReply,
+  ROTATE_REFRESH_LUA,
+  sessionFromReply,
+  SessionStore,
+  type AdmittedSession,
+  type NewSession,
+  type RefreshRotation,
+  type SessionRecord,
+} from './session-store';

@@ -18,13 +18,21 @@ export interface SessionCheckPosition {
 }
 
 /**
- * Lua defining `checkSession()`, which reads the check at `position`, slides the session's idle timeout and answers
- * {record fields, data fields} (for `sessionFromReply`). False when the session ended (past its absolute expiry its
- * keys are deleted) or, for a cookie, when the record holds another hash (a forged cookie touches nothing; hashes, not
- * secrets, are compared, so the comparison's timing reveals nothing that helps forge a cookie). Every script that
- * proves a session starts with it: the session touch and the gateway's socket admission.
+ * The fields of a session record a socket's admission answers (for `admittedSessionFromReply`): what a socket keeps of
+ * its session. The whole record would be parsed and dropped on every handshake.
  */
-export function sessionCheckLua({ firstKey: key, firstArg: arg }: SessionCheckPosition): string {
+export const ADMITTED_SESSION_FIELDS = ['roles', 'createdAt', 'expiresAt'] as const;
+
+/**
+ * Lua defining `checkSession()`, which reads the check at `position`, slides the session's idle timeout and answers
+ * {record fields, data fields}: the whole record as field/value pairs (`sessionFromReply`), or with `answer: 'admitted'`
+ * the values of `ADMITTED_SESSION_FIELDS` (`admittedSessionFromReply`). False when the session ended (past its absolute
+ * expiry its keys are deleted) or, for a cookie, when the record holds another hash (a forged cookie touches nothing;
+ * hashes, not secrets, are compared, so the comparison's timing reveals nothing that helps forge a cookie). Every script
+ * that proves a session starts with it: the session touch and the gateway's socket admission.
+ */
+export function sessionCheckLua({ firstKey: key, firstArg: arg }: SessionCheckPosition, answer: 'record' | 'admitted' = 'record'): string {
+  const record = answer === 'record' ? `redis.call('HGETALL', sessionKey)` : `redis.call('HMGET', sessionKey, ${ADMITTED_SESSION_FIELDS.map((field) => `'${field}'`).join(', ')})`;
   return `
 local function checkSession()
   local sessionKey, rotatedKey, dataKey = KEYS[${key}], KEYS[${key + 1}], KEYS[${key + 2}]
@@ -40,7 +48,7 @@ local function checkSession()
   local ttl = math.min(remaining, idleMs)
   redis.call('HSET', sessionKey, 'lastSeenAt', now)
   for _, key in ipairs({sessionKey, rotatedKey, dataKey}) do redis.call('PEXPIRE', key, ttl) end
-  return {redis.call('HGETALL', sessionKey), redis.call('HGETALL', dataKey)}
+  return {${record}, redis.call('HGETALL', dataKey)}
 end
 `;
 }

@@ -1,7 +1,7 @@
 import { redisKeys, roleSchema, USER_LOGGED_OUT_CHANNEL, type Role, type SessionData, type SessionId, type UserId, type UserLoggedOut } from '@app/contracts';
 import { defineRedisScript, execBatch, type BatchCommand, type RedisClient } from '@app/redis';
 import { z } from 'zod';
-import { sessionCheck, sessionCheckLua, type SessionCheck } from './session-check';
+import { ADMITTED_SESSION_FIELDS, sessionCheck, sessionCheckLua, type SessionCheck } from './session-check';
 import { hashSecret, newSecret, newSessionId, openSealedSecret, sealSecret } from './session-credentials';
 import type { SessionOptions } from './session-options';
 
@@ -19,6 +19,9 @@ export interface SessionRecord {
   /** Per-session preferences (`session:set` from sockets). */
   data: SessionData;
 }
+
+/** What a socket's admission answers of its session (`ADMITTED_SESSION_FIELDS` and the session data). */
+export type AdmittedSession = Pick<SessionRecord, 'userId' | 'sessionId' | 'roles' | 'createdAt' | 'expiresAt' | 'data'>;
 
 export interface NewSession {
   record: SessionRecord;
@@ -38,10 +41,12 @@ export type RefreshRotation =
 
 // Built once: every handshake parses a session record, and building a zod schema costs more than parsing with it.
 const storedRolesSchema = z.array(roleSchema);
-const storedSessionSchema = z.object({
+const admittedFieldsSchema = z.object({
   roles: z.string().transform((value) => storedRolesSchema.parse(value ? value.split(',') : [])),
   createdAt: z.coerce.number(),
   expiresAt: z.coerce.number(),
+});
+const storedSessionSchema = admittedFieldsSchema.extend({
   lastSeenAt: z.coerce.number(),
   userAgent: z.string(),
   ip: z.string(),
@@ -285,7 +290,18 @@ function pairs(flat: string[]): Record<string, string> {
 
 /** A session from the two HGETALL replies (record, data) a script answered with. */
 export function sessionFromReply(userId: UserId, sessionId: SessionId, recordFields: string[], dataFields: string[]): SessionRecord {
+  return { userId, sessionId, ...storedSessionSchema.parse(pairs(recordFields)), data: sessionDataOf(dataFields) };
+}
+
+/** An admitted session from the replies of a check with `answer: 'admitted'`: the `ADMITTED_SESSION_FIELDS` values, the data. */
+export function admittedSessionFromReply(userId: UserId, sessionId: SessionId, recordValues: Array<string | null>, dataFields: string[]): AdmittedSession {
+  const fields: Record<string, string | null> = {};
+  ADMITTED_SESSION_FIELDS.forEach((field, index) => (fields[field] = recordValues[index] ?? null));
+  return { userId, sessionId, ...admittedFieldsSchema.parse(fields), data: sessionDataOf(dataFields) };
+}
+
+function sessionDataOf(dataFields: string[]): SessionData {
   const data: SessionData = {};
   for (const [key, json] of Object.entries(pairs(dataFields))) data[key] = JSON.parse(json) as SessionData[string];
-  return { userId, sessionId, ...storedSessionSchema.parse(pairs(recordFields)), data };
+  return data;
 }
