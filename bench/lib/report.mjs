@@ -75,7 +75,7 @@ export function evaluateTargets(results) {
       met,
       note:
         (met ? `${kb(16 * 1024 - system.rssPerSocket)} KB under 16 KB. ` : `${kb(system.rssPerSocket - 16 * 1024)} KB over 16 KB. `) +
-        `Sum of the ${scale.nodes} gateways' RSS deltas (each after a forced collection) / ${num(system.connected)} sockets: ` +
+        `Sum of the ${scale.nodes} gateways' RSS deltas (each at rest, as scenario 2) / ${num(system.connected)} sockets: ` +
         `${system.rssBefore.map(mib).join(' / ')} → ${system.rssAfter.map(mib).join(' / ')} MiB. The ratio column is against plain Socket.IO nodes with the Redis adapter, measured the same way.`,
     });
   }

@@ -1,20 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { collectGarbage, commandStats, commandStatsDelta, processUsage, serverStats, waitForSockets } from '../lib/observe.mjs';
+import { commandStats, commandStatsDelta, memoryAtRest, processUsage, REST_ROUNDS, REST_SETTLE_MS, serverStats, waitForSockets } from '../lib/observe.mjs';
 import { summarize } from '../lib/stats.mjs';
 
-/** How long memory is left to settle after a forced collection before sampling (V8 releases pages lazily). */
-const SETTLE_MS = 3000;
 /** The servers' inspector, only to force a full collection before each measurement. */
 const INSPECT = ['--inspect=127.0.0.1:0'];
-const SAMPLES = 6;
-const SAMPLE_INTERVAL_MS = 500;
 
 /**
  * Scenario 2: memory per idle authenticated socket on one gateway at N sockets, against plain Socket.IO with
  * the same N. Each process is fresh, warmed up with a few hundred connections, then measured before and after
- * N sockets connect, each time right after a full collection forced through the inspector: RSS from
- * /proc/<pid>/status, V8 heap in use and reserved from the server itself (medians of several samples).
+ * N sockets connect, each time at rest (`memoryAtRest`: medians of readings after full collections forced through the
+ * inspector): RSS from /proc/<pid>/status, V8 heap in use and reserved from the server itself.
  *
  * Scenario 4 runs on a second gateway afterwards (defaults but RECHECK_INTERVAL, shortened, and debug logging):
  * N sockets connect and stay while SessionRecheck runs on its interval; each pass logs its duration, and Redis
@@ -55,7 +51,7 @@ export async function memoryAndRecheck(ctx) {
     memory: {
       method:
         `fresh process (started with --inspect), 300 connections opened and closed to warm up; before and after ${sizes.memorySockets} idle sockets connect: ` +
-        `a full collection forced through the inspector, ${SETTLE_MS / 1000} s settle, then ${SAMPLES} samples, medians ` +
+        `${REST_ROUNDS} rounds of a full collection forced through the inspector, ${REST_SETTLE_MS / 1000} s settle and one reading, medians (a re-check pass falls into one round at most) ` +
         `(RSS from /proc/<pid>/status; heap in use, heap reserved by V8 and external memory from the server).`,
       sockets: sizes.memorySockets,
       gateway: gatewayResult,
@@ -93,26 +89,18 @@ function targetsFor(ctx, target, count) {
 }
 
 async function sampleMemory(target) {
-  await collectGarbage(target);
-  await sleep(SETTLE_MS);
-  const rss = [];
-  const stats = [];
-  for (let sample = 0; sample < SAMPLES; sample++) {
+  return memoryAtRest(target, async () => {
     const [usage, server] = await Promise.all([processUsage(target.pid), serverStats(target)]);
-    rss.push(usage.rssBytes);
-    stats.push(server);
-    await sleep(SAMPLE_INTERVAL_MS);
-  }
-  const median = (pick) => summarize(stats.map(pick)).p50;
-  return {
-    rssBytes: summarize(rss).p50,
-    heapUsed: median((server) => server.heapUsed),
-    // What V8 holds for its heap (in use or not; RSS counts it) and memory outside it (Buffers).
-    heapTotal: median((server) => server.heapTotal),
-    // The young generation: V8 grows it while allocation is fast (handshakes) and keeps it; a cost per process, not per socket.
-    newSpace: median((server) => server.newSpace),
-    external: median((server) => server.external),
-  };
+    return {
+      rssBytes: usage.rssBytes,
+      heapUsed: server.heapUsed,
+      // What V8 holds for its heap (in use or not; RSS counts it) and memory outside it (Buffers).
+      heapTotal: server.heapTotal,
+      // The young generation: V8 grows it while allocation is fast (handshakes) and keeps it; a cost per process, not per socket.
+      newSpace: server.newSpace,
+      external: server.external,
+    };
+  });
 }
 
 /**

@@ -1,12 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { collectGarbage, processUsage, serverStats } from '../lib/observe.mjs';
+import { memoryAtRest, processUsage, serverStats } from '../lib/observe.mjs';
 import { probeAdapter, probeSystem, takeVictims } from './forced-logout.mjs';
 
 /** The servers' inspector, only to force a full collection before each memory sample (as scenario 2). */
 const INSPECT = ['--inspect=127.0.0.1:0'];
-/** How long memory is left to settle after a forced collection before sampling. */
-const SETTLE_MS = 3000;
 
 /**
  * Scenario 6: N idle authenticated sockets (100,000 in a full run) over G gateways (7: at most ~15,000 sockets per
@@ -40,7 +38,7 @@ export async function scale(ctx) {
       `(Engine.IO/Socket.IO over \`ws\`, at most ${sizes.leanSocketsPerWorker.toLocaleString('en-US')} each, from 127.0.0.1), ` +
       `${sizes.scaleConcurrency} handshakes in flight per process; gateway sockets use ${tokens.length.toLocaleString('en-US')} sessions of ${users} users ` +
       `(${(sizes.scaleSockets / tokens.length).toFixed(0)} sockets per session). After all connected: CPU over a ${sizes.scaleIdleWindowS} s idle window, ` +
-      `memory after a forced collection (as scenario 2), then ${sizes.scaleRevocations} forced-logout revocations after ${sizes.probeWarmup} unmeasured ` +
+      `memory at rest (as scenario 2), then ${sizes.scaleRevocations} forced-logout revocations after ${sizes.probeWarmup} unmeasured ` +
       `(one probe socket per node). The adapter baseline runs first, on as many plain Socket.IO nodes with the Redis adapter and the same number of lean sockets.`,
     nodes: sizes.scaleNodes,
     sockets: sizes.scaleSockets,
@@ -115,15 +113,15 @@ async function scaleRun(ctx, { kind, tokens, start, probe }) {
   }
 }
 
-/** RSS and heap in use of each node right after a forced full collection. */
-async function memoryOf(nodes) {
-  await Promise.all(nodes.map((node) => collectGarbage(node)));
-  await sleep(SETTLE_MS);
+/** RSS and heap in use of each node at rest (as scenario 2: medians of readings after forced full collections). */
+function memoryOf(nodes) {
   return Promise.all(
-    nodes.map(async (node) => {
-      const [usage, stats] = await Promise.all([processUsage(node.pid), serverStats(node)]);
-      return { rssBytes: usage.rssBytes, heapUsed: stats.heapUsed };
-    }),
+    nodes.map((node) =>
+      memoryAtRest(node, async () => {
+        const [usage, stats] = await Promise.all([processUsage(node.pid), serverStats(node)]);
+        return { rssBytes: usage.rssBytes, heapUsed: stats.heapUsed };
+      }),
+    ),
   );
 }
 

@@ -70,6 +70,7 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     // One namespace the app made before attach, one after: both ride on the main namespace's session.
     io.of('/before').on('connection', (socket) => socket.on('whoami', (ack: (userId: string) => void) => ack(socket.data.userId)));
     wire.attach(io);
+    io.on('connection', (socket) => socket.on('handshakeAuth', (ack: (auth: Record<string, unknown>) => void) => ack(socket.handshake.auth)));
     io.of('/after').on('connection', (socket) => socket.on('whoami', (ack: (userId: string) => void) => ack(socket.data.userId)));
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
@@ -135,6 +136,14 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     const gone = new Promise((resolve) => other.once('disconnect', resolve));
     expect((await request(auth.baseUrl, 'POST', '/auth/logout', { headers: bearer(session.accessToken) })).status).toBe(204);
     expect(await gone).toBeDefined();
+  });
+
+  it("keeps no copy of the verified auth.token in socket.handshake.auth for the app's handlers; the client's other auth fields stay", async () => {
+    const { session } = await newSession();
+    const socket = connectClient(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: session.accessToken, locale: 'fr' }, extraHeaders: { origin: TEST_ORIGIN } });
+    rawSockets.push(socket);
+    await connected(socket);
+    expect(await socket.timeout(5000).emitWithAck('handshakeAuth')).toEqual({ locale: 'fr' });
   });
 
   it('counts handshakes and connected sockets on the registry the app passed, under the gateway metric names', async () => {

@@ -83,6 +83,7 @@ export class HandshakeAuthenticator {
     if (unavailable) throw new HandshakeRefused('UNAVAILABLE', unavailable);
     await this.admitIp(socket.request);
     const credential = await this.verifier.verify(this.credentialHeaders(socket));
+    forgetAuthToken(socket);
     const connectedAt = Date.now();
     const { data, evicted } = credential.kind === 'external_token' ? await this.admitExternal(socket, credential, connectedAt) : await this.admitOwn(socket, credential, connectedAt);
     this.recentEnds.evict(evicted);
@@ -190,4 +191,13 @@ export class HandshakeAuthenticator {
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return new HandshakeRefused('UNAVAILABLE', 'Handshake failed on the server, retry shortly');
   }
+}
+
+/**
+ * Once verified, the socket keeps no copy of its bearer token (the app's other `auth` fields stay): the copy would go
+ * stale at the first `auth:refresh` and is one more place a credential could leak from, and each idle socket would
+ * hold its ~600 bytes for its whole life.
+ */
+function forgetAuthToken(socket: WireSocket): void {
+  delete socket.handshake.auth.token;
 }
