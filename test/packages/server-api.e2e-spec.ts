@@ -146,6 +146,12 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     expect(await socket.timeout(5000).emitWithAck('handshakeAuth')).toEqual({ locale: 'fr' });
   });
 
+  it('refuses an auth.token longer than 8192 characters before decoding it, on a server with the default 1 MB message limit', async () => {
+    const { session } = await newSession();
+    const refused = await connectError(url, { token: `${session.accessToken}${'a'.repeat(8193 - session.accessToken.length)}` });
+    expect(refused.data).toEqual({ code: 'UNAUTHORIZED', message: 'auth.token is longer than 8192 characters' });
+  });
+
   it('counts handshakes and connected sockets on the registry the app passed, under the gateway metric names', async () => {
     const { session } = await newSession();
     await connectSocket(url, { token: session.accessToken });

@@ -99,6 +99,7 @@ export {
   type ClientEventAck,
   type ClientEventPayload,
   type ClientPayloadEventName,
+  MAX_ACCESS_TOKEN_LENGTH,
   MAX_PAYLOAD_DEPTH,
   roomNameSchema,
   sessionDataKeySchema,

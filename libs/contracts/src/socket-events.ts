@@ -25,7 +25,12 @@ const dmPayloadSchema = z.strictObject({ toUserId: userIdSchema, text });
 const roomPayloadSchema = z.strictObject({ room: roomNameSchema });
 const roomMessagePayloadSchema = z.strictObject({ room: roomNameSchema, text });
 /** `value` is any JSON value; its serialized size is limited by the gateway's config. */
-export const authRefreshPayloadSchema = z.strictObject({ token: z.string().min(1).max(4096) }) satisfies z.ZodType<AuthRefreshPayload>;
+/**
+ * The longest access token a socket takes, at the handshake (`auth.token`) and in `auth:refresh`: room for an OpenID
+ * Provider's token with many claims, while a hostile client cannot make the server decode a megabyte-sized one.
+ */
+export const MAX_ACCESS_TOKEN_LENGTH = 8192;
+export const authRefreshPayloadSchema = z.strictObject({ token: z.string().min(1).max(MAX_ACCESS_TOKEN_LENGTH) }) satisfies z.ZodType<AuthRefreshPayload>;
 /** Any JSON value (a session data value). */
 // Registered rather than `.meta()` (which copies): its recursion then refers to this very schema, so the JSON Schema has
 // one `JsonValue` definition instead of an anonymous one beside it.

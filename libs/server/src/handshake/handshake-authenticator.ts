@@ -1,5 +1,5 @@
 import { CredentialRefusal, CredentialVerifier, principalOf, sessionEndedRefusal, VerificationKeysUnavailable, type Credential, type ExternalCredential, type OwnCredential } from '@app/authentication';
-import type { HandshakeErrorCode } from '@app/contracts';
+import { MAX_ACCESS_TOKEN_LENGTH, type HandshakeErrorCode } from '@app/contracts';
 import { isRedisUnavailableError } from '@app/redis';
 import { parse as parseCookieHeader } from 'cookie';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -168,6 +168,7 @@ export class HandshakeAuthenticator {
     const { cookieName } = this.config;
     if (auth.token !== undefined) {
       if (typeof auth.token !== 'string' || auth.token.length === 0) throw new CredentialRefusal('UNAUTHORIZED', 'auth.token must be a non-empty string');
+      if (auth.token.length > MAX_ACCESS_TOKEN_LENGTH) throw new CredentialRefusal('UNAUTHORIZED', `auth.token is longer than ${MAX_ACCESS_TOKEN_LENGTH} characters`);
       return { authorization: `Bearer ${auth.token}` };
     }
     if (headers.authorization) return { authorization: headers.authorization };
