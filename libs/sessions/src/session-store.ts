@@ -295,8 +295,9 @@ export function sessionFromReply(userId: UserId, sessionId: SessionId, recordFie
 
 /** An admitted session from the replies of a check with `answer: 'admitted'`: the `ADMITTED_SESSION_FIELDS` values, the data. */
 export function admittedSessionFromReply(userId: UserId, sessionId: SessionId, recordValues: Array<string | null>, dataFields: string[]): AdmittedSession {
-  const fields: Record<string, string | null> = {};
-  ADMITTED_SESSION_FIELDS.forEach((field, index) => (fields[field] = recordValues[index] ?? null));
+  // HMGET answers nil for a missing field: undefined fails the schema as with HGETALL (null would coerce to 0).
+  const fields: Record<string, string | undefined> = {};
+  ADMITTED_SESSION_FIELDS.forEach((field, index) => (fields[field] = recordValues[index] ?? undefined));
   return { userId, sessionId, ...admittedFieldsSchema.parse(fields), data: sessionDataOf(dataFields) };
 }
 
