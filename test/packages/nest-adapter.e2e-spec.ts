@@ -10,7 +10,7 @@ import { TEST_ORIGIN } from '../support/cluster';
 import { eventually } from '../support/eventually';
 import { login, registerUser } from '../support/http';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
-import { closeAllSockets, connectSocket } from '../support/sockets';
+import { closeAllSockets, connectError, connectSocket } from '../support/sockets';
 
 /** What each gateway's handlers saw, in order. */
 @Injectable()
@@ -62,6 +62,15 @@ class SecondGateway implements OnGatewayDisconnect {
   }
 }
 
+/** On dynamic child namespaces (`/tenant-1`, `/tenant-2`, …), created as clients connect to them. */
+@WebSocketGateway({ namespace: /^\/tenant-\d+$/ })
+class TenantGateway {
+  @SubscribeMessage('whoami')
+  whoami(@ConnectedSocket() socket: Socket): string {
+    return `${socket.nsp.name}:${(socket.data as { userId: string }).userId}`;
+  }
+}
+
 /**
  * @sessionwire/nest's adapter binding an app's gateways as Nest itself does: several gateways on one namespace each
  * get their events (also one they share), and the payload reaches a handler as Nest's own binding passes it.
@@ -70,6 +79,7 @@ describe('SessionwireIoAdapter with two gateways on one namespace', () => {
   let redis: RedisServer;
   let auth: AuthApp;
   let app: INestApplication;
+  let adapter: SessionwireIoAdapter;
   let seen: Seen;
   let url: string;
 
@@ -86,10 +96,11 @@ describe('SessionwireIoAdapter with two gateways on one namespace', () => {
           logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
         }),
       ],
-      providers: [Seen, FirstGateway, SecondGateway],
+      providers: [Seen, FirstGateway, SecondGateway, TenantGateway],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
-    app.useWebSocketAdapter(new SessionwireIoAdapter(app, { adapter: false }));
+    adapter = new SessionwireIoAdapter(app, { adapter: false });
+    app.useWebSocketAdapter(adapter);
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     seen = app.get(Seen);
@@ -106,7 +117,18 @@ describe('SessionwireIoAdapter with two gateways on one namespace', () => {
     const { id, username } = await registerUser(auth.baseUrl, `nest-adapter-${Math.random().toString(36).slice(2)}`);
     expect(id).toBeTruthy();
     const { accessToken } = await login(auth.baseUrl, username);
-    return (await connectSocket(url, { token: accessToken })) as unknown as RawClientSocket;
+    const socket = (await connectSocket(url, { token: accessToken })) as unknown as RawClientSocket;
+    return Object.assign(socket, { userId: id });
+  }
+
+  /** A socket of `namespace` on the main socket's connection (it rides on that socket's session). */
+  function namespaceSocket(main: RawClientSocket, namespace: string): Promise<RawClientSocket> {
+    const socket = main.io.socket(namespace);
+    socket.connect();
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve(socket));
+      socket.once('connect_error', reject);
+    });
   }
 
   it('runs the handler of every gateway for an event both subscribe to, each with its own reply', async () => {
@@ -144,5 +166,22 @@ describe('SessionwireIoAdapter with two gateways on one namespace', () => {
     socket.emit('no-args');
     await eventually(() => expect(seen.calls.filter((call) => call.event === 'no-args')).toEqual([{ gateway: 'first', event: 'no-args', data: undefined }]));
     expect(await socket.timeout(5000).emitWithAck('no-args')).toBe('done');
+  });
+
+  it('keeps its table of handled events as it was however many dynamic namespaces clients open', async () => {
+    const main = await connected();
+    const { userId } = main as RawClientSocket & { userId: string };
+    const slotCount = () => Reflect.get(adapter, 'slotCount') as number;
+    const first = await namespaceSocket(main, '/tenant-0');
+    expect(await first.timeout(5000).emitWithAck('whoami')).toBe(`/tenant-0:${userId}`);
+    const slotsAfterFirst = slotCount();
+    for (let tenant = 1; tenant <= 20; tenant++) {
+      const socket = await namespaceSocket(main, `/tenant-${tenant}`);
+      expect(await socket.timeout(5000).emitWithAck('whoami')).toBe(`/tenant-${tenant}:${userId}`);
+      socket.disconnect();
+    }
+    expect(slotCount()).toBe(slotsAfterFirst);
+    // Alone on its connection, a dynamic namespace's socket is refused like any other namespace's.
+    expect((await connectError(`${url}/tenant-99`)).data?.code).toBe('UNAUTHORIZED');
   });
 });

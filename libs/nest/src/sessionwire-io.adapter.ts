@@ -46,12 +46,13 @@ export class SessionwireIoAdapter extends IoAdapter {
    */
   private readonly boundHandlers = new WeakMap<Socket, BoundSocket>();
   /**
-   * The handled events, shared by every socket: by namespace, then by gateway (in the order Nest binds the
-   * namespace's gateways to each of its sockets), then by event name. Each has its slot, its one listener, and
-   * whether its handler acks by itself; two gateways subscribing to one event each get theirs, as with Nest's own
-   * binding.
+   * The handled events, shared by every socket: by gateway (in the order Nest binds a namespace's gateways to each of
+   * its sockets), then by whether the handler acks by itself, then by event name. Each has its slot and its one
+   * listener; two gateways subscribing to one event each get theirs, as with Nest's own binding. Namespaces share
+   * the table (a socket holds only its own namespace's callbacks), so it is bounded by the app's code, not by the
+   * namespaces clients open.
    */
-  private readonly events = new Map<string, Array<Map<string, HandledEvent>>>();
+  private readonly events: Array<{ acked: Map<string, HandledEvent>; ackedManually: Map<string, HandledEvent> }> = [];
   private slotCount = 0;
   /**
    * Nest's result pipeline. Nest passes a fresh but identical closure for every socket (it only wraps the handler's
@@ -145,7 +146,7 @@ export class SessionwireIoAdapter extends IoAdapter {
     this.transform ??= transform;
     const previous = this.boundHandlers.get(socket);
     const gateway = previous?.gateways ?? 0;
-    const events = handlers.map(({ message, isAckHandledManually }) => this.handledEvent(socket.nsp.name, gateway, message as string, isAckHandledManually));
+    const events = handlers.map(({ message, isAckHandledManually }) => this.handledEvent(gateway, message as string, isAckHandledManually));
     const callbacks: Array<BoundCallback | undefined> = Array.from({ length: this.slotCount }, (_, slot) => previous?.callbacks[slot]);
     handlers.forEach(({ callback }, index) => {
       const event = events[index];
@@ -180,10 +181,9 @@ export class SessionwireIoAdapter extends IoAdapter {
     };
   })();
 
-  private handledEvent(namespace: string, gateway: number, name: string, isAckHandledManually: boolean): HandledEvent {
-    let gateways = this.events.get(namespace);
-    if (!gateways) this.events.set(namespace, (gateways = []));
-    const byName = (gateways[gateway] ??= new Map<string, HandledEvent>());
+  private handledEvent(gateway: number, name: string, isAckHandledManually: boolean): HandledEvent {
+    const tables = (this.events[gateway] ??= { acked: new Map(), ackedManually: new Map() });
+    const byName = isAckHandledManually ? tables.ackedManually : tables.acked;
     let event = byName.get(name);
     if (!event) {
       const slot = this.slotCount++;
@@ -231,7 +231,7 @@ type BoundCallback = MessageMappingProperties['callback'];
 
 /** What Nest bound for one socket. */
 interface BoundSocket {
-  /** By event slot; holes for events of other namespaces. */
+  /** By event slot; holes for events its namespace's gateways do not handle. */
   callbacks: Array<BoundCallback | undefined>;
   /** How many of its namespace's gateways Nest has bound to it so far. */
   gateways: number;
