@@ -73,6 +73,7 @@ export class SessionRecheck {
 
   private async pass(): Promise<void> {
     const startedAt = performance.now();
+    const startedAtEpochMs = Date.now();
     const sockets = this.sockets.all();
     try {
       const bySession = new Map<string, WireSocket[]>();
@@ -102,7 +103,7 @@ export class SessionRecheck {
         await Promise.all(providerEnded.map(({ data }) => this.writer.coverRefusedToken(data, { issuer: data.issuer, expiresAt: data.credentialExpiresAt })));
       }
       if (revoked.length + providerEnded.length > 0) this.logger.info(`Re-check dropped ${revoked.length + providerEnded.length} sockets of ended sessions`);
-      await this.reconcileRegistry(sockets.filter((socket) => socket.connected));
+      await this.reconcileRegistry(startedAtEpochMs);
       // The sweep's cost grows with the node's sockets; its duration is what to watch when sizing a node.
       const durationMs = performance.now() - startedAt;
       this.metrics.recheckPass(durationMs / 1000, { session_revoked: revoked.length, provider_logout: providerEnded.length });
@@ -112,10 +113,13 @@ export class SessionRecheck {
     }
   }
 
-  private async reconcileRegistry(live: readonly WireSocket[]): Promise<void> {
-    const liveIds = new Set(live.map((socket) => socket.id));
+  private async reconcileRegistry(passStartedAtEpochMs: number): Promise<void> {
     const recorded = await this.registry.socketsOfNode(this.config.nodeId);
-    const stale = recorded.filter((entry) => !liveIds.has(entry.socketId));
+    // The sockets of now, not of the pass's start: one that connected while the pass awaited Redis has an entry.
+    const live = this.sockets.all();
+    const liveIds = new Set(live.map((socket) => socket.id));
+    // An entry written since the pass began may be a handshake still under way (admitted, not yet connected).
+    const stale = recorded.filter((entry) => !liveIds.has(entry.socketId) && entry.connectedAt < passStartedAtEpochMs);
     await this.registry.remove(stale);
     // Missing entries, and entries whose transport or credential expiry missed an update (or predate those fields).
     const recordedById = new Map(recorded.map((entry) => [entry.socketId, entry]));

@@ -1,0 +1,83 @@
+import type { RedisClient } from '@app/redis';
+import type { Connection, ConnectionRegistry } from '@app/registry';
+import type { SessionStore } from '@app/sessions';
+import type { SessionwireLogger } from '../config/logger';
+import type { ExternalSessionEnds } from '../registry/external-session-ends';
+import type { RegistryWriter } from '../registry/registry-writer';
+import type { ForcedLogout } from '../sockets/forced-logout';
+import type { LocalSockets } from '../sockets/local-sockets';
+import { noMetrics } from '../sockets/metrics';
+import type { WireSocket } from '../sockets/socket-types';
+import { SessionRecheck } from './session-recheck';
+
+const NODE = 'node-1';
+
+/** A re-check whose session-existence answer is held by the test; the node's registry view and sockets are plain arrays. */
+function recheckWith(recorded: Connection[]) {
+  const live: WireSocket[] = [];
+  const removed: string[] = [];
+  const rewritten: string[] = [];
+  let answerExists!: (alive: boolean[]) => void;
+  let existsAsked!: () => void;
+  const asked = new Promise<void>((resolve) => (existsAsked = resolve));
+  const sessions = {
+    whichExist: () =>
+      new Promise<boolean[]>((resolve) => {
+        answerExists = resolve;
+        existsAsked();
+      }),
+  } as unknown as SessionStore;
+  const registry = {
+    socketsOfNode: () => Promise.resolve(recorded),
+    remove: (entries: Connection[]) => {
+      removed.push(...entries.map((entry) => entry.socketId));
+      return Promise.resolve();
+    },
+  } as unknown as ConnectionRegistry;
+  const writer = {
+    current: (socket: WireSocket) => recorded.find((entry) => entry.socketId === socket.id) ?? connection(socket.id, 0),
+    addSockets: (sockets: WireSocket[]) => {
+      rewritten.push(...sockets.map((socket) => socket.id));
+      return Promise.resolve();
+    },
+  } as unknown as RegistryWriter;
+  const silent: SessionwireLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const recheck = new SessionRecheck(
+    { nodeId: NODE, recheckIntervalMs: 30_000 },
+    { status: 'ready' } as unknown as RedisClient,
+    sessions,
+    {} as ExternalSessionEnds,
+    () => false,
+    registry,
+    writer,
+    { all: () => [...live] } as unknown as LocalSockets,
+    { end: () => 0 } as unknown as ForcedLogout,
+    noMetrics,
+    silent,
+  );
+  return { recheck, live, removed, rewritten, asked, answerExists: (alive: boolean[]) => answerExists(alive) };
+}
+
+function connection(socketId: string, connectedAt: number): Connection {
+  return { nodeId: NODE, socketId, userId: `user-${socketId}`, sessionId: `session-${socketId}`, connectedAt, transport: 'websocket', credentialExpiresAt: connectedAt + 60_000 };
+}
+
+const socketNamed = (id: string) => ({ id, connected: true, data: { sessionId: `session-${id}`, userId: `user-${id}` } }) as unknown as WireSocket;
+
+describe('SessionRecheck reconciling the registry', () => {
+  it('keeps the entries of sockets that connected, or were being admitted, while the pass waited for Redis; removes entries of no socket', async () => {
+    const before = Date.now() - 60_000;
+    const recorded = [connection('old', before), connection('gone', before)];
+    const harness = recheckWith(recorded);
+    harness.live.push(socketNamed('old'));
+    const pass = harness.recheck.run();
+    await harness.asked;
+    // Meanwhile a socket connects, and another one's handshake is admitted (entry written) but not finished.
+    harness.live.push(socketNamed('joined'));
+    recorded.push(connection('joined', Date.now()), connection('admitting', Date.now()));
+    harness.answerExists([true]);
+    await pass;
+    expect(harness.removed).toEqual(['gone']);
+    expect(harness.rewritten).toEqual([]);
+  });
+});
