@@ -62,6 +62,15 @@ class SecondGateway implements OnGatewayDisconnect {
   }
 }
 
+/** Alone on `/admin`: the first (only) gateway there, with an event named like one of `/`'s. */
+@WebSocketGateway({ namespace: '/admin' })
+class AdminGateway {
+  @SubscribeMessage('shared')
+  shared(): string {
+    return 'admin';
+  }
+}
+
 /** On dynamic child namespaces (`/tenant-1`, `/tenant-2`, …), created as clients connect to them. */
 @WebSocketGateway({ namespace: /^\/tenant-\d+$/ })
 class TenantGateway {
@@ -96,7 +105,7 @@ describe('SessionwireIoAdapter with two gateways on one namespace', () => {
           logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
         }),
       ],
-      providers: [Seen, FirstGateway, SecondGateway, TenantGateway],
+      providers: [Seen, FirstGateway, SecondGateway, AdminGateway, TenantGateway],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     adapter = new SessionwireIoAdapter(app, { adapter: false });
@@ -124,7 +133,6 @@ describe('SessionwireIoAdapter with two gateways on one namespace', () => {
   /** A socket of `namespace` on the main socket's connection (it rides on that socket's session). */
   function namespaceSocket(main: RawClientSocket, namespace: string): Promise<RawClientSocket> {
     const socket = main.io.socket(namespace);
-    socket.connect();
     return new Promise((resolve, reject) => {
       socket.once('connect', () => resolve(socket));
       socket.once('connect_error', reject);
@@ -183,5 +191,13 @@ describe('SessionwireIoAdapter with two gateways on one namespace', () => {
     expect(slotCount()).toBe(slotsAfterFirst);
     // Alone on its connection, a dynamic namespace's socket is refused like any other namespace's.
     expect((await connectError(`${url}/tenant-99`)).data?.code).toBe('UNAUTHORIZED');
+  });
+
+  it("calls each namespace's own handler for an event named alike in both", async () => {
+    const main = await connected();
+    const admin = await namespaceSocket(main, '/admin');
+    expect(await admin.timeout(5000).emitWithAck('shared', { n: 2 })).toBe('admin');
+    expect(await main.timeout(5000).emitWithAck('shared', { n: 3 })).toBe('first');
+    expect(seen.calls.filter((call) => call.event === 'shared' && (call.data as { n: number }).n === 2)).toEqual([]);
   });
 });

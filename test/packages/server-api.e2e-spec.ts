@@ -146,10 +146,15 @@ describe('@sessionwire/server on an app-owned Socket.IO server and Redis client'
     expect(await socket.timeout(5000).emitWithAck('handshakeAuth')).toEqual({ locale: 'fr' });
   });
 
-  it('refuses an auth.token longer than 8192 characters before decoding it, on a server with the default 1 MB message limit', async () => {
+  it('refuses an auth.token longer than 16384 characters before decoding it (the message limit here is the default 1 MB)', async () => {
     const { session } = await newSession();
-    const refused = await connectError(url, { token: `${session.accessToken}${'a'.repeat(8193 - session.accessToken.length)}` });
-    expect(refused.data).toEqual({ code: 'UNAUTHORIZED', message: 'auth.token is longer than 8192 characters' });
+    const oversized = `${session.accessToken}${'a'.repeat(16_385 - session.accessToken.length)}`;
+    const refusal = { code: 'UNAUTHORIZED', message: 'The access token is longer than 16384 characters' };
+    expect((await connectError(url, { token: oversized })).data).toEqual(refusal);
+    // At the limit it is decoded (and refused for its forged signature, not its length).
+    const atLimit = await connectError(url, { token: oversized.slice(0, 16_384) });
+    expect(atLimit.data?.code).toBe('UNAUTHORIZED');
+    expect(atLimit.data?.message).not.toBe(refusal.message);
   });
 
   it('counts handshakes and connected sockets on the registry the app passed, under the gateway metric names', async () => {

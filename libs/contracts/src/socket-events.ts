@@ -26,10 +26,11 @@ const roomPayloadSchema = z.strictObject({ room: roomNameSchema });
 const roomMessagePayloadSchema = z.strictObject({ room: roomNameSchema, text });
 /** `value` is any JSON value; its serialized size is limited by the gateway's config. */
 /**
- * The longest access token a socket takes, at the handshake (`auth.token`) and in `auth:refresh`: room for an OpenID
- * Provider's token with many claims, while a hostile client cannot make the server decode a megabyte-sized one.
+ * The longest access token a socket takes, from any carrier at the handshake and in `auth:refresh`: as much as Node's
+ * default header limit lets through (room for an OpenID Provider's token with many group claims), while a hostile
+ * client cannot make the server decode a megabyte-sized `auth.token`.
  */
-export const MAX_ACCESS_TOKEN_LENGTH = 8192;
+export const MAX_ACCESS_TOKEN_LENGTH = 16_384;
 export const authRefreshPayloadSchema = z.strictObject({ token: z.string().min(1).max(MAX_ACCESS_TOKEN_LENGTH) }) satisfies z.ZodType<AuthRefreshPayload>;
 /** Any JSON value (a session data value). */
 // Registered rather than `.meta()` (which copies): its recursion then refers to this very schema, so the JSON Schema has

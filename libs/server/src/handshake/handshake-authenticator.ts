@@ -168,16 +168,15 @@ export class HandshakeAuthenticator {
     const { cookieName } = this.config;
     if (auth.token !== undefined) {
       if (typeof auth.token !== 'string' || auth.token.length === 0) throw new CredentialRefusal('UNAUTHORIZED', 'auth.token must be a non-empty string');
-      if (auth.token.length > MAX_ACCESS_TOKEN_LENGTH) throw new CredentialRefusal('UNAUTHORIZED', `auth.token is longer than ${MAX_ACCESS_TOKEN_LENGTH} characters`);
-      return { authorization: `Bearer ${auth.token}` };
+      return bearer(auth.token);
     }
-    if (headers.authorization) return { authorization: headers.authorization };
+    if (headers.authorization) return bearer(headers.authorization.replace(/^Bearer /i, ''), headers.authorization);
     // Engine.IO opens a `transport=websocket` session only from an upgrade request, so these are its headers.
     const protocolToken = query.transport === 'websocket' ? subprotocolToken(offeredProtocols(headers['sec-websocket-protocol'])) : undefined;
-    if (protocolToken !== undefined) return { authorization: `Bearer ${protocolToken}` };
+    if (protocolToken !== undefined) return bearer(protocolToken);
     const cookie = cookieName === undefined ? undefined : parseCookieHeader(headers.cookie ?? '')[cookieName];
     if (cookie) return { cookie: `${cookieName}=${cookie}` };
-    if (this.config.allowQueryToken && typeof query.token === 'string') return { authorization: `Bearer ${query.token}` };
+    if (this.config.allowQueryToken && typeof query.token === 'string') return bearer(query.token);
     throw new CredentialRefusal(
       'UNAUTHORIZED',
       `No credentials: pass auth.token, an Authorization header, the sessionwire.bearer.<token> WebSocket protocol${cookieName === undefined ? '' : ' or the session cookie'}`,
@@ -192,6 +191,12 @@ export class HandshakeAuthenticator {
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return new HandshakeRefused('UNAVAILABLE', 'Handshake failed on the server, retry shortly');
   }
+}
+
+/** A bearer token from any carrier, refused before it is decoded when longer than any access token a socket takes. */
+function bearer(token: string, authorization = `Bearer ${token}`): IncomingHttpHeaders {
+  if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new CredentialRefusal('UNAUTHORIZED', `The access token is longer than ${MAX_ACCESS_TOKEN_LENGTH} characters`);
+  return { authorization };
 }
 
 /**

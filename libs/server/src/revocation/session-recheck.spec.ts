@@ -66,18 +66,26 @@ const socketNamed = (id: string) => ({ id, connected: true, data: { sessionId: `
 
 describe('SessionRecheck reconciling the registry', () => {
   it('keeps the entries of sockets that connected, or were being admitted, while the pass waited for Redis; removes entries of no socket', async () => {
-    const before = Date.now() - 60_000;
-    const recorded = [connection('old', before), connection('gone', before)];
+    const longAgo = Date.now() - 60_000;
+    const recorded = [connection('old', longAgo), connection('gone', longAgo), connection('slow', longAgo)];
     const harness = recheckWith(recorded);
     harness.live.push(socketNamed('old'));
     const pass = harness.recheck.run();
     await harness.asked;
-    // Meanwhile a socket connects, and another one's handshake is admitted (entry written) but not finished.
-    harness.live.push(socketNamed('joined'));
+    // Meanwhile a slow handshake admitted long ago connects, a new one connects, and another is admitted (entry
+    // written) but not finished.
+    harness.live.push(socketNamed('slow'), socketNamed('joined'));
     recorded.push(connection('joined', Date.now()), connection('admitting', Date.now()));
     harness.answerExists([true]);
     await pass;
     expect(harness.removed).toEqual(['gone']);
     expect(harness.rewritten).toEqual([]);
+  });
+
+  it('keeps an entry without a socket for a while after its admission (the handshake may still be finishing)', async () => {
+    const recorded = [connection('finishing', Date.now() - 5_000), connection('abandoned', Date.now() - 15_000)];
+    const harness = recheckWith(recorded);
+    await harness.recheck.run();
+    expect(harness.removed).toEqual(['abandoned']);
   });
 });

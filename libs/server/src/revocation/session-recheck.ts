@@ -17,6 +17,12 @@ import type { WireMetrics } from '../sockets/metrics';
 const RECHECK_BATCH = 1000;
 
 /**
+ * How long after its admission a socket's registry entry is never taken for stale: the handshake may still be
+ * finishing (an app middleware after sessionwire's awaiting I/O), so the entry has no connected socket yet.
+ */
+const ADMISSION_GRACE_MS = 10_000;
+
+/**
  * Pub/sub is fire-and-forget, so every node also re-checks, on an interval and after its subscriber
  * reconnects, that the session of each live socket still exists (pipelines of RECHECK_BATCH sessions), and drops
  * the sockets of sessions that are gone. The same pass reconciles this node's registry entries with its
@@ -118,8 +124,8 @@ export class SessionRecheck {
     // The sockets of now, not of the pass's start: one that connected while the pass awaited Redis has an entry.
     const live = this.sockets.all();
     const liveIds = new Set(live.map((socket) => socket.id));
-    // An entry written since the pass began may be a handshake still under way (admitted, not yet connected).
-    const stale = recorded.filter((entry) => !liveIds.has(entry.socketId) && entry.connectedAt < passStartedAtEpochMs);
+    const admittedBefore = passStartedAtEpochMs - ADMISSION_GRACE_MS;
+    const stale = recorded.filter((entry) => !liveIds.has(entry.socketId) && entry.connectedAt < admittedBefore);
     await this.registry.remove(stale);
     // Missing entries, and entries whose transport or credential expiry missed an update (or predate those fields).
     const recordedById = new Map(recorded.map((entry) => [entry.socketId, entry]));
