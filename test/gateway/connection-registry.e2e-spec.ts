@@ -48,6 +48,11 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
     return { nodeId, socketId, userId, sessionId, connectedAt };
   }
 
+  const entriesOfNode = async (nodeId: string) => {
+    const entries: Connection[] = [];
+    for await (const chunk of registry.socketsOfNode(nodeId, 100)) entries.push(...chunk);
+    return entries;
+  };
   const userEntries = async (userId: UserId) => Object.keys(await client.hgetall(redisKeys.userSockets(userId))).sort();
 
   it('refuses a socket whose session no longer exists and records nothing', async () => {
@@ -116,7 +121,19 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
     await registry.add([current]);
 
     expect(await registry.connectionsOf(userId)).toEqual([{ nodeId: 'gw-old', socketId: 'old', userId, sessionId, connectedAt: 1 }, current]);
-    expect(await registry.socketsOfNode('gw-old')).toEqual([{ nodeId: 'gw-old', socketId: 'old', userId, sessionId, connectedAt: 1 }]);
-    expect(await registry.socketsOfNode('gw-new')).toEqual([current]);
+    expect(await entriesOfNode('gw-old')).toEqual([{ nodeId: 'gw-old', socketId: 'old', userId, sessionId, connectedAt: 1 }]);
+    expect(await entriesOfNode('gw-new')).toEqual([current]);
+  });
+  it("reads a node's entries in chunks of about the size asked, every entry at least once", async () => {
+    const userId = newUser();
+    const written = Array.from({ length: 600 }, (_, index) => connection(userId, 'session-of-many' as SessionId, `socket-${index}`, index, 'gw-many'));
+    await registry.add(written);
+
+    const chunks: Connection[][] = [];
+    for await (const chunk of registry.socketsOfNode('gw-many', 100)) chunks.push(chunk);
+
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThan(300);
+    expect(new Set(chunks.flat().map((entry) => entry.socketId))).toEqual(new Set(written.map((entry) => entry.socketId)));
   });
 });

@@ -249,13 +249,23 @@ export class ConnectionRegistry {
     return reports;
   }
 
-  /** The entries this node has in the registry. */
-  async socketsOfNode(nodeId: string): Promise<Connection[]> {
-    const entries = await this.redis.hgetall(redisKeys.nodeSockets(nodeId));
-    return Object.entries(entries).flatMap(([socketId, json]) => {
-      const parsed = nodeEntrySchema.safeParse(safeJson(json));
-      return parsed.success ? [{ nodeId, socketId, ...parsed.data }] : [];
-    });
+  /**
+   * The entries this node has in the registry, in chunks of about `chunkSize` (HSCAN), so that no single reply or
+   * parsing step grows with the node's sockets. An entry may come twice (the hash was resized during the scan).
+   */
+  async *socketsOfNode(nodeId: string, chunkSize: number): AsyncGenerator<Connection[]> {
+    const key = redisKeys.nodeSockets(nodeId);
+    let cursor = '0';
+    do {
+      const [next, fields] = await this.redis.hscan(key, cursor, 'COUNT', chunkSize);
+      const chunk: Connection[] = [];
+      for (let i = 0; i < fields.length; i += 2) {
+        const parsed = nodeEntrySchema.safeParse(safeJson(fields[i + 1]));
+        if (parsed.success) chunk.push({ nodeId, socketId: fields[i], ...parsed.data });
+      }
+      yield chunk;
+      cursor = next;
+    } while (cursor !== '0');
   }
 
   /** Removes every entry of the node, and the node itself when `forget` (clean shutdown). */

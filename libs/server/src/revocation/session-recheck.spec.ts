@@ -12,8 +12,11 @@ import { SessionRecheck } from './session-recheck';
 
 const NODE = 'node-1';
 
-/** A re-check whose session-existence answer is held by the test; the node's registry view and sockets are plain arrays. */
-function recheckWith(recorded: Connection[]) {
+/**
+ * A re-check whose session-existence answer is held by the test; the node's registry view and sockets are plain arrays.
+ * `chunked`: how the registry hands the view over (default: one chunk, read when the reconcile asks for it).
+ */
+function recheckWith(recorded: Connection[], chunked: (entries: Connection[]) => Connection[][] = (entries) => [[...entries]]) {
   const live: WireSocket[] = [];
   const removed: string[] = [];
   const rewritten: string[] = [];
@@ -28,7 +31,9 @@ function recheckWith(recorded: Connection[]) {
       }),
   } as unknown as SessionStore;
   const registry = {
-    socketsOfNode: () => Promise.resolve(recorded),
+    socketsOfNode: async function* () {
+      yield* chunked(recorded);
+    },
     remove: (entries: Connection[]) => {
       removed.push(...entries.map((entry) => entry.socketId));
       return Promise.resolve();
@@ -50,7 +55,7 @@ function recheckWith(recorded: Connection[]) {
     () => false,
     registry,
     writer,
-    { all: () => [...live] } as unknown as LocalSockets,
+    { all: () => [...live], isConnected: (socketId: string) => live.some((socket) => socket.id === socketId) } as unknown as LocalSockets,
     { end: () => 0 } as unknown as ForcedLogout,
     noMetrics,
     silent,
@@ -87,5 +92,20 @@ describe('SessionRecheck reconciling the registry', () => {
     const harness = recheckWith(recorded);
     await harness.recheck.run();
     expect(harness.removed).toEqual(['abandoned']);
+  });
+
+  it('reconciles every chunk of the view: entries of no socket removed wherever they come, an entry seen twice kept, a connected socket without entry rewritten', async () => {
+    const longAgo = Date.now() - 60_000;
+    const recorded = ['a', 'gone-1', 'b', 'gone-2', 'c'].map((id) => connection(id, longAgo));
+    const harness = recheckWith(recorded, (entries) => [entries.slice(0, 2), entries.slice(1, 4), entries.slice(4)]);
+    harness.live.push(...['a', 'b', 'c', 'unrecorded'].map(socketNamed));
+    const pass = harness.recheck.run();
+    await harness.asked;
+    // A socket that disconnected between the reconcile's steps: its removal is issued, its entry must not be rewritten.
+    harness.live.push({ ...socketNamed('leaving'), connected: false } as WireSocket);
+    harness.answerExists([true, true, true, true]);
+    await pass;
+    expect(new Set(harness.removed)).toEqual(new Set(['gone-1', 'gone-2']));
+    expect(harness.rewritten).toEqual(['unrecorded']);
   });
 });

@@ -36,6 +36,10 @@ export class LocalSockets {
     return [...(this.server?.of('/').sockets.values() ?? [])];
   }
 
+  isConnected(socketId: string): boolean {
+    return this.server?.of('/').sockets.has(socketId) ?? false;
+  }
+
   count(): number {
     return this.server?.of('/').sockets.size ?? 0;
   }
