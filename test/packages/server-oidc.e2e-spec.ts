@@ -153,7 +153,7 @@ describe('@sessionwire/server with external OpenID Providers (oidcIssuers)', () 
       ['HS256 signed with the public key', `${hs256}.${createHmac('sha256', provider.publicPem('RS256-1')).update(hs256).digest('base64url')}`, 'UNAUTHORIZED', /alg HS256 not accepted/],
       ['expired beyond the skew', provider.sign('ES256-1', { iat: now - 120, exp: now - 6 }), 'TOKEN_EXPIRED', /expired/],
       ['expired beyond the skew (EdDSA)', provider.sign('EdDSA-1', { iat: now - 120, exp: now - 6 }), 'TOKEN_EXPIRED', /expired/],
-      ['a lifetime over the maximum', provider.sign('ES256-1', { exp: now + 601 }), 'UNAUTHORIZED', /lives longer than 600 s/],
+      ['a lifetime over the maximum', provider.sign('ES256-1', { iat: now, exp: now + 601 }), 'UNAUTHORIZED', /lives longer than 600 s/],
       ['no exp', provider.sign('RS256-1', { exp: undefined }), 'UNAUTHORIZED', /exp and iat are required/],
     ];
     const requestsBefore = provider.jwksRequests;

@@ -27,12 +27,6 @@ const SOCKETS_PER_STEP = 2000;
 const RECONCILE_CHUNK = 1000;
 
 /**
- * How long after its admission a socket's registry entry is never taken for stale: the handshake may still be
- * finishing (an app middleware after sessionwire's awaiting I/O), so the entry has no connected socket yet.
- */
-const ADMISSION_GRACE_MS = 10_000;
-
-/**
  * Pub/sub is fire-and-forget, so every node also re-checks, on an interval and after its subscriber
  * reconnects, that the session of each live socket still exists (pipelines of RECHECK_BATCH sessions), and drops
  * the sockets of sessions that are gone. The same pass reconciles this node's registry entries with its
@@ -133,10 +127,10 @@ export class SessionRecheck {
 
   private async reconcileRegistry(passStartedAtEpochMs: number): Promise<void> {
     const recorded = new Map<string, Connection>();
-    const admittedBefore = passStartedAtEpochMs - ADMISSION_GRACE_MS;
     for await (const chunk of this.registry.socketsOfNode(this.config.nodeId, RECONCILE_CHUNK)) {
-      // Against the sockets of now, not of the pass's start: one that connected while the pass awaited Redis has an entry.
-      await this.registry.remove(chunk.filter((entry) => !this.sockets.isConnected(entry.socketId) && entry.connectedAt < admittedBefore));
+      // Against the sockets of now, not of the pass's start: one that connected while the pass awaited Redis has an
+      // entry. One admitted since the pass began may be a handshake still under way, its socket not yet connected.
+      await this.registry.remove(chunk.filter((entry) => !this.sockets.isConnected(entry.socketId) && entry.connectedAt < passStartedAtEpochMs));
       for (const entry of chunk) recorded.set(entry.socketId, entry);
     }
     // Missing entries, and entries whose transport or credential expiry missed an update (or predate those fields).
