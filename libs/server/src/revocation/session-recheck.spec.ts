@@ -102,3 +102,29 @@ describe('SessionRecheck reconciling the registry', () => {
     expect(harness.rewritten).toEqual(['unrecorded']);
   });
 });
+
+describe('SessionRecheck timer', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('waits 90–100% of the interval before each pass, at random, and no more once stopped', () => {
+    jest.useFakeTimers();
+    jest.spyOn(Math, 'random').mockReturnValueOnce(0).mockReturnValueOnce(0.9999).mockReturnValue(0.5);
+    const { recheck } = recheckWith([]);
+    const run = jest.spyOn(recheck, 'run').mockResolvedValue();
+    recheck.start();
+    jest.advanceTimersByTime(26_999);
+    expect(run).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(run).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(29_990);
+    expect(run).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(10);
+    expect(run).toHaveBeenCalledTimes(2);
+    recheck.stop();
+    jest.advanceTimersByTime(120_000);
+    expect(run).toHaveBeenCalledTimes(2);
+  });
+});

@@ -53,14 +53,22 @@ export class SessionRecheck {
     private readonly logger: SessionwireLogger,
   ) {}
 
+  /**
+   * Passes at most `recheckIntervalMs` apart, each wait 90–100% of it at random: nodes started together would
+   * otherwise run their passes at the same moments, all against the same Redis and, on a shared host, the same cores.
+   */
   start(): void {
-    this.timer = setInterval(() => void this.run(), this.config.recheckIntervalMs);
+    const wait = this.config.recheckIntervalMs * (0.9 + 0.1 * Math.random());
+    this.timer = setTimeout(() => {
+      this.start();
+      void this.run();
+    }, wait);
     this.timer.unref();
   }
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
   }
 
   /** Runs a pass now (or joins the one under way); once the command connection is back if it is not. */
