@@ -1,5 +1,5 @@
 import { redisKeys, type SessionId, type UserId } from '@app/contracts';
-import { ConnectionRegistry, type Connection, type ConnectionLimitPolicy } from '@app/registry';
+import { ConnectionRegistry, type Connection, type ConnectionLimitPolicy, type StoredNodeEntry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
 import type { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
@@ -50,7 +50,13 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
 
   const entriesOfNode = async (nodeId: string) => {
     const entries: Connection[] = [];
-    for await (const chunk of registry.socketsOfNode(nodeId, 100)) entries.push(...chunk);
+    for await (const chunk of registry.socketsOfNode(nodeId, 100)) {
+      for (const entry of chunk) {
+        const parsed = entry.parse();
+        if (!parsed) throw new Error(`the entry of ${entry.socketId} does not parse`);
+        entries.push(parsed);
+      }
+    }
     return entries;
   };
   const userEntries = async (userId: UserId) => Object.keys(await client.hgetall(redisKeys.userSockets(userId))).sort();
@@ -129,11 +135,40 @@ describe('ConnectionRegistry.admit (one script: session proven and touched, per-
     const written = Array.from({ length: 600 }, (_, index) => connection(userId, 'session-of-many' as SessionId, `socket-${index}`, index, 'gw-many'));
     await registry.add(written);
 
-    const chunks: Connection[][] = [];
+    const chunks: StoredNodeEntry[][] = [];
     for await (const chunk of registry.socketsOfNode('gw-many', 100)) chunks.push(chunk);
 
     expect(chunks.length).toBeGreaterThan(3);
     expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThan(300);
     expect(new Set(chunks.flat().map((entry) => entry.socketId))).toEqual(new Set(written.map((entry) => entry.socketId)));
+  });
+});
+
+describe('SessionStore.whichExist (the re-check: one script per batch on standalone Redis)', () => {
+  let redis: RedisServer;
+  let client: Redis;
+  let sessions: SessionStore;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    client = redis.client() as Redis;
+    sessions = new SessionStore(client, { idleTtlSeconds: 60, absoluteTtlSeconds: 3600 });
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    await redis?.cleanup();
+  });
+
+  it('answers for each session in order whether its record exists, after Redis forgot the script too', async () => {
+    const asked = Array.from({ length: 300 }, (_, index) => ({ userId: `u-exists-${index % 7}` as UserId, sessionId: `s-${index}` as SessionId }));
+    const existing = asked.filter((_, index) => index % 3 !== 1);
+    for (const { userId, sessionId } of existing) await client.hset(redisKeys.session(userId, sessionId), 'createdAt', 1);
+
+    const expected = asked.map((_, index) => index % 3 !== 1);
+    expect(await sessions.whichExist(asked)).toEqual(expected);
+    await client.script('FLUSH');
+    expect(await sessions.whichExist(asked)).toEqual(expected);
+    expect(await sessions.whichExist([])).toEqual([]);
   });
 });

@@ -1,2 +1,2 @@
-export { ConnectionRegistry, type Admission, type Connection, type ExternalAdmission, type ConnectionLimitPolicy, type NodeConnectionCount, type SocketTransport } from './connection-registry';
+export { ConnectionRegistry, type Admission, type Connection, type ExternalAdmission, type ConnectionLimitPolicy, type NodeConnectionCount, type SocketTransport, StoredNodeEntry } from './connection-registry';
 export { RegistryModule } from './registry.module';

@@ -1,5 +1,5 @@
 import { redisKeys, roleSchema, USER_LOGGED_OUT_CHANNEL, type Role, type SessionData, type SessionId, type UserId, type UserLoggedOut } from '@app/contracts';
-import { defineRedisScript, execBatch, type BatchCommand, type RedisClient } from '@app/redis';
+import { defineRedisScript, execBatch, isCluster, type BatchCommand, type RedisClient } from '@app/redis';
 import { z } from 'zod';
 import { ADMITTED_SESSION_FIELDS, sessionCheck, sessionCheckLua, type SessionCheck } from './session-check';
 import { hashSecret, newSecret, newSessionId, openSealedSecret, sealSecret } from './session-credentials';
@@ -118,6 +118,11 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
 end
 return {'invalid'}`;
 
+/** '1' or '0' per key, in order: whether it exists. */
+const WHICH_EXIST = `local found = {}
+for i, key in ipairs(KEYS) do found[i] = redis.call('EXISTS', key) == 1 and '1' or '0' end
+return table.concat(found)`;
+
 /** The Lua of the refresh rotation, for a test that runs it with key names of its own (no key is derived in Lua). */
 export const ROTATE_REFRESH_LUA = ROTATE_REFRESH;
 
@@ -131,6 +136,7 @@ export class SessionStore {
   private readonly touchScript;
   private readonly rotateRefreshScript;
   private readonly setDataScript;
+  private readonly whichExistScript;
 
   constructor(
     private readonly redis: RedisClient,
@@ -140,6 +146,7 @@ export class SessionStore {
     this.touchScript = defineRedisScript<[string[], string[]] | null>(redis, 'sessionTouch', 3, TOUCH);
     this.setDataScript = defineRedisScript<'ok' | 'missing' | 'full'>(redis, 'sessionSetData', 2, SET_DATA);
     this.rotateRefreshScript = defineRedisScript<[string, string[]?, string[]?, string?]>(redis, 'sessionRotateRefresh', 5, ROTATE_REFRESH);
+    this.whichExistScript = defineRedisScript<string>(redis, 'sessionsWhichExist', 'any', WHICH_EXIST);
   }
 
   /** Creates a session with a fresh id (never reusing one the client brought: no fixation). */
@@ -260,12 +267,17 @@ export class SessionStore {
     return live.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** For each session, whether it still exists: one round trip per Redis node however many (the gateways' re-check). */
+  /**
+   * For each session, whether it still exists: one round trip per Redis node however many (the gateways' re-check).
+   * Standalone: one script answering one string. A pipeline of EXISTS allocated ≈ 2.3 KB per session in the gateway
+   * (the command objects, their promises and replies): 23 MiB per pass at 10,000 sessions. Cluster: the sessions live
+   * in many slots, which one script cannot span, so one EXISTS each.
+   */
   async whichExist(sessions: ReadonlyArray<{ userId: UserId; sessionId: SessionId }>): Promise<boolean[]> {
-    const replies = await execBatch(
-      this.redis,
-      sessions.map(({ userId, sessionId }): BatchCommand => ['exists', redisKeys.session(userId, sessionId)]),
-    );
+    const keys = sessions.map(({ userId, sessionId }) => redisKeys.session(userId, sessionId));
+    if (keys.length === 0) return [];
+    if (!isCluster(this.redis)) return Array.from(await this.whichExistScript(keys, []), (flag) => flag === '1');
+    const replies = await execBatch(this.redis, keys.map((key): BatchCommand => ['exists', key]));
     return replies.map((count) => count === 1);
   }
 }

@@ -1,5 +1,5 @@
 import type { RedisClient } from '@app/redis';
-import type { Connection, ConnectionRegistry } from '@app/registry';
+import { StoredNodeEntry, type Connection, type ConnectionRegistry } from '@app/registry';
 import type { SessionStore } from '@app/sessions';
 import type { SessionwireLogger } from '../config/logger';
 import type { ExternalSessionEnds } from '../registry/external-session-ends';
@@ -32,15 +32,16 @@ function recheckWith(recorded: Connection[], chunked: (entries: Connection[]) =>
   } as unknown as SessionStore;
   const registry = {
     socketsOfNode: async function* () {
-      yield* chunked(recorded);
+      for (const chunk of chunked(recorded)) yield chunk.map(stored);
     },
     remove: (entries: Connection[]) => {
       removed.push(...entries.map((entry) => entry.socketId));
       return Promise.resolve();
     },
   } as unknown as ConnectionRegistry;
+  let changed: (socket: WireSocket) => Connection | undefined = () => undefined;
   const writer = {
-    current: (socket: WireSocket) => recorded.find((entry) => entry.socketId === socket.id) ?? connection(socket.id, 0),
+    current: (socket: WireSocket) => changed(socket) ?? recorded.find((entry) => entry.socketId === socket.id) ?? connection(socket.id, 0),
     addSockets: (sockets: WireSocket[]) => {
       rewritten.push(...sockets.map((socket) => socket.id));
       return Promise.resolve();
@@ -55,12 +56,26 @@ function recheckWith(recorded: Connection[], chunked: (entries: Connection[]) =>
     () => false,
     registry,
     writer,
-    { all: () => [...live], isConnected: (socketId: string) => live.some((socket) => socket.id === socketId) } as unknown as LocalSockets,
+    { all: () => [...live], byId: (socketId: string) => live.find((socket) => socket.id === socketId) } as unknown as LocalSockets,
     { end: () => 0 } as unknown as ForcedLogout,
     noMetrics,
     silent,
   );
-  return { recheck, live, removed, rewritten, asked, answerExists: (alive: boolean[]) => answerExists(alive) };
+  return {
+    recheck,
+    live,
+    removed,
+    rewritten,
+    asked,
+    answerExists: (alive: boolean[]) => answerExists(alive),
+    /** What the writer answers for a socket whose entry is to differ from the recorded one. */
+    currentOf: (current: (socket: WireSocket) => Connection | undefined) => (changed = current),
+  };
+}
+
+/** As the registry stores it: the same JSON as the registry writes, so that a current entry compares equal. */
+function stored({ nodeId, socketId, userId, sessionId, connectedAt, transport, credentialExpiresAt }: Connection): StoredNodeEntry {
+  return new StoredNodeEntry(nodeId, socketId, JSON.stringify({ userId, sessionId, connectedAt, transport, credentialExpiresAt }));
 }
 
 function connection(socketId: string, connectedAt: number): Connection {
@@ -100,6 +115,24 @@ describe('SessionRecheck reconciling the registry', () => {
     await pass;
     expect(new Set(harness.removed)).toEqual(new Set(['gone-1', 'gone-2']));
     expect(harness.rewritten).toEqual(['unrecorded']);
+  });
+
+  it('rewrites the entry of a connected socket that differs from what the socket would write now, and no current one', async () => {
+    const longAgo = Date.now() - 60_000;
+    const recorded = [connection('current', longAgo), connection('moved', longAgo), connection('renewed', longAgo)];
+    const harness = recheckWith(recorded);
+    harness.live.push(...['current', 'moved', 'renewed'].map(socketNamed));
+    const now = new Map([
+      ['moved', { ...recorded[1], transport: 'polling' as const }],
+      ['renewed', { ...recorded[2], credentialExpiresAt: longAgo + 120_000 }],
+    ]);
+    harness.currentOf((socket) => now.get(socket.id));
+    const pass = harness.recheck.run();
+    await harness.asked;
+    harness.answerExists([true, true, true]);
+    await pass;
+    expect(harness.removed).toEqual([]);
+    expect(harness.rewritten.sort()).toEqual(['moved', 'renewed']);
   });
 });
 

@@ -134,22 +134,30 @@ export class SessionRecheck {
   }
 
   private async reconcileRegistry(passStartedAtEpochMs: number): Promise<void> {
-    const recorded = new Map<string, Connection>();
+    // The sockets whose entry was read and is current. Sockets, not the ids read: nothing of a chunk outlives its step.
+    const upToDate = new Set<WireSocket>();
     for await (const chunk of this.registry.socketsOfNode(this.config.nodeId, RECONCILE_CHUNK)) {
       // Against the sockets of now, not of the pass's start: one that connected while the pass awaited Redis has an
       // entry. One admitted since the pass began may be a handshake still under way, its socket not yet connected.
-      await this.registry.remove(chunk.filter((entry) => !this.sockets.isConnected(entry.socketId) && entry.connectedAt < passStartedAtEpochMs));
-      for (const entry of chunk) recorded.set(entry.socketId, entry);
+      const stale: Connection[] = [];
+      for (const entry of chunk) {
+        const socket = this.sockets.byId(entry.socketId);
+        if (socket) {
+          if (entry.isOf(this.writer.current(socket))) upToDate.add(socket);
+          continue;
+        }
+        const connection = entry.parse();
+        if (connection && connection.connectedAt < passStartedAtEpochMs) stale.push(connection);
+      }
+      if (stale.length > 0) await this.registry.remove(stale);
     }
-    // Missing entries, and entries whose transport or credential expiry missed an update (or predate those fields).
+    // Missing entries, and entries that missed an update of the socket's transport or credential expiry (or predate
+    // those fields).
     const outdated: WireSocket[] = [];
     const live = this.sockets.all();
     for (let index = 0; index < live.length; index++) {
       if (index > 0 && index % SOCKETS_PER_STEP === 0) await yieldToIo();
-      const socket = live[index];
-      const entry = recorded.get(socket.id);
-      const current = this.writer.current(socket);
-      if (!entry || entry.transport !== current.transport || entry.credentialExpiresAt !== current.credentialExpiresAt) outdated.push(socket);
+      if (!upToDate.has(live[index])) outdated.push(live[index]);
     }
     // One that disconnected during a step has had its removal issued: rewriting its entry would outlive it.
     await this.writer.addSockets(outdated.filter((socket) => socket.connected));

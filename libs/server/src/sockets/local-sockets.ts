@@ -36,8 +36,8 @@ export class LocalSockets {
     return [...(this.server?.of('/').sockets.values() ?? [])];
   }
 
-  isConnected(socketId: string): boolean {
-    return this.server?.of('/').sockets.has(socketId) ?? false;
+  byId(socketId: string): WireSocket | undefined {
+    return this.server?.of('/').sockets.get(socketId);
   }
 
   count(): number {
