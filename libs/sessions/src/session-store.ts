@@ -269,14 +269,20 @@ export class SessionStore {
 
   /**
    * For each session, whether it still exists: one round trip per Redis node however many (the gateways' re-check).
-   * Standalone: one script answering one string. A pipeline of EXISTS allocated ≈ 2.3 KB per session in the gateway
-   * (the command objects, their promises and replies): 23 MiB per pass at 10,000 sessions. Cluster: the sessions live
-   * in many slots, which one script cannot span, so one EXISTS each.
+   * Standalone: one script answering one string. A pipeline of EXISTS cost the gateway ≈ 2.3 KB of allocation and
+   * 5–6 µs of CPU per session (ioredis' command objects, promises and replies), the script 0.5–0.6 µs, for ≈ 0.35 µs
+   * more of Redis' time per session (1.0 against 0.65). Cluster: the sessions live in many slots, which one script
+   * cannot span, so one EXISTS each.
    */
   async whichExist(sessions: ReadonlyArray<{ userId: UserId; sessionId: SessionId }>): Promise<boolean[]> {
     const keys = sessions.map(({ userId, sessionId }) => redisKeys.session(userId, sessionId));
     if (keys.length === 0) return [];
-    if (!isCluster(this.redis)) return Array.from(await this.whichExistScript(keys, []), (flag) => flag === '1');
+    if (!isCluster(this.redis)) {
+      const flags = await this.whichExistScript(keys, []);
+      // A short answer must not read as sessions gone: the re-check would end their sockets.
+      if (flags.length !== keys.length) throw new Error(`sessionsWhichExist answered ${flags.length} flags for ${keys.length} sessions`);
+      return Array.from(flags, (flag) => flag === '1');
+    }
     const replies = await execBatch(this.redis, keys.map((key): BatchCommand => ['exists', key]));
     return replies.map((count) => count === 1);
   }
