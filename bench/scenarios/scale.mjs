@@ -7,6 +7,13 @@ import { probeAdapter, probeSystem, takeVictims } from './forced-logout.mjs';
 const INSPECT = ['--inspect=127.0.0.1:0'];
 
 /**
+ * Between the memory readings and the forced-logout probes. The readings force full collections on every node at the
+ * same moment; probed right after, both sides measured what followed them: largest event-loop delays of 0.4–2.1 s on
+ * gateways and adapter nodes alike, where 30 s later they were 26–94 ms (one adapter node 469).
+ */
+const SETTLE_AFTER_MEMORY_MS = 30_000;
+
+/**
  * Scenario 6: N idle authenticated sockets (100,000 in a full run) over G gateways (7: at most ~15,000 sockets per
  * process under the 20,000 open-files hard limit), held by lean load processes (bench/load/lean-client.mjs).
  * Measured there: sockets that failed or were dropped, gateway RSS per socket
@@ -81,6 +88,7 @@ async function scaleRun(ctx, { kind, tokens, start, probe }) {
     const cpuPercent = cpuEnd.map((usage, index) => ((usage.cpuMs - cpuStart[index].cpuMs) / windowMs) * 100);
 
     const after = await memoryOf(nodes);
+    await sleep(SETTLE_AFTER_MEMORY_MS);
     ctx.log(`scale: ${kind}, forced logout at ${total} sockets`);
     const logout = await probe(nodes);
     const status = await load.status();
