@@ -1,8 +1,13 @@
 import { redisKeys, type SessionId, type UserId } from '@app/contracts';
 import { ConnectionRegistry, type Connection, type ConnectionLimitPolicy, type StoredNodeEntry } from '@app/registry';
 import { SessionStore } from '@app/sessions';
-import type { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { freePort } from '../support/free-port';
+import { findRedisServer, launchRedisServer, startRedisServer, stopProcess, type RedisServer } from '../support/redis-server';
 
 /**
  * The registry's admit script against a real redis-server: the session proof (and touch), the per-user limit and
@@ -170,5 +175,29 @@ describe('SessionStore.whichExist (the re-check: one script per batch on standal
     await client.script('FLUSH');
     expect(await sessions.whichExist(asked)).toEqual(expected);
     expect(await sessions.whichExist([])).toEqual([]);
+  });
+
+  it('falls back to one EXISTS each, once, where one address refuses a script over several slots (a cluster-mode server serving every slot)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sessionwire-sharded-'));
+    const port = await freePort();
+    const server = await launchRedisServer(findRedisServer(), ['--port', String(port), '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf')]);
+    const sharded = new Redis({ host: '127.0.0.1', port });
+    try {
+      await sharded.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+      while (!String(await sharded.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) await delay(50);
+      const store = new SessionStore(sharded, { idleTtlSeconds: 60, absoluteTtlSeconds: 3600 });
+      const asked = Array.from({ length: 20 }, (_, index) => ({ userId: `u-sharded-${index}` as UserId, sessionId: `s-${index}` as SessionId }));
+      for (const { userId, sessionId } of asked.filter((_, index) => index % 2 === 0)) await sharded.hset(redisKeys.session(userId, sessionId), 'createdAt', 1);
+
+      const expected = asked.map((_, index) => index % 2 === 0);
+      expect(await store.whichExist(asked)).toEqual(expected);
+      expect(await store.whichExist(asked)).toEqual(expected);
+      // Refused once (CROSSSLOT), not tried again.
+      expect(String(await sharded.info('commandstats'))).toMatch(/cmdstat_evalsha:calls=0,.*rejected_calls=1,/);
+    } finally {
+      sharded.disconnect();
+      await stopProcess(server, 'SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
