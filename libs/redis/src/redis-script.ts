@@ -6,7 +6,8 @@ type ScriptArgument = string | number;
 /**
  * A Lua script exposed as a typed function: EVALSHA, loading it with EVAL on NOSCRIPT (a restarted or failed-over
  * Redis forgot it). Nothing is defined on the client, so it may be one an app owns. Keys must share a hash slot
- * (see `redisKeys`). `numberOfKeys`: how many every call passes, or `'any'`.
+ * (see `redisKeys`), unless the caller handles CROSSSLOT (`SessionStore.whichExist`). `numberOfKeys`: how many every
+ * call passes, or `'any'`.
  */
 export function defineRedisScript<Result>(
   client: RedisClient,
